@@ -1,0 +1,81 @@
+/**
+ * Public contract of @mapp-s2s/collector: a local, Mapp-compatible tracking endpoint used by
+ * tests, benchmarks and the demo. Other packages' tests depend on this shape.
+ */
+
+export interface FaultOptions {
+  /** Answer every tracking request with this status (e.g. 500, 404, 429). */
+  status?: number;
+  /** Fraction (0..1) of tracking requests answered with `status` (default 500) instead of 200. */
+  errorRate?: number;
+  /** Delay before answering, in ms. */
+  latencyMs?: number;
+  /** `Retry-After` header value (seconds) added to error answers. */
+  retryAfter?: number;
+  /** Fraction (0..1) of tracking requests whose connection is destroyed without an answer. */
+  dropRate?: number;
+  /** Refuse all tracking requests (connection destroyed) for this many ms from now. */
+  downForMs?: number;
+}
+
+export interface CollectorOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** SQLite file. @default ':memory:' */
+  db?: string;
+  /** Accepted track ids; others get 404. @default [] (accept all 15-digit ids) */
+  trackIds?: readonly string[];
+  /** Initial faults. */
+  faults?: FaultOptions;
+  /** Serve the inspector page at `/`. @default true */
+  inspector?: boolean;
+  /** Log requests to stderr. @default false */
+  verbose?: boolean;
+}
+
+export interface StoredHit {
+  id: number;
+  /** ms since epoch. */
+  receivedAt: number;
+  trackId: string;
+  /** `wt` (single GET) or `batch` (POST line). */
+  via: 'wt' | 'batch';
+  /** The raw line as received, `wt?...` form (the query string for GET hits, prefixed `wt?`). */
+  raw: string;
+  /** Decoded query parameters (first value wins for repeated names). */
+  params: Record<string, string>;
+  /** `p` split into its ten fields, decoded. */
+  p: string[];
+  /** Peer address of the HTTP request that carried the hit. */
+  clientAddress: string;
+  /** Validation problems (empty when valid). */
+  problems: string[];
+  /** `page`, `event`, `order` (derived). */
+  type: 'page' | 'event' | 'order';
+}
+
+export interface HitQuery {
+  eid?: string;
+  pageName?: string;
+  type?: StoredHit['type'];
+  limit?: number;
+}
+
+export interface Collector {
+  /** e.g. `http://127.0.0.1:43121` */
+  readonly url: string;
+  readonly port: number;
+  /** Stored hits, oldest first. */
+  hits(query?: HitQuery): StoredHit[];
+  /** Resolves once at least `count` hits are stored (rejects after `timeoutMs`, default 5000). */
+  waitForHits(count: number, options?: { timeoutMs?: number }): Promise<StoredHit[]>;
+  /** Count of tracking HTTP requests received (including faulted ones). */
+  requestCount(): number;
+  setFaults(faults: FaultOptions): void;
+  clear(): void;
+  /** Subscribe to stored hits; returns an unsubscribe function. */
+  onHit(listener: (hit: StoredHit) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,506 @@
+/**
+ * Public types of @mapp-s2s/core. This file is the contract between the core, the
+ * transports and the adapters: change it deliberately.
+ */
+
+// ---------------------------------------------------------------------------
+// Request context
+// ---------------------------------------------------------------------------
+
+/**
+ * A neutral, plain record of one HTTP request (and, once known, its response).
+ * Adapters build it with `fromWebRequest()` / `fromNodeRequest()` and add framework facts.
+ * It holds raw facts only; every decision (client IP, scheme behind proxies, page view or
+ * not) is taken by the core with the resolved configuration.
+ */
+export interface RequestContext {
+  /** Upper-case HTTP method, e.g. `GET`. */
+  method: string;
+  /**
+   * Absolute URL as received: scheme from the connection (TLS or not), host from the
+   * `Host` header (or `:authority`), path and query verbatim (not decoded).
+   * `X-Forwarded-Proto`/`-Host` are NOT applied here; the core applies them only when the
+   * peer is a trusted proxy.
+   */
+  url: string;
+  /**
+   * Lower-cased request header names. Repeated headers are joined with `", "`.
+   * `cookie` and `authorization` are never copied here (cookies go to `cookies`).
+   */
+  headers: Readonly<Record<string, string>>;
+  /** Request cookies, name to value (values as sent, not URL-decoded). First occurrence wins. */
+  cookies: Readonly<Record<string, string>>;
+  /** The TCP peer address (`socket.remoteAddress`), if known. */
+  remoteAddress?: string | undefined;
+  /** Response status, once known. */
+  status?: number | undefined;
+  /** Response `Content-Type`, once known. */
+  contentType?: string | undefined;
+  /** Time from request start to response finish, once known. */
+  durationMs?: number | undefined;
+}
+
+/** Minimal structural view of a `Headers` object (web `Headers` fits). */
+export interface HeadersLike {
+  forEach(callback: (value: string, key: string) => void): void;
+  get(name: string): string | null;
+}
+
+// ---------------------------------------------------------------------------
+// Privacy and visitor identity
+// ---------------------------------------------------------------------------
+
+/** `full`: eid + cookie; `anonymous`: `nc=1`, no eid, no cookie; `none`: no hit at all. */
+export type ConsentLevel = 'full' | 'anonymous' | 'none';
+
+/**
+ * The core's decision at the start of a request, made by `tracker.begin(ctx)`.
+ * Adapters set `setCookie` (if any) before headers are sent, keep the visit for the
+ * request, and pass it to `tracker.end()` and to backend events of the same request.
+ */
+export interface Visit {
+  /** Privacy level for this request. */
+  consent: ConsentLevel;
+  /** `false` when this request can never become a page view (bot, asset, skip, opt-out...). */
+  trackable: boolean;
+  /** Why it is not trackable, e.g. `bot`, `asset`, `prefetch`, `method`, `skip`, `opt-out`. */
+  skipReason?: SkipReason | undefined;
+  /** The ever ID (19 digits), unless anonymous/none. */
+  eid?: string | undefined;
+  /** `true` when `eid` was minted for this request (sends `one=1`). */
+  isNewVisitor: boolean;
+  /** Customer id (`ceid`) from `options.customerId(ctx)`. */
+  ceid?: string | undefined;
+  /** A complete `Set-Cookie` header value to append to the response, if a cookie must be set. */
+  setCookie?: string | undefined;
+}
+
+export type SkipReason =
+  | 'method'
+  | 'bot'
+  | 'prefetch'
+  | 'asset'
+  | 'excluded'
+  | 'not-included'
+  | 'skip'
+  | 'opt-out'
+  | 'consent'
+  | 'privacy-signal'
+  | 'status'
+  | 'content-type'
+  | 'disabled';
+
+// ---------------------------------------------------------------------------
+// Hit model: what the application can say about a page view or an event
+// ---------------------------------------------------------------------------
+
+/** Numbered custom parameters, e.g. `{ 12: 'red' }` becomes `cp12=red`. */
+export type NumberedParams = Readonly<Record<number, string | number | boolean | null | undefined>>;
+
+export type ProductStatus = 'view' | 'add' | 'del' | 'checkout' | 'conf' | 'add-wl' | 'del-wl' | 'list' | 'display-reco' | 'click-reco';
+
+export interface PageData {
+  /** Page name (`p` field 2). Defaults to the PROTOCOL.md §8 rule. */
+  name?: string;
+  /** Page parameters `cp[ID]`. */
+  parameters?: NumberedParams;
+  /** Content groups `cg[ID]`. */
+  categories?: NumberedParams;
+  /** Internal search phrase (`is`). */
+  search?: string;
+  /** `cp771` .. `cp782` predefined page parameters. */
+  resultCount?: number;
+  errorMessages?: string;
+  paywall?: boolean;
+  articleTitle?: string;
+  contentTags?: string;
+  title?: string;
+  type?: string;
+  length?: string;
+  daysSincePublication?: number;
+  testVariant?: string;
+  testExperiment?: string;
+}
+
+export interface SessionData {
+  /** Session parameters `cs[ID]` (`cs801`/`cs802` are reserved for the sender). */
+  parameters?: NumberedParams;
+  /** Login status (`cs800`). */
+  loginStatus?: string;
+}
+
+export interface ActionData {
+  /** Event name (`ct`). */
+  name: string;
+  /** Event parameters `ck[ID]`. */
+  parameters?: NumberedParams;
+  /** Goal / e-commerce parameters `cb[ID]`. */
+  goals?: NumberedParams;
+}
+
+export interface CampaignData {
+  /** Media code, `<param>=<value>` (e.g. `wt_mc=newsletter.nov`); sent double-encoded as `mc`. */
+  mediaCode?: string;
+  /** `c` click (default) or `v` view (`mca`). */
+  action?: 'c' | 'v';
+  /** Campaign parameters `cc[ID]`. */
+  parameters?: NumberedParams;
+}
+
+export interface CustomerData {
+  /** Customer id (`cd`). */
+  id?: string;
+  /** User categories `uc[ID]`. */
+  categories?: NumberedParams;
+  email?: string; // uc700
+  emailReceiverId?: string; // uc701
+  newsletter?: boolean; // uc702
+  firstName?: string; // uc703
+  lastName?: string; // uc704
+  phone?: string; // uc705
+  gender?: number; // uc706
+  birthday?: string; // uc707 (YYYYMMDD)
+  country?: string; // uc708
+  city?: string; // uc709
+  postalCode?: string; // uc710
+  street?: string; // uc711
+  streetNumber?: string; // uc712
+  validation?: boolean; // uc713
+}
+
+export interface ProductData {
+  /** Product id (`ba`), at most 110 characters. */
+  id: string;
+  /** Total cost for the quantity (`co`), not the unit price. */
+  cost?: number;
+  /** Quantity (`qn`). */
+  quantity?: number;
+  /** Product categories `ca[ID]`. */
+  categories?: NumberedParams;
+  /** Per-product parameters `cb[ID]`. */
+  parameters?: NumberedParams;
+  /** `cb760`. */
+  soldOut?: boolean;
+  /** `cb767`. */
+  variant?: string;
+  /** List position (`plp`). */
+  position?: number;
+}
+
+export interface OrderData {
+  /** Order value (`ov`); required for an order to count. */
+  value: number | string;
+  /** Order id (`oi`), used by Mapp to de-duplicate. */
+  id?: string;
+  /** ISO currency (`cr`). */
+  currency?: string;
+  couponValue?: number; // cb563
+  tax?: number; // cb759
+  paymentMethod?: string; // cb761
+  shippingService?: string; // cb762
+  shippingSpeed?: string; // cb763
+  shippingCosts?: number; // cb764
+  grossMargin?: number; // cb765
+  status?: string; // cb766
+  /** Further order-level `cb[ID]` parameters. */
+  parameters?: NumberedParams;
+}
+
+/**
+ * Everything an application can add to a hit. All parts are optional; a hit with an
+ * `action` is an event, a hit without one is a page view.
+ */
+export interface HitData {
+  page?: PageData;
+  session?: SessionData;
+  action?: ActionData;
+  campaign?: CampaignData;
+  customer?: CustomerData;
+  order?: OrderData;
+  /** Products of this hit; one status per hit (PROTOCOL.md §3). */
+  products?: readonly ProductData[];
+  /** Status of `products`; defaults to `conf` with an order, else `view`. */
+  productStatus?: ProductStatus;
+  /** Currency of the products (`cr`) when there is no order. */
+  currency?: string;
+  /** Two-letter language (`la`). */
+  language?: string;
+  /** Advanced-permission category (`pec`). */
+  permissionCategory?: string;
+  /** Event time (`p` field 7); defaults to now. */
+  time?: Date | number;
+  /**
+   * Raw escape hatch: extra query parameters, name to value. Names must match
+   * `^[A-Za-z][A-Za-z0-9_]*$` and must not be one the sender owns (`p`, `eid`, `ceid`, `nc`,
+   * `one`, `pu`, `X-WT-*`, `cs801`, `cs802`); values are encoded like every other value.
+   */
+  raw?: Readonly<Record<string, string | number | boolean | null | undefined>>;
+}
+
+// ---------------------------------------------------------------------------
+// Outcomes and events
+// ---------------------------------------------------------------------------
+
+export type DropReason =
+  | 'queue-full'
+  | 'rejected' // non-retryable 4xx / 3xx from Mapp
+  | 'retries-exhausted'
+  | 'too-old'
+  | 'too-large' // line over 7 KB even after shortening
+  | 'closed' // tracker closed and nothing could take the hit
+  | 'invalid';
+
+/** The promise returned by `track()`/`end()` always resolves to one of these; it never rejects. */
+export type TrackResult =
+  | { ok: true; status: 'sent' | 'queued' | 'spooled' | 'dry-run'; line: string }
+  | { ok: false; status: 'skipped'; reason: SkipReason }
+  | { ok: false; status: 'dropped'; reason: DropReason; line?: string; detail?: string }
+  | { ok: false; status: 'failed'; error: Error; line?: string };
+
+export type TrackerEvent =
+  | { type: 'sent'; lines: number; status: number; latencyMs: number }
+  | { type: 'retry'; lines: number; attempt: number; delayMs: number; reason: string }
+  | { type: 'dropped'; lines: number; reason: DropReason; detail?: string }
+  | { type: 'spooled'; lines: number; file?: string }
+  | { type: 'debug'; line: string; problems: string[] }
+  | { type: 'error'; error: Error };
+
+export interface TrackerStats {
+  enqueued: number;
+  sent: number;
+  retried: number;
+  dropped: Partial<Record<DropReason, number>>;
+  spooled: number;
+  queueDepth: number;
+  inFlight: number;
+  /** Send latency of accepted requests in ms (p50 / p99 / max over a recent window). */
+  latencyMs: { p50: number; p99: number; max: number; count: number };
+}
+
+// ---------------------------------------------------------------------------
+// Transports
+// ---------------------------------------------------------------------------
+
+/** One encoded hit on its way to Mapp. */
+export interface OutgoingHit {
+  /** The wire line: `wt?p=600,...` (no host, no track id, no CR/LF). */
+  line: string;
+  /** Ordering key: hits with the same key must reach Mapp in order (eid, ceid or ip+ua). */
+  key: string;
+  /** When the hit was tracked (ms since epoch). */
+  time: number;
+}
+
+/** Outcome of handing one hit to a transport; never rejects. */
+export type SendOutcome =
+  | { ok: true; status: 'sent' | 'queued' | 'spooled' }
+  | { ok: false; status: 'dropped'; reason: DropReason; detail?: string }
+  | { ok: false; status: 'failed'; error: Error };
+
+export interface Transport {
+  readonly name: string;
+  /** Hand over one hit. `direct` resolves after Mapp answered, `batch` after enqueueing, `spool` after the append. */
+  send(hit: OutgoingHit): Promise<SendOutcome>;
+  /** Send everything queued now and wait for it (including in-flight requests). */
+  flush(): Promise<void>;
+  /** Stop accepting, drain, and release timers/files; unsent hits go to the spool when the timeout passes. */
+  close(options?: { timeout?: number }): Promise<void>;
+  /** Counters for `tracker.stats()`. */
+  stats?(): Partial<TrackerStats>;
+}
+
+/** What a transport factory receives from the tracker. */
+export interface TransportContext {
+  /** e.g. `https://track.example.com` or `http://127.0.0.1:9700` (no trailing slash). */
+  origin: string;
+  /** One or more comma-separated 15-digit track ids, e.g. `123451234512345`. */
+  trackId: string;
+  fetch: typeof fetch;
+  emit(event: TrackerEvent): void;
+  logger: Logger;
+}
+
+export type TransportFactory = (context: TransportContext) => Transport;
+
+export interface Logger {
+  debug(message: string, ...details: unknown[]): void;
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+// ---------------------------------------------------------------------------
+// Options and the tracker
+// ---------------------------------------------------------------------------
+
+/** A value that may be returned synchronously or as a promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** `true` (trust every hop), a hop count, or addresses / CIDRs / `loopback` / `linklocal` / `uniquelocal`. */
+export type TrustProxy = boolean | number | string | readonly string[];
+
+export type UrlPattern = string | RegExp;
+
+export interface CookieOptions {
+  /**
+   * Cookie that stores the minted ever ID.
+   * @default 'wtstp_eid' — the Smart Pixel's first-party cookie, so a pixel added later
+   * (or routed through us) continues the same visitor instead of minting a second id.
+   */
+  name?: string;
+  /** Cookie `Domain`. @default undefined (host-only cookie: the safest scope). */
+  domain?: string;
+  /** Cookie `Path`. @default '/' */
+  path?: string;
+  /** Lifetime in seconds. @default 15552000 (6 months, as the official libraries). */
+  maxAge?: number;
+  /** `Secure` flag. @default 'auto' (set when the page was served over HTTPS). */
+  secure?: boolean | 'auto';
+  /**
+   * `HttpOnly` flag. @default false — a Smart Pixel on the same site must be able to read
+   * the id, otherwise it mints a second one (PROTOCOL.md §6). Set `true` for script-less sites.
+   */
+  httpOnly?: boolean;
+  /** `SameSite`. @default 'Lax' */
+  sameSite?: 'Lax' | 'Strict' | 'None';
+}
+
+export interface TrackerOptions {
+  /** 15-digit Mapp track id, or a comma-separated list. Env `MAPP_TRACK_ID`. Required. */
+  trackId?: string;
+  /** Bare host (HTTPS implied) or origin with scheme and port, e.g. `http://127.0.0.1:9700`. Env `MAPP_TRACK_DOMAIN`. Required. */
+  trackDomain?: string;
+  /**
+   * How hits are sent: `direct` (one GET per hit), `batch` (background POSTs), `spool`
+   * (files on disk; only from `@mapp-s2s/core/node`) or your own factory. Env `MAPP_TRANSPORT`.
+   * @default 'batch' from `@mapp-s2s/core/node`, 'direct' from the main (edge) entry.
+   */
+  transport?: 'direct' | 'batch' | 'spool' | TransportFactory;
+  /** Direct transport and per-request timeout in ms. @default 500 */
+  timeout?: number;
+  /** Batch transport tuning. */
+  batch?: BatchOptions;
+  /** Spool tuning (Node only). Setting `spool.dir` with `transport: 'batch'` makes the spool a write-ahead log. */
+  spool?: SpoolOptions;
+  /** Which proxies may tell us the client IP and scheme. Env `MAPP_TRUST_PROXY`. @default false */
+  trustProxy?: TrustProxy;
+  /** Vendor headers to read the client IP from, in order, e.g. `['cf-connecting-ip']`. Only honoured from trusted peers. @default [] */
+  clientIpHeaders?: readonly string[];
+  /** Cut IPv4 to /24 and IPv6 to /48 before sending. @default false */
+  anonymizeIp?: boolean;
+  /** Send `X-WT-IP` at all. @default true */
+  sendIp?: boolean;
+  /** Visitor cookie settings. */
+  cookie?: CookieOptions;
+  /** Supplies `ceid` (your own persistent visitor id). */
+  customerId?: (ctx: RequestContext) => string | undefined;
+  /** Overrides the default page name rule. Return undefined to use the default. */
+  pageName?: (ctx: RequestContext) => string | undefined;
+  /** Query parameters kept in the default page name, in this order. @default [] */
+  pageNameParams?: readonly string[];
+  /** The site's own domains for referrer code `1`. @default [the request host] */
+  domains?: readonly UrlPattern[];
+  /** Overrides every other privacy signal when given. */
+  consent?: (ctx: RequestContext) => MaybePromise<ConsentLevel>;
+  /** What `Sec-GPC: 1` / `DNT: 1` do. @default 'anonymous' */
+  privacySignals?: 'anonymous' | 'skip' | 'ignore';
+  /** Cookie whose presence means "send nothing". @default 'webtrekkOptOut' */
+  optOutCookie?: string;
+  /** Cookie whose presence means anonymous mode. @default 'miCookieOptOut' */
+  anonymousCookie?: string;
+  /** Bot detection on the User-Agent. @default isbot */
+  isBot?: (userAgent: string) => boolean;
+  /** Skip requests for static assets (by extension and asset folders). @default true */
+  ignoreStaticAssets?: boolean;
+  /** Only URLs matching one of these are tracked (path or full URL; strings are prefixes, `*` wildcards). @default [] (all) */
+  include?: readonly UrlPattern[];
+  /** URLs matching one of these are never tracked. @default [] */
+  exclude?: readonly UrlPattern[];
+  /** Return true to skip a request. */
+  skip?: (ctx: RequestContext) => MaybePromise<boolean>;
+  /** Forward `Sec-CH-UA*` client hints as `X-WT-SEC-CH-UA*`. @default true */
+  clientHints?: boolean;
+  /** Build hits but send nothing. Env `MAPP_DRY_RUN`. @default false */
+  dryRun?: boolean;
+  /** Log every line and validate it against the protocol limits. Env `MAPP_DEBUG`. @default false */
+  debug?: boolean;
+  /** Receives every tracker event. */
+  onEvent?: (event: TrackerEvent) => void;
+  /** Where warnings go. @default console */
+  logger?: Logger;
+  /** Keeps serverless functions alive until a send finishes (e.g. Next's `event.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+  /** HTTP client. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+export interface BatchOptions {
+  /** Lines per POST. @default 50 */
+  maxBatchSize?: number;
+  /** Bytes per POST. @default 1 MiB (cap 20 MiB) */
+  maxBatchBytes?: number;
+  /** Send a partial batch after this many ms. @default 2000 */
+  flushInterval?: number;
+  /** Hits held in memory; really enforced. @default 10000 */
+  maxQueueSize?: number;
+  /** Parallel POSTs. @default 2 */
+  concurrency?: number;
+  /** Attempts per batch, the first included. @default 8 */
+  maxAttempts?: number;
+  /** Give up retrying hits older than this (ms). @default 3600000 */
+  maxRetryAge?: number;
+  /** First backoff delay in ms (doubles, with full jitter). @default 250 */
+  backoffBase?: number;
+  /** Largest backoff delay in ms. @default 30000 */
+  backoffMax?: number;
+}
+
+export interface SpoolOptions {
+  /** Folder for spool files. Required for the spool. */
+  dir?: string;
+  /** File name prefix. @default 'MappIntelligenceRequests' */
+  prefix?: string;
+  /** `always`: fsync before `track()` resolves; `interval`: every `fsyncInterval` ms; `never`: leave it to the OS. @default 'interval' */
+  fsync?: 'always' | 'interval' | 'never';
+  /** @default 1000 */
+  fsyncInterval?: number;
+  /** Rotate after this many lines. @default 10000 */
+  maxFileLines?: number;
+  /** Rotate after this many ms. @default 1800000 (30 min) */
+  maxFileAge?: number;
+  /** Rotate after this many bytes. @default 20 MiB */
+  maxFileSize?: number;
+}
+
+/** Options for a single `track()` call (backend events, library-based tracking). */
+export interface TrackCallOptions {
+  /** The request this event belongs to: provides IP, UA, page URL, hints. */
+  context?: RequestContext;
+  /** The request's visit, so the event shares its visitor identity. */
+  visit?: Visit;
+  /** Explicit visitor identity when there is no request. */
+  eid?: string;
+  ceid?: string;
+  /** Explicit client info when there is no request. */
+  ip?: string;
+  userAgent?: string;
+  pageUrl?: string;
+}
+
+export interface Tracker {
+  /** Decide privacy and visitor identity at request start. Never rejects. */
+  begin(ctx: RequestContext): Promise<Visit>;
+  /**
+   * At response end: decide whether the request was a page view (status, content type),
+   * build, encode and send its hit. `data` is what the handler added. Never rejects.
+   */
+  end(ctx: RequestContext, visit: Visit, data?: HitData): Promise<TrackResult>;
+  /** `begin` + `end` in one call, for code that only has a finished request. */
+  trackPageView(ctx: RequestContext, data?: HitData): Promise<TrackResult>;
+  /** Library-based tracking: send any hit (an event, an order...) from anywhere. Never rejects. */
+  track(data: HitData, options?: TrackCallOptions): Promise<TrackResult>;
+  flush(): Promise<void>;
+  close(options?: { timeout?: number }): Promise<void>;
+  stats(): TrackerStats;
+  /** Subscribe to events; returns an unsubscribe function. */
+  on(listener: (event: TrackerEvent) => void): () => void;
+}
