@@ -16,6 +16,8 @@ export interface FaultOptions {
   dropRate?: number;
   /** Refuse all tracking requests (connection destroyed) for this many ms from now. */
   downForMs?: number;
+  /** Seed for the `errorRate`/`dropRate` dice, to replay the same pattern. @default Math.random */
+  seed?: number;
 }
 
 export interface CollectorOptions {

@@ -503,4 +503,10 @@ export interface Tracker {
   stats(): TrackerStats;
   /** Subscribe to events; returns an unsubscribe function. */
   on(listener: (event: TrackerEvent) => void): () => void;
+  /**
+   * Hands a finished wire line (`wt?...`, e.g. a Smart Pixel hit passed through the server)
+   * to the transport, with dryRun/debug/events/waitUntil applied. Lines with CR/LF, without
+   * the `wt?` prefix or over 7 KB are dropped (`invalid` / `too-large`). Never rejects.
+   */
+  sendLine?(line: string, options?: { key?: string; time?: number }): Promise<TrackResult>;
 }

@@ -1,1 +1,18 @@
+/**
+ * @mapp-s2s/core/node: everything from the main entry plus the Node-only parts: a
+ * `createTracker` with the `spool` transport and the write-ahead log, `fromNodeRequest`,
+ * and the `ship` job's building blocks.
+ */
 export * from '../index.js';
+// Shadows the main entry's createTracker (a local export wins over `export *`).
+export { createTracker, resolveNodeTransport } from './create-tracker.js';
+export { createDurableBatchTransport } from './durable-batch.js';
+export type { DurableBatchTransportOptions } from './durable-batch.js';
+export { createFileShipSource, ShipLockedError, ShipSourceMissingError } from './file-ship-source.js';
+export type { FileShipSourceOptions } from './file-ship-source.js';
+export { fromNodeRequest } from './from-node-request.js';
+export type { NodeRequestLike, NodeResponseLike } from './from-node-request.js';
+export { shipSpool } from './ship.js';
+export type { ShipLine, ShipOptions, ShipProgress, ShipReport, ShipSource, ShipUnit } from './ship.js';
+export { createSpoolTransport } from './spool.js';
+export { DEFAULT_SPOOL_PREFIX } from './spool-files.js';

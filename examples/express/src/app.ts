@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import { mappTracking, noTracking, trackPage, type ExpressTrackingOptions, type Tracker } from '@mapp-s2s/express';
+import { demoCart, productFor } from './catalog.js';
+import { AdminController, CheckoutController, queryString } from './controllers.js';
+import { cartPage, homePage, notFoundPage, productPage } from './pages.js';
+import { STYLESHEET } from './styles.js';
+
+/** The shop and the tracker behind its middleware (close it on shutdown). */
+export interface Shop {
+  app: Express;
+  tracker: Tracker;
+}
+
+/**
+ * Builds the demo shop. `framework` is the `express` module to use (Express 5 by default;
+ * the adapter's tests pass Express 4 to run the same shop on it).
+ */
+export function createShop(options: ExpressTrackingOptions, framework: typeof express = express): Shop {
+  const app = framework();
+  app.disable('x-powered-by');
+
+  // One middleware before every route: page views are decided when each response finishes.
+  const tracking = mappTracking(options);
+  app.use(tracking);
+
+  // Further Mapp routes (such as a Smart Pixel pass-through at /mapp/pixel) mount here.
+
+  app.get('/static/app.css', (_req, res) => {
+    res.type('css').set('cache-control', 'public, max-age=3600').send(STYLESHEET);
+  });
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(homePage());
+  });
+
+  app.get('/products/:id', (req, res) => {
+    const product = productFor(String(req.params['id']));
+    trackPage(req, { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' });
+    res.type('html').send(productPage(product));
+  });
+
+  app.get('/cart', (req, res) => {
+    const addedId = queryString(req.query['add']);
+    const added = addedId === undefined ? undefined : productFor(addedId);
+    if (added !== undefined) trackPage(req, { products: [{ id: added.id, cost: added.price, quantity: 1 }], productStatus: 'add' });
+    res.type('html').send(cartPage(demoCart(), added, `A-${Date.now().toString(36)}`));
+  });
+
+  const checkout = new CheckoutController();
+  app.get('/checkout/confirmation', (req, res) => checkout.confirmation(req, res));
+
+  app.get('/health', noTracking(), (_req, res) => {
+    res.type('text').send('ok');
+  });
+
+  const admin = new AdminController(tracking.tracker);
+  app.get('/admin', (req, res) => admin.index(req, res));
+
+  app.get('/api/status', (_req, res) => {
+    res.json({ status: 'ok', tracking: tracking.tracker.stats() });
+  });
+
+  app.use((req, res) => {
+    res.status(404).type('html').send(notFoundPage(req.path));
+  });
+
+  return { app, tracker: tracking.tracker };
+}

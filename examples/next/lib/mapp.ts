@@ -1,0 +1,11 @@
+import { createNextTracker } from '@mapp-s2s/next';
+
+/**
+ * The app's one tracker, shared by `proxy.ts` (or `middleware.ts`) and the pages that send
+ * their own hits. Settings come from the environment at the first request: `MAPP_TRACK_ID`,
+ * `MAPP_TRACK_DOMAIN`, `MAPP_TRANSPORT`, `MAPP_TRUST_PROXY`.
+ */
+export const mapp = createNextTracker({
+  // Opted out: monitoring and the back office are no pages a visitor sees.
+  exclude: [/^\/health(\/|$)/, /^\/admin(\/|$)/],
+});

@@ -1,0 +1,147 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CollectorContext } from './context.js';
+import { handleControl } from './control.js';
+import { EventHub } from './event-hub.js';
+import { FaultState, validateFaults } from './faults.js';
+import { sendText } from './http-util.js';
+import { HitStore } from './store.js';
+import { handleTracking, matchTrackingPath } from './tracking.js';
+import type { Collector, CollectorOptions, StoredHit } from './types.js';
+
+/**
+ * Starts a local Mapp-compatible collector: tracking endpoints (`/<trackId>/wt`,
+ * `/<trackId>/batch`), validation, SQLite storage, fault injection, a JSON API, an SSE stream
+ * and the inspector page. Bad options throw; nothing a client sends can crash it.
+ *
+ * @example
+ * const collector = await startCollector();
+ * // point a tracker at collector.url, then:
+ * const [hit] = await collector.waitForHits(1);
+ * await collector.close();
+ */
+export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
+  const { port = 0, host = '127.0.0.1', db = ':memory:', trackIds, inspector = true, verbose = false } = options;
+  for (const id of trackIds ?? []) {
+    if (!/^\d{15}$/.test(id)) throw new TypeError(`startCollector: trackIds must be 15-digit ids, got "${id}"`);
+  }
+  const faults = new FaultState(validateFaults(options.faults ?? {}));
+  const store = new HitStore(db);
+  const events = new EventHub();
+  const pendingDelays = new Set<() => void>();
+  let closed = false;
+
+  const ctx: CollectorContext = {
+    store,
+    faults,
+    events,
+    trackIds: trackIds !== undefined && trackIds.length > 0 ? new Set(trackIds) : undefined,
+    inspector,
+    requests: 0,
+    isClosed: () => closed,
+    delay: (ms) =>
+      new Promise<void>((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          pendingDelays.delete(finish);
+          resolve();
+        };
+        const timer = setTimeout(finish, ms);
+        pendingDelays.add(finish);
+      }),
+  };
+
+  const server = createServer((req, res) => {
+    handle(ctx, req, res, verbose).catch((error: unknown) => {
+      // Last line of defence: a handler bug answers 500 instead of crashing the process.
+      if (verbose) console.error('[collector] handler error', error);
+      if (!res.headersSent && !res.destroyed) sendText(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const actualPort = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${actualPort}`;
+  let closing: Promise<void> | undefined;
+
+  const collector: Collector = {
+    url,
+    port: actualPort,
+    hits: (query) => (closed ? [] : store.query(query ?? {})),
+    waitForHits: (count, { timeoutMs = 5000 } = {}) =>
+      new Promise<StoredHit[]>((resolve, reject) => {
+        if (store.count() >= count) {
+          resolve(store.query());
+          return;
+        }
+        const timer = setTimeout(() => {
+          unsubscribe();
+          reject(new Error(`waitForHits: ${store.count()} of ${count} hits after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const unsubscribe = events.onHit(() => {
+          if (store.count() < count) return;
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(store.query());
+        });
+      }),
+    requestCount: () => ctx.requests,
+    setFaults: (next) => faults.set(next),
+    clear: () => {
+      store.clear();
+      ctx.requests = 0;
+      events.publishClear();
+    },
+    onHit: (listener) => events.onHit(listener),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        for (const finish of [...pendingDelays]) finish();
+        events.close();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+  return collector;
+}
+
+async function handle(ctx: CollectorContext, req: IncomingMessage, res: ServerResponse, verbose: boolean): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const query = q < 0 ? '' : rawUrl.slice(q + 1);
+  if (verbose) res.on('finish', () => console.error(`[collector] ${req.method} ${path} ${res.statusCode}`));
+  const route = matchTrackingPath(path);
+  if (route) return handleTracking(ctx, req, res, route, stripHash(query));
+  if (await handleControl(ctx, req, res, path, query)) return;
+  req.resume();
+  sendText(res, 404, 'not found\n');
+}
+
+function stripHash(query: string): string {
+  const hash = query.indexOf('#');
+  return hash < 0 ? query : query.slice(0, hash);
+}

@@ -1,0 +1,188 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { MAX_BATCH_BYTES, MAX_BATCH_LINES, TRACKING_GIF, startCollector } from '../src/index.js';
+import type { Collector } from '../src/index.js';
+import { EVENT, ORDER, PAGE_VIEW } from './sample-lines.js';
+
+const TRACK = '123451234512345';
+const OTHER = '999990000011111';
+
+/** Sends raw bytes over TCP and resolves with the whole answer (the socket is closed by us or the server). */
+function rawRequest(url: string, text: string | Buffer): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+    let out = '';
+    socket.on('data', (chunk) => (out += chunk.toString('latin1')));
+    socket.on('close', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
+
+describe('tracking endpoints', () => {
+  let collector: Collector;
+  beforeEach(async () => {
+    collector = await startCollector();
+  });
+  afterEach(async () => {
+    await collector.close();
+  });
+
+  it('answers GET /<trackId>/wt with the 43-byte GIF and stores the hit', async () => {
+    const query = PAGE_VIEW.slice(3);
+    const res = await fetch(`${collector.url}/${TRACK}/wt?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(res.headers.get('content-length')).toBe('43');
+    expect(res.headers.get('cache-control')).toContain('no-cache');
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(TRACKING_GIF);
+    expect(TRACKING_GIF.length).toBe(43);
+    const [hit] = collector.hits();
+    expect(hit).toMatchObject({ id: 1, via: 'wt', trackId: TRACK, raw: PAGE_VIEW, type: 'page', clientAddress: '127.0.0.1', problems: [] });
+    expect(hit!.p[1]).toBe('shop.example.com/');
+    expect(hit!.params['eid']).toBe('8176420160012345678');
+    expect(collector.requestCount()).toBe(1);
+  });
+
+  it('stores every line of a batch, tolerating CRLF, blank lines and the beacon form', async () => {
+    const body = `${PAGE_VIEW}\r\n${EVENT}\n\n?${ORDER.slice(3)}\n`;
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    const hits = collector.hits();
+    expect(hits.map((h) => h.type)).toEqual(['page', 'event', 'order']);
+    expect(hits.map((h) => h.via)).toEqual(['batch', 'batch', 'batch']);
+    expect(hits[2]!.raw).toBe(ORDER);
+    expect(hits.every((h) => h.problems.length === 0)).toBe(true);
+  });
+
+  it('records a hit into several accounts with a comma list of track ids', async () => {
+    const res = await fetch(`${collector.url}/${TRACK},${OTHER}/wt?p=600,home,,,,,,0,,`);
+    expect(res.status).toBe(200);
+    expect(collector.hits()[0]!.trackId).toBe(`${TRACK},${OTHER}`);
+  });
+
+  it('stores the good lines of a batch that has bad ones', async () => {
+    const body = [PAGE_VIEW, 'garbage %%% line', 'wt?p=600,x%E0%A4%A,,,,,,0,,', `wt?${'a'.repeat(20_000)}`, EVENT].join('\n');
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body });
+    expect(res.status).toBe(200);
+    const hits = collector.hits();
+    expect(hits).toHaveLength(5);
+    expect(hits[0]!.problems).toEqual([]);
+    expect(hits[4]!.problems).toEqual([]);
+    for (const bad of hits.slice(1, 4)) expect(bad.problems.length).toBeGreaterThan(0);
+  });
+
+  it('treats raw invalid UTF-8 bytes in a body as a problem, not a crash', async () => {
+    const body = Buffer.concat([Buffer.from('wt?p=600,a'), Buffer.from([0xff, 0xfe]), Buffer.from(',,,,,,0,,\n'), Buffer.from(PAGE_VIEW)]);
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body });
+    expect(res.status).toBe(200);
+    const hits = collector.hits();
+    expect(hits[0]!.problems).toEqual(expect.arrayContaining([expect.stringContaining('non-ASCII')]));
+    expect(hits[1]!.problems).toEqual([]);
+  });
+
+  it('answers 413 to a body of 24 MiB or more and keeps serving', async () => {
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: Buffer.alloc(MAX_BATCH_BYTES + 1, 0x61) });
+    expect(res.status).toBe(413);
+    expect(collector.hits()).toHaveLength(0);
+    const ok = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: PAGE_VIEW });
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers 413 to a chunked body that grows past the cap', async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(0x61);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 30) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it(`answers 413 to more than ${MAX_BATCH_LINES} lines`, async () => {
+    const body = Array.from({ length: MAX_BATCH_LINES + 1 }, () => 'wt?p=600').join('\n');
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect(collector.hits()).toHaveLength(0);
+  });
+
+  it('answers 404 to malformed track ids', async () => {
+    for (const id of ['12345', '1234512345123456', 'abcdeabcdeabcde', `${TRACK},`, `${TRACK},,${OTHER}`]) {
+      const res = await fetch(`${collector.url}/${id}/wt?p=600`);
+      expect(res.status).toBe(404);
+    }
+    expect(collector.hits()).toHaveLength(0);
+  });
+
+  it('answers 405 with Allow to other methods, and HEAD/OPTIONS sensibly', async () => {
+    const put = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST, OPTIONS');
+    const getBatch = await fetch(`${collector.url}/${TRACK}/batch`);
+    expect(getBatch.status).toBe(405);
+    const head = await fetch(`${collector.url}/${TRACK}/wt?p=600`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('image/gif');
+    const options = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('POST, OPTIONS');
+    expect(collector.hits()).toHaveLength(0);
+  });
+
+  it('answers 404 to unknown paths, garbage and all', async () => {
+    for (const path of ['/nope', `/${TRACK}`, `/${TRACK}/wt/x`, '/%zz/wt', '/%E0%A4%A/batch', `//${TRACK}/wt`]) {
+      const res = await fetch(`${collector.url}${path}`, { redirect: 'manual' });
+      expect([404, 405]).toContain(res.status);
+    }
+  });
+
+  it('survives malformed HTTP and keeps serving', async () => {
+    const answer = await rawRequest(collector.url, 'GET /\x00bad HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    await rawRequest(collector.url, Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x01]));
+    await rawRequest(collector.url, `POST /${TRACK}/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n${PAGE_VIEW}`);
+    const res = await fetch(`${collector.url}/${TRACK}/wt?p=600,ok,,,,,,0,,`);
+    expect(res.status).toBe(200);
+    expect(collector.hits().map((h) => h.p[1])).toEqual(['ok']);
+  });
+
+  it('keeps raw query bytes that fetch would normalise', async () => {
+    const path = `/${TRACK}/wt?p=600,a%ZZb,,,,,,0,,&cp1=%C3%28`;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${collector.url}${path}`, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    const [hit] = collector.hits();
+    expect(hit!.raw).toBe(`wt?p=600,a%ZZb,,,,,,0,,&cp1=%C3%28`);
+    expect(hit!.problems).toEqual(expect.arrayContaining(['p: invalid percent-encoding', 'cp1: percent-encoded bytes are not valid UTF-8']));
+  });
+});
+
+describe('accepted track ids', () => {
+  it('answers 404 to ids outside the list, for GET and POST', async () => {
+    const collector = await startCollector({ trackIds: [TRACK] });
+    try {
+      expect((await fetch(`${collector.url}/${OTHER}/wt?p=600`)).status).toBe(404);
+      expect((await fetch(`${collector.url}/${OTHER}/batch`, { method: 'POST', body: PAGE_VIEW })).status).toBe(404);
+      expect((await fetch(`${collector.url}/${TRACK},${OTHER}/wt?p=600`)).status).toBe(404);
+      expect((await fetch(`${collector.url}/${TRACK}/wt?p=600`)).status).toBe(200);
+      expect(collector.hits()).toHaveLength(1);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('rejects a malformed id at start', async () => {
+    await expect(startCollector({ trackIds: ['123'] })).rejects.toThrow('trackIds must be 15-digit ids, got "123"');
+  });
+});

@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { startCollector } from '../src/index.js';
+import type { Collector } from '../src/index.js';
+import { ANONYMOUS, BROKEN, EVENT, ORDER, PAGE_VIEW, PRODUCT_VIEW, VISITOR_B } from './sample-lines.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', '..', 'artifacts');
+const TRACK = '123451234512345';
+
+// Launching Chromium on a shared 2-core machine can take a while.
+jest.setTimeout(60_000);
+
+async function post(collector: Collector, lines: string[]): Promise<void> {
+  const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: lines.join('\n') });
+  expect(res.status).toBe(200);
+}
+
+describe('inspector page in Chromium', () => {
+  let collector: Collector;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}. Install it with "bash scripts/setup.sh --browser" (Debian package "chromium") or set CHROMIUM_PATH.`);
+    }
+    collector = await startCollector();
+    await post(collector, [PAGE_VIEW, PRODUCT_VIEW, ANONYMOUS, BROKEN]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const external: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(collector.url)) external.push(request.url());
+    });
+    await page.goto(collector.url);
+    await page.locator('#status.live').waitFor();
+    expect(external).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await collector?.close();
+  });
+
+  it('loads with the stored hits, newest first, and the counters', async () => {
+    await expect(page.title()).resolves.toContain('collector');
+    const rows = page.locator('#list .row');
+    await rows.nth(3).waitFor();
+    await expect(rows.count()).resolves.toBe(4);
+    await expect(rows.first().locator('.name').textContent()).resolves.toBe('bad+page');
+    await page.locator('#c-total', { hasText: '4' }).waitFor();
+    await expect(page.locator('#c-bad').textContent()).resolves.toBe('1');
+  });
+
+  it('shows a hit sent to the collector live, without a reload', async () => {
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await post(collector, [EVENT, ORDER]);
+    await page.locator('#list .row', { hasText: 'shop.example.com/checkout/confirmation' }).waitFor();
+    await expect(page.evaluate(() => (window as unknown as { marker?: number }).marker)).resolves.toBe(42);
+    await expect(page.locator('#list .row').first().getAttribute('data-type')).resolves.toBe('order');
+    await page.locator('#c-order', { hasText: '1' }).waitFor();
+  });
+
+  it('decodes the newest hit into readable groups', async () => {
+    const detail = page.locator('#detail');
+    await detail.locator('h2', { hasText: 'shop.example.com/checkout/confirmation' }).waitFor();
+    const ecommerce = detail.locator('[data-group="E-commerce"]');
+    await expect(ecommerce.locator('table.products tr').count()).resolves.toBe(3);
+    await expect(ecommerce.textContent()).resolves.toEqual(expect.stringContaining('tee-7'));
+    await expect(ecommerce.textContent()).resolves.toEqual(expect.stringContaining('ORD-1001'));
+    await expect(detail.locator('[data-group="Visitor"]').textContent()).resolves.toEqual(expect.stringContaining(VISITOR_B));
+    await expect(detail.locator('[data-group="Client info"]').textContent()).resolves.toEqual(expect.stringContaining('198.51.100.23'));
+    // mc arrives double-encoded; the inspector shows it decoded once more.
+    await expect(detail.locator('[data-group="Campaign"]').textContent()).resolves.toEqual(expect.stringContaining('wt_mc=newsletter.nov'));
+    await expect(detail.locator('.ok').count()).resolves.toBe(1);
+  });
+
+  it('highlights the problems of an invalid hit', async () => {
+    await page.locator('#list .row', { hasText: 'bad+page' }).click();
+    const problems = page.locator('#detail #problems');
+    await problems.waitFor();
+    await expect(problems.textContent()).resolves.toEqual(expect.stringContaining('eid: "123" is not 19 digits'));
+    await expect(problems.textContent()).resolves.toEqual(expect.stringContaining('mc: not double-encoded'));
+  });
+
+  it('filters by type, by visitor and by page name', async () => {
+    const rows = page.locator('#list .row');
+    await page.click('#f-type button[data-type="order"]');
+    await page.waitForFunction(() => document.querySelectorAll('#list .row').length === 1);
+    await expect(rows.first().getAttribute('data-type')).resolves.toBe('order');
+
+    await page.click('#f-type button[data-type=""]');
+    await page.fill('#f-eid', VISITOR_B);
+    await page.waitForFunction(() => document.querySelectorAll('#list .row').length === 2);
+    await expect(rows.allTextContents()).resolves.toEqual([expect.stringContaining('confirmation'), expect.stringContaining('cart')]);
+
+    // A live hit that does not match the filter stays out of the list.
+    await post(collector, [PAGE_VIEW]);
+    await collector.waitForHits(7);
+    await page.fill('#f-eid', '');
+    await page.fill('#f-page', 'products');
+    await page.waitForFunction(() => document.querySelectorAll('#list .row').length === 2);
+    await page.fill('#f-page', '');
+    await page.waitForFunction(() => document.querySelectorAll('#list .row').length === 7);
+  });
+
+  it('saves a screenshot of the inspector', async () => {
+    await page.locator('#list .row', { hasText: 'confirmation' }).click();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'inspector.png');
+    await page.screenshot({ path: file });
+    expect(existsSync(file)).toBe(true);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Value encoding for the wire line (PROTOCOL.md §4): UTF-8 percent-encoding compatible
+ * with `encodeURIComponent`, never `+`, and text cut by code points, never inside one.
+ */
+
+/** Longest text value Mapp stores (PROTOCOL.md §4), in characters (code points). */
+export const MAX_TEXT_LENGTH = 255;
+/** Longest product id (`ba`). */
+export const MAX_PRODUCT_ID_LENGTH = 110;
+/** Longest wire line: 7 KB. */
+export const MAX_LINE_BYTES = 7 * 1024;
+
+/** Replaces lone UTF-16 surrogates (which `encodeURIComponent` throws on) with U+FFFD. */
+export function toWellFormed(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++;
+      continue;
+    }
+    return fixSurrogates(text);
+  }
+  return text;
+}
+
+function fixSurrogates(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += text[i] + (text[i + 1] as string);
+        i++;
+      } else out += '\ufffd';
+    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\ufffd';
+    else out += text[i];
+  }
+  return out;
+}
+
+/**
+ * Percent-encodes one value as UTF-8, exactly like `encodeURIComponent` (so `,` `;` `&`
+ * `=` `#` `%` and CR/LF are always escaped and no value can start another parameter),
+ * but without throwing on lone surrogates.
+ */
+export function encodeValue(value: string): string {
+  return encodeURIComponent(toWellFormed(value));
+}
+
+/** Cuts `text` to at most `max` code points; a surrogate pair is never split. */
+export function cutText(text: string, max: number = MAX_TEXT_LENGTH): string {
+  if (text.length <= max) return text; // code points <= code units: nothing to cut
+  let points = 0;
+  let i = 0;
+  while (i < text.length && points < max) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    points++;
+  }
+  return text.slice(0, i);
+}
+
+/** Number of code points in `text`. */
+export function codePointLength(text: string): number {
+  let points = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    points++;
+  }
+  return points;
+}
+
+/** Safe `decodeURIComponent`: returns the input when it is not valid percent-encoding. */
+export function safeDecode(text: string): string {
+  if (text.indexOf('%') === -1) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

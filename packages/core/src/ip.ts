@@ -1,0 +1,100 @@
+import ipaddr from 'ipaddr.js';
+
+/** A parsed IPv4 or IPv6 address. */
+export type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * Decides whether the hop at `index` (0 = our TCP peer, 1 = the address it forwarded, ...)
+ * with address `address` is a proxy we trust to tell the truth about the next hop.
+ */
+export type TrustPredicate = (address: Address | undefined, index: number) => boolean;
+
+/** Named ranges accepted by `trustProxy`, as in Express. */
+const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['127.0.0.1/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+
+/**
+ * Parses one address strictly: dotted-quad IPv4 or IPv6 (zone id dropped), IPv4-mapped
+ * IPv6 turned into IPv4. Returns undefined for anything else, including the shorthand
+ * IPv4 forms (`127.1`, hex, octal) that `ipaddr.js` would otherwise accept: header junk
+ * must never become an address.
+ */
+export function parseIp(input: string): Address | undefined {
+  let text = input.trim();
+  if (text === '' || text.length > 64) return undefined;
+  const zone = text.indexOf('%');
+  if (zone !== -1) text = text.slice(0, zone);
+  if (text.includes(':')) {
+    if (!ipaddr.IPv6.isValid(text)) return undefined;
+    const v6 = ipaddr.IPv6.parse(text);
+    return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
+  }
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+  return ipaddr.IPv4.parse(text);
+}
+
+/** Canonical text of an address: dotted quad or RFC 5952 IPv6. */
+export function formatIp(address: Address): string {
+  return address.kind() === 'ipv4' ? address.toString() : (address as ipaddr.IPv6).toRFC5952String();
+}
+
+/** Cuts IPv4 to /24 and IPv6 to /48 (the host part zeroed), so the IP no longer names one device. */
+export function anonymizeAddress(address: Address): Address {
+  if (address.kind() === 'ipv4') {
+    const [a = 0, b = 0, c = 0] = (address as ipaddr.IPv4).octets;
+    return new ipaddr.IPv4([a, b, c, 0]);
+  }
+  const [a = 0, b = 0, c = 0] = (address as ipaddr.IPv6).parts;
+  return new ipaddr.IPv6([a, b, c, 0, 0, 0, 0, 0]);
+}
+
+/** Turns one trustProxy list entry into a subnet, or explains why it cannot. */
+function parseTrustEntry(entry: string): Array<[Address, number]> | string {
+  const text = entry.trim().toLowerCase();
+  const named = NAMED_RANGES[text];
+  if (named !== undefined) return named.map((cidr) => ipaddr.parseCIDR(cidr));
+  const slash = text.indexOf('/');
+  const addressPart = slash === -1 ? text : text.slice(0, slash);
+  const address = parseIp(addressPart);
+  if (address === undefined) return `"${entry}" is not an IP address, a CIDR or one of loopback, linklocal, uniquelocal`;
+  const max = address.kind() === 'ipv4' ? 32 : 128;
+  let bits = max;
+  if (slash !== -1) {
+    const bitsText = text.slice(slash + 1);
+    bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+    // A mapped IPv6 CIDR (::ffff:10.0.0.0/104) becomes its IPv4 equivalent.
+    if (addressPart.includes(':') && address.kind() === 'ipv4') bits -= 96;
+    if (!(bits >= 0 && bits <= max)) return `"${entry}" has an invalid prefix length`;
+  }
+  return [[address, bits]];
+}
+
+/**
+ * Compiles a `trustProxy` value (already validated to be one of the accepted shapes)
+ * into a predicate. Returns an error message for an invalid list entry.
+ */
+export function compileTrust(value: boolean | number | readonly string[]): TrustPredicate | string {
+  if (value === true) return () => true;
+  if (value === false) return () => false;
+  if (typeof value === 'number') {
+    const hops = value;
+    return (_address, index) => index < hops;
+  }
+  const subnets: Array<[Address, number]> = [];
+  for (const entry of value) {
+    const parsed = parseTrustEntry(entry);
+    if (typeof parsed === 'string') return parsed;
+    subnets.push(...parsed);
+  }
+  if (subnets.length === 0) return () => false;
+  return (address) => {
+    if (address === undefined) return false;
+    for (const [subnet, bits] of subnets) {
+      if (subnet.kind() === address.kind() && address.match(subnet, bits)) return true;
+    }
+    return false;
+  };
+}

@@ -1,0 +1,29 @@
+import type { ResolvedConfig, TrackerEnv } from '../options.js';
+import { createTrackerWith, resolveWebTransport, type CreateTrackerSettings } from '../tracker.js';
+import type { Tracker, TrackerOptions, TransportFactory } from '../types.js';
+import { createDurableBatchTransport } from './durable-batch.js';
+import { createSpoolTransport } from './spool.js';
+
+/**
+ * Node's transport resolver: adds `spool` ("log now, ship later") and, for `batch` with
+ * `spool.dir`, the write-ahead log (`createDurableBatchTransport`). Everything else is
+ * the web resolver's.
+ * @internal
+ */
+export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
+  if (config.transport === 'spool') return createSpoolTransport(config.spool);
+  if (config.transport === 'batch' && config.spool.dir !== undefined) {
+    return createDurableBatchTransport({ ...config.batch, timeout: config.timeout, spool: config.spool });
+  }
+  return resolveWebTransport(config);
+}
+
+/**
+ * Node's `createTracker`: like the main entry's, but `env` defaults to `process.env`,
+ * the default transport is `batch`, and `transport: 'spool'` and `batch` + `spool.dir`
+ * (write-ahead log) are available. Registers no signal handlers: call
+ * `tracker.close({ timeout })` on SIGTERM yourself (see the README).
+ */
+export function createTracker(options: TrackerOptions, env: TrackerEnv = process.env, settings: CreateTrackerSettings = {}): Tracker {
+  return createTrackerWith(options, env, resolveNodeTransport, { ...settings, defaultTransport: 'batch' });
+}

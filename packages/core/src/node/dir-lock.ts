@@ -1,0 +1,88 @@
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+/** A held lock on a spool folder. */
+export interface DirLock {
+  readonly path: string;
+  /** Removes the lock file if it is still ours. Idempotent. */
+  release(): void;
+}
+
+/** Result of trying to take a lock. */
+export type LockAttempt = { ok: true; lock: DirLock } | { ok: false; pid: number; host: string; path: string };
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOwner(path: string): { pid: number; host: string } | undefined {
+  try {
+    const [pid, host] = readFileSync(path, 'utf8').split('\n');
+    const value = Number(pid);
+    return Number.isInteger(value) && value > 0 ? { pid: value, host: host ?? '' } : { pid: 0, host: host ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes `path` as an exclusive lock file holding `<pid>\n<host>\n<time>`. A lock whose
+ * process is gone (same host, `kill(pid, 0)` fails with ESRCH) is stale and taken over.
+ * A lock from another host can't be checked and counts as held. The stale lock is
+ * first renamed to a unique name, so of two processes racing for it only one removes it.
+ * Synchronous on purpose: it runs once at start-up and must be decided before any write.
+ */
+export function acquireDirLock(path: string): LockAttempt {
+  const me = hostname();
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, `${process.pid}\n${me}\n${new Date().toISOString()}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      let released = false;
+      return {
+        ok: true,
+        lock: {
+          path,
+          release() {
+            if (released) return;
+            released = true;
+            if (readOwner(path)?.pid === process.pid) {
+              try {
+                unlinkSync(path);
+              } catch {
+                // Already gone: nothing to release.
+              }
+            }
+          },
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = readOwner(path);
+    if (!owner) continue; // removed between our open and read: try again
+    const stale = owner.pid === 0 || (owner.host === me && owner.pid !== process.pid && !isAlive(owner.pid));
+    if (!stale) return { ok: false, pid: owner.pid, host: owner.host, path };
+    const aside = `${path}.stale-${process.pid}-${Date.now()}`;
+    try {
+      renameSync(path, aside);
+      // If a racing process replaced the stale lock with its own in between, put it back.
+      if (readOwner(aside)?.pid !== owner.pid) renameSync(aside, path);
+      else unlinkSync(aside);
+    } catch {
+      // Another process took the stale lock over first; loop and look again.
+    }
+  }
+  const owner = readOwner(path);
+  return { ok: false, pid: owner?.pid ?? 0, host: owner?.host ?? '', path };
+}

@@ -1,0 +1,54 @@
+import { collectHeaders, parseCookies, type RawHeaderValue } from '../headers.js';
+import type { RequestContext } from '../types.js';
+
+/**
+ * The parts of a Node request that `fromNodeRequest` reads. Structural, so an Express
+ * `req`, Koa's `ctx.req` and a raw `http.IncomingMessage` (HTTP/1 or HTTP/2 compat) all fit.
+ */
+export interface NodeRequestLike {
+  method?: string | undefined;
+  /** Path and query (`/a?b=1`); Express may rewrite it under a mount point. */
+  url?: string | undefined;
+  /** Express keeps the unrewritten URL here; preferred when present. */
+  originalUrl?: string | undefined;
+  headers: Readonly<Record<string, RawHeaderValue>>;
+  socket?: { remoteAddress?: string | undefined; encrypted?: boolean | undefined } | null | undefined;
+}
+
+/** The parts of a Node response that `fromNodeRequest` reads. */
+export interface NodeResponseLike {
+  statusCode?: number | undefined;
+  getHeader?(name: string): unknown;
+}
+
+/**
+ * Converts a Node request (and, once finished, its response) into a neutral
+ * `RequestContext`. The URL is rebuilt from the connection (TLS or not) and the `Host`
+ * header; proxy headers are left for the core to apply only for trusted peers.
+ */
+export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): RequestContext {
+  const { headers, cookie } = collectHeaders(Object.entries(req.headers));
+  const scheme = req.socket?.encrypted === true ? 'https' : 'http';
+  const path = req.originalUrl ?? req.url ?? '/';
+  let url: string;
+  if (path.startsWith('http://') || path.startsWith('https://')) {
+    url = path; // absolute-form request target (a client talking to a proxy)
+  } else {
+    const authority = req.headers[':authority'];
+    const host = headers.host ?? (typeof authority === 'string' ? authority : 'localhost');
+    url = `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
+  }
+  let contentType: string | undefined;
+  const header = res?.getHeader?.('content-type');
+  if (typeof header === 'string') contentType = header;
+  else if (Array.isArray(header) && typeof header[0] === 'string') contentType = header[0];
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    url,
+    headers,
+    cookies: parseCookies(cookie),
+    remoteAddress: req.socket?.remoteAddress,
+    status: res?.statusCode,
+    contentType,
+  };
+}

@@ -1,0 +1,191 @@
+import { requestMapp, utf8Length } from '../transport/http.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
+import { backoffDelay } from '../transport/retry.js';
+
+/** One line a ship source holds, with the position it acknowledges by. */
+export interface ShipLine {
+  /** Position inside its unit (a line index for files, an entry id for a stream). */
+  readonly position: number | string;
+  /** The wire line, `wt?…`. */
+  readonly line: string;
+}
+
+/**
+ * One unit of work, shipped in order and removed only when every line was handled.
+ * For files: one `.log` file. For a durable outbox (Redis Streams, Kafka): a claimed
+ * range of entries.
+ */
+export interface ShipUnit {
+  readonly id: string;
+  /** Approximate size in bytes, for progress. */
+  readonly size: number;
+  /** The lines still to send (acknowledged ones skipped), in order. */
+  lines(): AsyncIterable<ShipLine>;
+  /** Records that these lines were handled (accepted or rejected for good). */
+  ack(lines: readonly ShipLine[]): Promise<void>;
+  /** Called when every line was acknowledged: delete the unit. */
+  complete(): Promise<void>;
+}
+
+/**
+ * Where `ship` reads from. `open()` takes exclusive access (so two runs never send the
+ * same unit) and lists the finished units, oldest first; `close()` gives it back. Files
+ * today (`createFileShipSource`); a Redis Streams consumer group (`XREADGROUP`/`XACK`) or
+ * a Kafka consumer (offset commits) fits the same shape.
+ */
+export interface ShipSource {
+  readonly description: string;
+  open(): Promise<ShipUnit[]>;
+  close(): Promise<void>;
+}
+
+/** Progress after each batch. */
+export interface ShipProgress {
+  readonly unit: string;
+  readonly unitsDone: number;
+  readonly unitsTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly sent: number;
+}
+
+/** Options of {@link shipSpool}. */
+export interface ShipOptions {
+  readonly source: ShipSource;
+  /** e.g. `https://track.example.com` (no trailing slash). */
+  readonly origin: string;
+  readonly trackId: string;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Lines per POST (the official cronjob sends 1000). @default 1000, max 10000 */
+  readonly batchSize?: number;
+  /** Bytes per POST. @default 20 MiB (the cap) */
+  readonly maxBatchBytes?: number;
+  /** Per-request timeout in ms. @default 10000 */
+  readonly timeout?: number;
+  /** Attempts per batch, the first included. @default 8 */
+  readonly maxAttempts?: number;
+  /** First backoff delay in ms (doubles, full jitter; `Retry-After` wins). @default 250 */
+  readonly backoffBase?: number;
+  /** @default 30000 */
+  readonly backoffMax?: number;
+  readonly onProgress?: (progress: ShipProgress) => void;
+  /** Each retry, rejection or stop, as a human-readable line. */
+  readonly onLog?: (message: string) => void;
+}
+
+/** What a `ship` run did. `complete` is true when nothing is left in the source. */
+export interface ShipReport {
+  readonly units: number;
+  readonly unitsDone: number;
+  /** Lines accepted (2xx). */
+  readonly sent: number;
+  /** Lines Mapp rejected for good (non-retryable 4xx/3xx): removed, not resent. */
+  readonly rejected: number;
+  readonly retries: number;
+  /** Why the run stopped early, if it did (retries exhausted, unknown track id). */
+  readonly stoppedBy?: string;
+  readonly complete: boolean;
+}
+
+/**
+ * Sends every unit of `source` in order, in batches, with the batch transport's retry
+ * policy (network errors, timeouts, 5xx, 408, 429 retried with backoff + full jitter and
+ * `Retry-After`). A unit is deleted only after all its lines were acknowledged; progress
+ * is acknowledged after every accepted batch, so a crashed run resends at most one batch.
+ * A 404 (unknown track id) stops the run and keeps everything, since every later batch
+ * would fail the same way; other 4xx/3xx drop just that batch. Never throws for HTTP
+ * problems; `source.open()` errors (lock held, missing folder) are thrown.
+ */
+export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const batchSize = Math.min(options.batchSize ?? 1000, MAX_BATCH_LINES);
+  const maxBytes = Math.min(options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+  const timeout = options.timeout ?? 10_000;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const backoffBase = options.backoffBase ?? 250;
+  const backoffMax = options.backoffMax ?? 30_000;
+  const url = `${options.origin}/${options.trackId}/batch`;
+  const log = options.onLog ?? (() => undefined);
+
+  const units = await options.source.open();
+  const bytesTotal = units.reduce((sum, unit) => sum + unit.size, 0);
+  let bytesDone = 0;
+  let unitsDone = 0;
+  let sent = 0;
+  let rejected = 0;
+  let retries = 0;
+  let stoppedBy: string | undefined;
+
+  /** Sends one batch with retries: 'ok' | 'rejected' | a stop reason. */
+  async function deliver(batch: ShipLine[]): Promise<'ok' | 'rejected' | { stop: string }> {
+    const body = batch.map((item) => item.line).join('\n');
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await requestMapp(fetchFn, url, { method: 'POST', body }, timeout);
+      if (result.kind === 'ok') return 'ok';
+      if (result.kind === 'reject') {
+        if (result.status === 404) return { stop: `${result.reason}: Mapp does not know track id ${options.trackId}; nothing was deleted` };
+        log(`batch of ${batch.length} lines rejected (${result.reason}); dropped`);
+        return 'rejected';
+      }
+      if (attempt >= maxAttempts) return { stop: `gave up after ${attempt} attempts (${result.reason})` };
+      const delay = result.retryAfterMs ?? backoffDelay(attempt, backoffBase, backoffMax);
+      retries += 1;
+      log(`retry ${attempt}/${maxAttempts - 1} in ${delay} ms (${result.reason})`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  try {
+    for (const unit of units) {
+      let batch: ShipLine[] = [];
+      let batchBytes = 0;
+      let unitBytes = 0;
+      const flushBatch = async (): Promise<boolean> => {
+        if (batch.length === 0) return true;
+        const outcome = await deliver(batch);
+        if (typeof outcome === 'object') {
+          stoppedBy = outcome.stop;
+          return false;
+        }
+        await unit.ack(batch);
+        if (outcome === 'ok') sent += batch.length;
+        else rejected += batch.length;
+        bytesDone += batchBytes;
+        unitBytes += batchBytes;
+        batch = [];
+        batchBytes = 0;
+        options.onProgress?.({ unit: unit.id, unitsDone, unitsTotal: units.length, bytesDone, bytesTotal, sent });
+        return true;
+      };
+      let ok = true;
+      for await (const item of unit.lines()) {
+        const size = utf8Length(item.line) + 1;
+        if (batch.length >= batchSize || (batch.length > 0 && batchBytes + size > maxBytes)) {
+          ok = await flushBatch();
+          if (!ok) break;
+        }
+        batch.push(item);
+        batchBytes += size;
+      }
+      if (ok) ok = await flushBatch();
+      if (!ok) break;
+      await unit.complete();
+      unitsDone += 1;
+      // Acknowledged-before lines never pass through a batch: account for them here.
+      bytesDone += Math.max(0, unit.size - unitBytes);
+      options.onProgress?.({ unit: unit.id, unitsDone, unitsTotal: units.length, bytesDone, bytesTotal, sent });
+    }
+  } finally {
+    await options.source.close();
+  }
+  return {
+    units: units.length,
+    unitsDone,
+    sent,
+    rejected,
+    retries,
+    ...(stoppedBy === undefined ? {} : { stoppedBy }),
+    complete: stoppedBy === undefined && unitsDone === units.length,
+  };
+}

@@ -1,0 +1,69 @@
+import type { OutgoingHit, SendOutcome, SpoolOptions, Transport, TransportContext, TransportFactory } from '../types.js';
+import { createStatsRecorder } from '../transport/stats.js';
+import { resolveSpoolOptions } from './spool-options.js';
+import { SpoolWriter } from './spool-writer.js';
+
+/**
+ * The `spool` transport, "log now, ship later": `send()` appends the hit's line to
+ * `<dir>/<prefix>-<ms>.tmp` and resolves `spooled` once the line was written; files
+ * rotate to `.log` at `maxFileLines`, `maxFileSize` or `maxFileAge` (and on `close()`),
+ * and `mapp-s2s ship` (or the official cronjob) sends the `.log` files.
+ *
+ * Durability (the data-loss window) by `fsync`:
+ * - `'always'`: each write is `fdatasync`ed before `send()` resolves. Nothing resolved is
+ *   lost, even on power loss. Slowest (one sync per group commit).
+ * - `'interval'` (default): a resolved line survives a process crash (it is in the kernel
+ *   page cache); an OS crash or power cut loses at most the last `fsyncInterval` ms.
+ * - `'never'`: survives a process crash; an OS crash loses whatever the OS had not yet
+ *   written back (Linux: typically up to ~30 s).
+ *
+ * A full disk or an unwritable folder never throws: `send()` resolves `failed` and an
+ * `error` event is emitted. Node-only (`@mapp-s2s/core/node`).
+ */
+export function createSpoolTransport(options: SpoolOptions): TransportFactory {
+  const resolved = resolveSpoolOptions(options);
+  return function spoolTransport(context: TransportContext): Transport {
+    const stats = createStatsRecorder();
+    const writer = new SpoolWriter<undefined>(resolved, {
+      onAppended(segment, records) {
+        stats.spooled += records.length;
+        context.emit({ type: 'spooled', lines: records.length, file: segment.path });
+      },
+      onError(error) {
+        context.emit({ type: 'error', error });
+      },
+    });
+    let closed = false;
+    return {
+      name: 'spool',
+      async send(hit: OutgoingHit): Promise<SendOutcome> {
+        if (closed) {
+          stats.drop('closed');
+          return { ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' };
+        }
+        stats.enqueued += 1;
+        try {
+          await writer.append(hit.line, undefined);
+          return { ok: true, status: 'spooled' };
+        } catch (cause) {
+          const error = new Error(`mapp-s2s spool: could not write to ${resolved.dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+          context.emit({ type: 'error', error });
+          return { ok: false, status: 'failed', error };
+        }
+      },
+      async flush() {
+        // For a spool, "flush" means durable: written and synced (not rotated, so frequent
+        // flushes in serverless code don't litter the folder with tiny files).
+        await writer.sync();
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await writer.close();
+      },
+      stats() {
+        return stats.snapshot({ queueDepth: 0, inFlight: 0 });
+      },
+    };
+  };
+}

@@ -1,0 +1,399 @@
+import { clientHintParams } from './client-hints.js';
+import { validateLine } from './debug.js';
+import { MAX_LINE_BYTES } from './encode.js';
+import { UnsupportedTransportError } from './errors.js';
+import { buildLine, type LineInput } from './hit.js';
+import { anonymizeAddress, formatIp, parseIp } from './ip.js';
+import { resolveOptions, type ResolvedConfig, type ResolveSettings, type TrackerEnv } from './options.js';
+import { defaultPageName, referrerField } from './page-name.js';
+import { requestSkipReason, responseSkipReason } from './page-view.js';
+import { decideConsent, type ConsentDecision } from './privacy.js';
+import { requestFacts, splitUrl, type RequestFacts } from './request-facts.js';
+import { createBatchTransport } from './transport/batch.js';
+import { createDirectTransport } from './transport/direct.js';
+import type {
+  DropReason,
+  HitData,
+  OutgoingHit,
+  RequestContext,
+  SendOutcome,
+  TrackCallOptions,
+  Tracker,
+  TrackerEvent,
+  TrackerOptions,
+  TrackerStats,
+  TrackResult,
+  Transport,
+  TransportFactory,
+  Visit,
+} from './types.js';
+import { buildEidCookie, isEid, mintEid, readEid, readHandoverEid } from './visitor.js';
+
+/**
+ * Picks the transport factory for a resolved configuration.
+ * @internal The Node entry passes its own resolver that adds `spool`.
+ */
+export type TransportResolver = (config: ResolvedConfig) => TransportFactory;
+
+/**
+ * The main (edge-safe) entry's resolver: your factory, `direct` or `batch`.
+ * @internal
+ */
+export function resolveWebTransport(config: ResolvedConfig): TransportFactory {
+  const transport = config.transport;
+  if (typeof transport === 'function') return transport;
+  if (transport === 'direct') return createDirectTransport({ timeout: config.timeout });
+  if (transport === 'batch') return createBatchTransport({ ...config.batch, timeout: config.timeout });
+  throw new UnsupportedTransportError(
+    "mapp-s2s: transport 'spool' writes files and needs Node. Import createTracker from '@mapp-s2s/core/node' instead of '@mapp-s2s/core', or choose transport 'direct' or 'batch'.",
+  );
+}
+
+/** Extra settings for `createTracker`, for adapters whose options extend `TrackerOptions`. */
+export interface CreateTrackerSettings {
+  /** Option keys the adapter handles itself; they are not rejected as unknown. */
+  extraOptionKeys?: readonly string[];
+}
+
+/**
+ * Creates a tracker: validates the options (throwing a `TrackingError` that names the
+ * fix), then turns requests into Mapp hits. Every request-path method resolves and never
+ * rejects. `env` is usually `process.env`; explicit options win over it.
+ */
+export function createTracker(options: TrackerOptions, env: TrackerEnv = {}, settings: CreateTrackerSettings = {}): Tracker {
+  return createTrackerWith(options, env, resolveWebTransport, { ...settings, defaultTransport: 'direct' });
+}
+
+/** Per-tracker counters, merged with the transport's in `stats()`. */
+interface OwnStats {
+  enqueued: number;
+  dropped: Partial<Record<DropReason, number>>;
+}
+
+/** Error from a user callback or an unexpected throw, as an `Error`. */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Builds a tracker with a given transport resolver.
+ * @internal Used by the Node entry to add the `spool` transport.
+ */
+export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, resolveTransport: TransportResolver, settings: ResolveSettings = {}): Tracker {
+  const config = resolveOptions(options, env, settings);
+  const listeners = new Set<(event: TrackerEvent) => void>();
+  const own: OwnStats = { enqueued: 0, dropped: {} };
+  let closed = false;
+
+  const emit = (event: TrackerEvent): void => {
+    if (config.onEvent !== undefined) {
+      try {
+        config.onEvent(event);
+      } catch {
+        // A listener's bug must never reach the request path.
+      }
+    }
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // Same as above.
+      }
+    }
+  };
+
+  const transport: Transport | undefined = config.dryRun
+    ? undefined
+    : resolveTransport(config)({ origin: config.origin, trackId: config.trackId, fetch: config.fetch, emit, logger: config.logger });
+
+  const reportError = (error: unknown): void => {
+    emit({ type: 'error', error: asError(error) });
+  };
+
+  const drop = (reason: DropReason, line: string | undefined, detail?: string): TrackResult => {
+    own.dropped[reason] = (own.dropped[reason] ?? 0) + 1;
+    emit(detail === undefined ? { type: 'dropped', lines: 1, reason } : { type: 'dropped', lines: 1, reason, detail });
+    const result: TrackResult = { ok: false, status: 'dropped', reason };
+    if (line !== undefined) result.line = line;
+    if (detail !== undefined) result.detail = detail;
+    return result;
+  };
+
+  const toResult = (outcome: SendOutcome, line: string): TrackResult => {
+    if (outcome.ok) return { ok: true, status: outcome.status, line };
+    if (outcome.status === 'dropped') {
+      const result: TrackResult = { ok: false, status: 'dropped', reason: outcome.reason, line };
+      if (outcome.detail !== undefined) result.detail = outcome.detail;
+      return result;
+    }
+    return { ok: false, status: 'failed', error: outcome.error, line };
+  };
+
+  /** Encodes, validates (debug), and hands one hit to the transport. */
+  const dispatch = (input: LineInput, key: string): Promise<TrackResult> => {
+    const built = buildLine(input);
+    if (!built.ok) return Promise.resolve(drop('too-large', undefined, built.problems.join('; ')));
+    return deliver(built.line, key, input.time, built.problems);
+  };
+
+  /** Debug/dry-run handling, then the transport; the returned promise never rejects. */
+  const deliver = (line: string, key: string, time: number, buildProblems: string[]): Promise<TrackResult> => {
+    if (config.debug || config.dryRun) {
+      const problems = config.debug ? [...buildProblems, ...validateLine(line)] : buildProblems;
+      emit({ type: 'debug', line, problems });
+      if (config.debug) config.logger.debug(`mapp-s2s: ${line}`, ...(problems.length > 0 ? [problems] : []));
+    }
+    if (config.dryRun) return Promise.resolve({ ok: true, status: 'dry-run', line });
+    if (closed || transport === undefined) return Promise.resolve(drop('closed', line));
+    own.enqueued++;
+    const hit: OutgoingHit = { line, key, time };
+    let promise: Promise<TrackResult>;
+    try {
+      promise = transport.send(hit).then(
+        (outcome) => toResult(outcome, line),
+        (error: unknown) => ({ ok: false, status: 'failed', error: asError(error), line }),
+      );
+    } catch (error) {
+      promise = Promise.resolve({ ok: false, status: 'failed', error: asError(error), line });
+    }
+    if (config.waitUntil !== undefined) {
+      try {
+        config.waitUntil(promise);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    return promise;
+  };
+
+  const customerId = (ctx: RequestContext): string | undefined => {
+    if (config.customerId === undefined) return undefined;
+    try {
+      const id = config.customerId(ctx);
+      return typeof id === 'string' && id !== '' ? id : undefined;
+    } catch (error) {
+      reportError(error);
+      return undefined;
+    }
+  };
+
+  const pageNameFor = (ctx: RequestContext, facts: RequestFacts, data: HitData | undefined): string => {
+    const explicit = data?.page?.name;
+    if (explicit !== undefined && explicit !== '') return explicit;
+    if (config.pageName !== undefined) {
+      try {
+        const name = config.pageName(ctx);
+        if (typeof name === 'string' && name !== '') return name;
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    return defaultPageName(facts.host, facts.path, facts.search, config.pageNameParams);
+  };
+
+  const contextInput = (ctx: RequestContext, facts: RequestFacts, data: HitData | undefined): LineInput => ({
+    pageName: pageNameFor(ctx, facts, data),
+    time: hitTime(data),
+    referrer: referrerField(ctx.headers.referer, facts.host, config.domains),
+    anonymous: false,
+    ip: facts.ip,
+    userAgent: ctx.headers['user-agent'],
+    pageUrl: facts.pageUrl,
+    hints: config.clientHints ? clientHintParams(ctx.headers) : undefined,
+    data,
+  });
+
+  const orderingKey = (input: LineInput): string => input.eid ?? (input.ceid !== undefined ? `c:${input.ceid}` : `a:${input.ip ?? ''}|${input.userAgent ?? ''}`);
+
+  const skipped = (reason: Visit['skipReason'] & string): TrackResult => ({ ok: false, status: 'skipped', reason });
+
+  async function begin(ctx: RequestContext): Promise<Visit> {
+    try {
+      const decision: ConsentDecision = await decideConsent(ctx, config);
+      if (decision.error !== undefined) reportError(decision.error);
+      if (decision.level === 'none') return { consent: 'none', trackable: false, skipReason: decision.reason ?? 'consent', isNewVisitor: false };
+      const facts = requestFacts(ctx, config);
+      let skipReason = requestSkipReason(ctx, facts, config);
+      if (skipReason === undefined && config.skip !== undefined) {
+        try {
+          if ((await config.skip(ctx)) === true) skipReason = 'skip';
+        } catch (error) {
+          reportError(error);
+          skipReason = 'skip';
+        }
+      }
+      const visit: Visit = { consent: decision.level, trackable: skipReason === undefined, isNewVisitor: false };
+      if (skipReason !== undefined) visit.skipReason = skipReason;
+      if (decision.level === 'anonymous') return visit;
+      visit.ceid = customerId(ctx);
+      let eid = readEid(ctx.cookies, config.trackIds, config.cookie.name);
+      if (eid === undefined && visit.trackable) {
+        const now = Date.now();
+        eid = readHandoverEid(facts.search, now);
+        if (eid === undefined) {
+          eid = mintEid(now);
+          visit.isNewVisitor = true;
+        }
+        visit.setCookie = buildEidCookie(eid, config.cookie, facts.scheme === 'https');
+      }
+      visit.eid = eid;
+      return visit;
+    } catch (error) {
+      reportError(error);
+      return { consent: 'none', trackable: false, skipReason: 'disabled', isNewVisitor: false };
+    }
+  }
+
+  async function end(ctx: RequestContext, visit: Visit, data?: HitData): Promise<TrackResult> {
+    try {
+      if (visit.consent === 'none') return skipped(visit.skipReason ?? 'consent');
+      if (!visit.trackable) return skipped(visit.skipReason ?? 'skip');
+      const responseReason = responseSkipReason(ctx);
+      if (responseReason !== undefined) return skipped(responseReason);
+      const facts = requestFacts(ctx, config);
+      const input = contextInput(ctx, facts, data);
+      input.anonymous = visit.consent === 'anonymous';
+      if (!input.anonymous) {
+        input.eid = visit.eid;
+        input.isNewVisitor = visit.isNewVisitor;
+        input.ceid = visit.ceid;
+      }
+      return await dispatch(input, orderingKey(input));
+    } catch (error) {
+      reportError(error);
+      return { ok: false, status: 'failed', error: asError(error) };
+    }
+  }
+
+  async function track(data: HitData, callOptions: TrackCallOptions = {}): Promise<TrackResult> {
+    try {
+      const ctx = callOptions.context;
+      let visit = callOptions.visit;
+      if (visit === undefined && ctx !== undefined) {
+        const decision = await decideConsent(ctx, config);
+        if (decision.error !== undefined) reportError(decision.error);
+        visit = { consent: decision.level, trackable: true, isNewVisitor: false };
+        if (decision.reason !== undefined) visit.skipReason = decision.reason;
+        if (decision.level === 'full') {
+          visit.eid = readEid(ctx.cookies, config.trackIds, config.cookie.name);
+          visit.ceid = customerId(ctx);
+        }
+      }
+      if (visit?.consent === 'none') return skipped(visit.skipReason === 'opt-out' || visit.skipReason === 'privacy-signal' ? visit.skipReason : 'consent');
+      let input: LineInput;
+      if (ctx !== undefined) {
+        input = contextInput(ctx, requestFacts(ctx, config), data);
+        // An event is not the page view: the referrer was already sent with it.
+        if (input.referrer !== '0' && input.referrer !== '1') input.referrer = '2';
+      } else {
+        input = { pageName: data.page?.name ?? '', time: hitTime(data), referrer: '0', anonymous: false, data };
+      }
+      if (callOptions.pageUrl !== undefined) input.pageUrl = callOptions.pageUrl;
+      if (ctx === undefined && (data.page?.name === undefined || data.page.name === '')) {
+        const parts = input.pageUrl === undefined ? undefined : splitUrl(input.pageUrl);
+        input.pageName = parts === undefined ? '0' : defaultPageName(parts.host.toLowerCase(), parts.path, parts.search, config.pageNameParams);
+      }
+      if (callOptions.userAgent !== undefined) input.userAgent = callOptions.userAgent;
+      if (callOptions.ip !== undefined) {
+        const address = parseIp(callOptions.ip);
+        input.ip = address === undefined || !config.sendIp ? undefined : formatIp(config.anonymizeIp ? anonymizeAddress(address) : address);
+      }
+      input.anonymous = visit?.consent === 'anonymous';
+      if (!input.anonymous) {
+        input.eid = isEid(callOptions.eid) ? callOptions.eid : visit?.eid;
+        input.ceid = callOptions.ceid ?? visit?.ceid;
+      }
+      return await dispatch(input, orderingKey(input));
+    } catch (error) {
+      reportError(error);
+      return { ok: false, status: 'failed', error: asError(error) };
+    }
+  }
+
+  return {
+    begin,
+    end,
+    async trackPageView(ctx, data) {
+      return end(ctx, await begin(ctx), data);
+    },
+    track,
+    async flush() {
+      try {
+        await transport?.flush();
+      } catch (error) {
+        reportError(error);
+      }
+    },
+    async close(closeOptions) {
+      if (closed) return;
+      closed = true;
+      try {
+        await transport?.close(closeOptions);
+      } catch (error) {
+        reportError(error);
+      }
+    },
+    stats(): TrackerStats {
+      const base: TrackerStats = {
+        enqueued: own.enqueued,
+        sent: 0,
+        retried: 0,
+        dropped: { ...own.dropped },
+        spooled: 0,
+        queueDepth: 0,
+        inFlight: 0,
+        latencyMs: { p50: 0, p99: 0, max: 0, count: 0 },
+      };
+      let extra: Partial<TrackerStats> | undefined;
+      try {
+        extra = transport?.stats?.();
+      } catch (error) {
+        reportError(error);
+      }
+      if (extra === undefined) return base;
+      const dropped = { ...base.dropped };
+      for (const [reason, count] of Object.entries(extra.dropped ?? {}) as Array<[DropReason, number]>) {
+        dropped[reason] = (dropped[reason] ?? 0) + count;
+      }
+      return {
+        enqueued: Math.max(base.enqueued, extra.enqueued ?? 0),
+        sent: extra.sent ?? 0,
+        retried: extra.retried ?? 0,
+        dropped,
+        spooled: extra.spooled ?? 0,
+        queueDepth: extra.queueDepth ?? 0,
+        inFlight: extra.inFlight ?? 0,
+        latencyMs: extra.latencyMs ?? base.latencyMs,
+      };
+    },
+    async sendLine(line, lineOptions = {}) {
+      try {
+        if (typeof line !== 'string' || !line.startsWith('wt?') || line.includes('\r') || line.includes('\n')) {
+          return drop('invalid', undefined, 'a line must start with wt? and contain no CR/LF');
+        }
+        if (line.length > MAX_LINE_BYTES) return drop('too-large', undefined, `line is ${line.length} bytes`);
+        const time = lineOptions.time ?? Date.now();
+        return await deliver(line, lineOptions.key ?? 'line', time, []);
+      } catch (error) {
+        reportError(error);
+        return { ok: false, status: 'failed', error: asError(error) };
+      }
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
+
+/** `p` field 7: the hit's event time in ms, now unless the data says otherwise. */
+function hitTime(data: HitData | undefined): number {
+  const time = data?.time;
+  if (time instanceof Date) {
+    const ms = time.getTime();
+    return Number.isFinite(ms) ? ms : Date.now();
+  }
+  return typeof time === 'number' && Number.isFinite(time) && time > 0 ? time : Date.now();
+}

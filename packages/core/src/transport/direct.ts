@@ -1,0 +1,86 @@
+import type { OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
+import { ABORTED_BY_CLOSE, lineQuery, requestMapp } from './http.js';
+import { createStatsRecorder } from './stats.js';
+
+/** Options of {@link createDirectTransport}. */
+export interface DirectTransportOptions {
+  /** Per-request timeout in ms; a slow Mapp never holds a hit longer. @default 500 */
+  timeout?: number;
+}
+
+/**
+ * The `direct` transport: one `GET <origin>/<trackId>/wt?…` per hit, over the runtime's
+ * keep-alive connection pool. `send()` resolves once Mapp answered: `sent` on 2xx,
+ * `dropped` (`rejected`) on 3xx/4xx, `failed` on 5xx, network errors and timeouts.
+ * There are no retries: use `batch` when hits must survive an outage.
+ * Web-standard (fetch only), so it runs on the edge too.
+ */
+export function createDirectTransport(options: DirectTransportOptions = {}): TransportFactory {
+  const timeout = options.timeout ?? 500;
+  return function directTransport(context: TransportContext): Transport {
+    const stats = createStatsRecorder();
+    const inFlight = new Set<Promise<SendOutcome>>();
+    const closer = new AbortController();
+    let closed = false;
+
+    async function deliver(hit: OutgoingHit): Promise<SendOutcome> {
+      const url = `${context.origin}/${context.trackId}/wt?${lineQuery(hit.line)}`;
+      const result = await requestMapp(context.fetch, url, { method: 'GET' }, timeout, closer.signal);
+      if (result.kind === 'ok') {
+        stats.sent += 1;
+        stats.latency(result.latencyMs);
+        context.emit({ type: 'sent', lines: 1, status: result.status, latencyMs: result.latencyMs });
+        return { ok: true, status: 'sent' };
+      }
+      if (result.kind === 'reject') {
+        stats.drop('rejected');
+        context.emit({ type: 'dropped', lines: 1, reason: 'rejected', detail: result.reason });
+        return { ok: false, status: 'dropped', reason: 'rejected', detail: result.reason };
+      }
+      if (result.reason === ABORTED_BY_CLOSE) {
+        stats.drop('closed');
+        context.emit({ type: 'dropped', lines: 1, reason: 'closed', detail: 'request aborted by close()' });
+        return { ok: false, status: 'dropped', reason: 'closed', detail: 'request aborted by close()' };
+      }
+      const error = new Error(`mapp-s2s direct: hit not accepted (${result.reason})`, { cause: result.error });
+      stats.drop('retries-exhausted');
+      context.emit({ type: 'error', error });
+      return { ok: false, status: 'failed', error };
+    }
+
+    return {
+      name: 'direct',
+      send(hit) {
+        if (closed) {
+          stats.drop('closed');
+          return Promise.resolve({ ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' });
+        }
+        stats.enqueued += 1;
+        const pending = deliver(hit);
+        inFlight.add(pending);
+        void pending.finally(() => inFlight.delete(pending));
+        return pending;
+      },
+      async flush() {
+        await Promise.all([...inFlight]);
+      },
+      async close({ timeout: closeTimeout = 5000 } = {}) {
+        closed = true;
+        if (inFlight.size === 0) return;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const expired = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, closeTimeout);
+          (timer as { unref?: () => void }).unref?.();
+        });
+        await Promise.race([Promise.all([...inFlight]).then(() => undefined), expired]);
+        clearTimeout(timer);
+        // Past the deadline the remaining requests are cut; their hits count as `closed`.
+        closer.abort();
+        await Promise.all([...inFlight]);
+      },
+      stats() {
+        return stats.snapshot({ queueDepth: 0, inFlight: inFlight.size });
+      },
+    };
+  };
+}

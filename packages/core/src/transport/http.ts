@@ -1,0 +1,81 @@
+import { isRetryableStatus, parseRetryAfter } from './retry.js';
+
+/** What one HTTP exchange with Mapp came to. @internal */
+export type HttpResult =
+  | { kind: 'ok'; status: number; latencyMs: number }
+  | { kind: 'retry'; status?: number; reason: string; retryAfterMs?: number; error?: Error }
+  | { kind: 'reject'; status: number; reason: string };
+
+/** Thrown-away marker for requests aborted by `close()`. @internal */
+export const ABORTED_BY_CLOSE = 'mapp-s2s: transport closed';
+
+/**
+ * One request to Mapp with a hard timeout. Never rejects. Redirects are not followed
+ * (`redirect: 'manual'`): a 3xx is a final rejection (PROTOCOL.md §1, "3xx: don't follow").
+ * The response body is always consumed so keep-alive sockets return to the pool.
+ * @internal
+ */
+export async function requestMapp(
+  fetchFn: typeof fetch,
+  url: string,
+  init: { method: 'GET' | 'POST'; body?: string },
+  timeoutMs: number,
+  abort?: AbortSignal,
+): Promise<HttpResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+  (timer as { unref?: () => void }).unref?.();
+  const onAbort = (): void => controller.abort(new Error(ABORTED_BY_CLOSE));
+  abort?.addEventListener('abort', onAbort, { once: true });
+  const started = Date.now();
+  try {
+    const response = await fetchFn(url, {
+      method: init.method,
+      ...(init.body === undefined ? {} : { body: init.body, headers: { 'content-type': 'text/plain; charset=utf-8' } }),
+      redirect: 'manual',
+      signal: controller.signal,
+    });
+    try {
+      await response.arrayBuffer();
+    } catch {
+      // The status is what counts; a body cut short changes nothing.
+    }
+    const status = response.status;
+    if (status >= 200 && status < 300) return { kind: 'ok', status, latencyMs: Date.now() - started };
+    if (isRetryableStatus(status)) {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+      return { kind: 'retry', status, reason: `HTTP ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    }
+    // 'opaqueredirect' responses (some fetch implementations) report status 0.
+    return { kind: 'reject', status, reason: `HTTP ${status === 0 ? '3xx' : status}` };
+  } catch (cause) {
+    const reason = controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason.message : describe(cause);
+    return { kind: 'retry', reason, error: cause instanceof Error ? cause : new Error(reason) };
+  } finally {
+    clearTimeout(timer);
+    abort?.removeEventListener('abort', onAbort);
+  }
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    // undici hides the socket error (ECONNRESET, ECONNREFUSED) in `cause`.
+    const inner = (cause as { cause?: { code?: string; message?: string } }).cause;
+    return inner?.code ?? inner?.message ?? cause.message;
+  }
+  return String(cause);
+}
+
+/** UTF-8 byte length without allocating for the common all-ASCII line. @internal */
+export function utf8Length(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return text.length;
+  return new TextEncoder().encode(text).length;
+}
+
+/** Strips the `wt?` prefix a wire line carries. @internal */
+export function lineQuery(line: string): string {
+  if (line.startsWith('wt?')) return line.slice(3);
+  if (line.startsWith('?')) return line.slice(1);
+  return line;
+}

@@ -1,0 +1,33 @@
+import type { Request } from 'express';
+import type { HitData, Tracker, TrackerOptions } from '@mapp-s2s/core';
+
+/** Called with every tracking failure; the request itself is never affected. */
+export type TrackingErrorHandler = (error: Error, req: Request) => void;
+
+/**
+ * Options of `mappTracking()`: every core `TrackerOptions` field plus the adapter extras.
+ * Pass either tracker options (the adapter creates a tracker) or `tracker` (share one).
+ */
+export interface ExpressTrackingOptions extends TrackerOptions {
+  /**
+   * An existing tracker to use instead of creating one, e.g. to share it with backend code
+   * or between apps. When set, no other tracker option may be given.
+   * @default undefined (a tracker is created from the other options)
+   */
+  tracker?: Tracker;
+  /**
+   * Receives tracking failures (a failed send, an unexpected exception). Never called for
+   * the app's own errors, which pass through untouched.
+   * @default logs one warning per distinct message through `logger`
+   */
+  onError?: TrackingErrorHandler;
+}
+
+/**
+ * What a handler can say about its page view: any `HitData` except an `action` (a page
+ * view with an action would be an event), plus `pageName` as a shorthand for `page.name`.
+ */
+export interface PageHitData extends Omit<HitData, 'action'> {
+  /** Shorthand for `page.name`. */
+  pageName?: string;
+}

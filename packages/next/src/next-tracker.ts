@@ -1,0 +1,87 @@
+import { createTracker } from '@mapp-s2s/core';
+import type { RequestContext, TrackResult, Tracker, TrackerOptions, Visit } from '@mapp-s2s/core';
+import { isEdgeRuntime, readProcessEnv } from './env.js';
+import { toContext } from './to-context.js';
+import type { NextTracker, NextTrackerOptions, RequestSource } from './types.js';
+
+/** Chooses the transport for this runtime: Edge isolates cannot keep a batch queue alive between requests. */
+function runtimeOptions(options: TrackerOptions, env: Readonly<Record<string, string | undefined>>): TrackerOptions {
+  if (!isEdgeRuntime()) return options;
+  const wanted = options.transport ?? env['MAPP_TRANSPORT'];
+  if (wanted === undefined || wanted === 'direct' || typeof wanted === 'function') return options;
+  (options.logger ?? console).warn(
+    `[mapp-s2s/next] transport "${String(wanted)}" is not available on the Edge runtime; using "direct" (one GET per hit inside event.waitUntil). Use proxy.ts (Node.js) for batching.`,
+  );
+  return { ...options, transport: 'direct' };
+}
+
+/**
+ * Creates one lazily built tracker for a Next.js app. Put it in a module of its own
+ * (`lib/mapp.ts`) and import it from `proxy.ts`/`middleware.ts`, route handlers and server
+ * actions. Options come from the arguments and the environment (`MAPP_TRACK_ID`,
+ * `MAPP_TRACK_DOMAIN`, `MAPP_TRANSPORT`, `MAPP_TRUST_PROXY`...), read at the first request:
+ * `next build` evaluates server modules without your runtime env, so a missing track id
+ * must not fail the build. A bad configuration is logged once and tracking stays off;
+ * requests are never affected.
+ */
+export function createNextTracker(options: NextTrackerOptions = {}): NextTracker {
+  const { env, remoteAddress, ...trackerOptions } = options;
+  let tracker: Tracker | undefined;
+  let failed = false;
+
+  function getTracker(): Tracker | undefined {
+    if (tracker || failed) return tracker;
+    const resolvedEnv = env ?? readProcessEnv();
+    try {
+      tracker = createTracker(runtimeOptions(trackerOptions, resolvedEnv), resolvedEnv);
+    } catch (error) {
+      failed = true;
+      (trackerOptions.logger ?? console).error('[mapp-s2s/next] tracking is disabled: invalid configuration.', error);
+    }
+    return tracker;
+  }
+
+  function contextOf(source: RequestSource) {
+    return toContext(source, remoteAddress?.(source));
+  }
+
+  /** Runs `send` with the request's context and visit; never rejects. */
+  async function withVisit(
+    source: RequestSource,
+    send: (active: Tracker, context: RequestContext, visit: Visit) => Promise<TrackResult>,
+  ): Promise<TrackResult> {
+    const active = getTracker();
+    if (!active) return { ok: false, status: 'skipped', reason: 'disabled' };
+    try {
+      const context = contextOf(source);
+      // begin() applies the same consent, opt-out and visitor-id rules as the middleware did.
+      const visit = await active.begin(context);
+      return await send(active, context, visit);
+    } catch (error) {
+      return { ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+  }
+
+  return {
+    getTracker,
+    toContext: contextOf,
+    async trackEvent(data, source) {
+      const active = getTracker();
+      if (!active) return { ok: false, status: 'skipped', reason: 'disabled' };
+      try {
+        // Without a visit the core applies consent and reads the visitor id from the cookies;
+        // an event never mints an id of its own.
+        return await active.track(data, { context: contextOf(source) });
+      } catch (error) {
+        return { ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    },
+    trackPageView: (data, source) => withVisit(source, (active, context, visit) => active.end(context, visit, data)),
+    flush: async () => {
+      await tracker?.flush();
+    },
+    close: async () => {
+      await tracker?.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { fromWebRequest } from '@mapp-s2s/core';
+import type { RequestContext } from '@mapp-s2s/core';
+import type { RequestSource } from './types.js';
+
+/**
+ * Splits `X-Forwarded-For` into the peer (its right-most entry) and the hops before it.
+ * Next.js never shows the TCP peer to middleware: `next start` copies the socket address
+ * into `X-Forwarded-For` when the request has none, and a proxy in front appends the address
+ * it saw. So the right-most entry is the peer as far as this app can know; the rest is
+ * what the core may trust according to `trustProxy`.
+ */
+export function splitForwardedFor(value: string | null): { peer?: string; rest?: string } {
+  if (!value) return {};
+  const hops = value
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  const peer = hops.pop();
+  return { peer, rest: hops.length > 0 ? hops.join(', ') : undefined };
+}
+
+/** Builds the absolute page URL from the `Host` header: Next rewrites `request.url` to its own hostname (`localhost`). */
+function pageUrl(source: RequestSource): string {
+  const host = source.headers.get('host');
+  let base: URL | undefined;
+  try {
+    base = source.url ? new URL(source.url) : undefined;
+  } catch {
+    base = undefined; // a relative `url` from a page: resolved against the Host below
+  }
+  const protocol = base?.protocol ?? 'http:';
+  const origin = host ? `${protocol}//${host}` : base?.origin ?? 'http://localhost';
+  if (base) return `${origin}${base.pathname}${base.search}`;
+  const path = source.url && source.url.startsWith('/') ? source.url : '/';
+  return `${origin}${path}`;
+}
+
+/** Cookies set by middleware for this request (`x-middleware-set-cookie`), as name to value. */
+function middlewareCookies(source: RequestSource): Record<string, string> {
+  const header = source.headers.get('x-middleware-set-cookie');
+  if (!header) return {};
+  const cookies: Record<string, string> = {};
+  // Next joins several Set-Cookie values with ", "; a value is `name=value; attributes`.
+  for (const part of header.split(/,(?=\s*[^;,=\s]+=)/)) {
+    const pair = part.split(';')[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq > 0) cookies[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return cookies;
+}
+
+/**
+ * Converts a `NextRequest`, a `Request` or `await headers()` into the core's context. Only
+ * Next facts are added here (page URL from `Host`, the peer from `X-Forwarded-For`, cookies
+ * minted by the middleware earlier in the same request); every decision stays in the core.
+ */
+export function toContext(source: RequestSource, remoteAddress?: string): RequestContext {
+  const forwarded = splitForwardedFor(source.headers.get('x-forwarded-for'));
+  const headers = {
+    forEach(callback: (value: string, key: string) => void): void {
+      source.headers.forEach((value, key) => {
+        const name = key.toLowerCase();
+        if (name === 'x-forwarded-for') {
+          if (forwarded.rest !== undefined) callback(forwarded.rest, name);
+        } else if (name !== 'x-middleware-set-cookie') {
+          callback(value, name);
+        }
+      });
+    },
+    get: (name: string): string | null =>
+      name.toLowerCase() === 'x-forwarded-for' ? forwarded.rest ?? null : source.headers.get(name),
+  };
+  const context = fromWebRequest(
+    { method: source.method ?? 'GET', url: pageUrl(source), headers },
+    { remoteAddress: remoteAddress ?? forwarded.peer },
+  );
+  const minted = middlewareCookies(source);
+  // What the middleware just set is what the browser holds after this response.
+  return Object.keys(minted).length > 0 ? { ...context, cookies: { ...context.cookies, ...minted } } : context;
+}
