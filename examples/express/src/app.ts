@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { mappTracking, noTracking, trackPage, type ExpressTrackingOptions, type Tracker } from '@mapp-s2s/express';
+import { mappTracking, noTracking, trackEvent, trackPage, type ExpressTrackingOptions, type Tracker } from '@mapp-s2s/express';
 import { demoCart, productFor } from './catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
 import { cartPage, homePage, notFoundPage, productPage } from './pages.js';
@@ -44,6 +44,13 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
     const added = addedId === undefined ? undefined : productFor(addedId);
     if (added !== undefined) trackPage(req, { products: [{ id: added.id, cost: added.price, quantity: 1 }], productStatus: 'add' });
     res.type('html').send(cartPage(demoCart(), added, `A-${Date.now().toString(36)}`));
+  });
+
+  // A form post is no page view; its backend event shares the visitor of the page around it.
+  // The address itself is not sent to Mapp.
+  app.post('/newsletter', (req, res) => {
+    void trackEvent(req, { action: { name: 'newsletter_signup', parameters: { 1: 'home' } } });
+    res.redirect(303, '/');
   });
 
   const checkout = new CheckoutController();

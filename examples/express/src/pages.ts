@@ -37,7 +37,8 @@ function productCard(product: Product): string {
 /** `/`: the product list. */
 export function homePage(): string {
   const cards = FEATURED.map((id) => productCard(productFor(id))).join('\n');
-  return layout('Home', `<h1>Gear for the trail</h1>\n<div class="grid">\n${cards}\n</div>`);
+  const newsletter = `<form class="card" method="post" action="/newsletter"><label>Newsletter <input type="email" name="email" required placeholder="you@example.com"></label> <button class="button" type="submit">Sign up</button></form>`;
+  return layout('Home', `<h1>Gear for the trail</h1>\n<div class="grid">\n${cards}\n</div>\n<h2>Stay in touch</h2>\n${newsletter}`);
 }
 
 /** `/products/:id`: one product with an add-to-cart form. */

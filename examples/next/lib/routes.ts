@@ -6,24 +6,25 @@ const STATIC_ROUTES = new Set(['/', '/cart', '/checkout/confirmation', '/health'
 
 /**
  * `true` when the app has a page for this path. Middleware runs before the route, so it
- * cannot see a 404: the shop tells it which paths exist (unknown product ids included).
+ * cannot see a 404: the shop tells it which paths exist.
  */
 export function isKnownRoute(pathname: string): boolean {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-  if (STATIC_ROUTES.has(path)) return true;
-  const product = /^\/products\/([^/]+)$/.exec(path);
-  return product !== null && findProduct(decodeURIComponent(product[1] ?? '')) !== undefined;
+  return STATIC_ROUTES.has(path) || /^\/products\/[^/]+$/.test(path);
 }
 
 /** Hit data known from the URL alone: a product page views its product. */
 export function routeHitData(request: NextRequest): HitData | undefined {
   const match = /^\/products\/([^/]+)\/?$/.exec(request.nextUrl.pathname);
-  const product = match ? findProduct(decodeURIComponent(match[1] ?? '')) : undefined;
-  if (!product) return undefined;
-  return {
-    products: [{ id: product.id, cost: product.price, quantity: 1, categories: { 1: product.category } }],
-    productStatus: 'view',
-  };
+  if (!match) return undefined;
+  let id: string;
+  try {
+    id = decodeURIComponent(match[1] ?? '');
+  } catch {
+    return undefined; // malformed escapes: a plain page view
+  }
+  const product = findProduct(id);
+  return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' };
 }
 
 /**

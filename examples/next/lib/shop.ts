@@ -1,6 +1,7 @@
 /**
- * The example shop's data: the same table as the Express and Koa examples, so the shared
- * conformance suite expects the same hits from every shop.
+ * The example shop's data: the same shop as the Express and Koa examples, so the shared
+ * conformance suite expects the same hits from every shop. Any product id has a page
+ * (`/products/sku-42`); every order confirmation shows the same basket.
  */
 
 /** A product of the example shop. */
@@ -9,46 +10,38 @@ export interface Product {
   name: string;
   /** Unit price in EUR. */
   price: number;
-  category: string;
 }
 
-/** A placed order, as the confirmation page shows it. */
-export interface Order {
-  id: string;
-  items: ReadonlyArray<{ productId: string; quantity: number }>;
+/** An order line: `total` is the cost for the quantity (Mapp's `co`). */
+export interface OrderLine {
+  product: Product;
+  quantity: number;
+  total: number;
 }
 
-/** The catalogue. */
+/** The catalogue shown on the home page. */
 export const PRODUCTS: readonly Product[] = [
-  { id: 'espresso-cup', name: 'Espresso cup', price: 12.5, category: 'kitchen' },
-  { id: 'teapot', name: 'Teapot', price: 34.9, category: 'kitchen' },
-  { id: 'notebook', name: 'Notebook', price: 7.25, category: 'office' },
+  { id: 'sku-1', name: 'Espresso cup', price: 12.5 },
+  { id: 'sku-2', name: 'Teapot', price: 34.9 },
+  { id: 'sku-42', name: 'Notebook', price: 7.25 },
 ];
 
-/** Orders the confirmation page knows. */
-export const ORDERS: readonly Order[] = [
-  { id: 'A-1001', items: [{ productId: 'espresso-cup', quantity: 2 }, { productId: 'notebook', quantity: 1 }] },
-];
-
-/** The product with this id, if any. */
-export function findProduct(id: string): Product | undefined {
-  return PRODUCTS.find((product) => product.id === id);
+/** The product with this id; ids outside the catalogue get a generic product (the shop is a demo). */
+export function findProduct(id: string): Product {
+  return PRODUCTS.find((product) => product.id === id) ?? { id, name: id, price: 9.99 };
 }
 
-/** The order with this id, if any. */
-export function findOrder(id: string): Order | undefined {
-  return ORDERS.find((order) => order.id === id);
-}
+const round = (value: number): number => Math.round(value * 100) / 100;
 
-/** Order lines with their product and line total (`co` is the total for the quantity). */
-export function orderLines(order: Order): Array<{ product: Product; quantity: number; total: number }> {
-  return order.items.flatMap((item) => {
-    const product = findProduct(item.productId);
-    return product ? [{ product, quantity: item.quantity, total: Math.round(product.price * item.quantity * 100) / 100 }] : [];
-  });
+/** The basket of every order in this demo: two espresso cups and a notebook. */
+export function orderLines(): OrderLine[] {
+  return [
+    { product: findProduct('sku-1'), quantity: 2 },
+    { product: findProduct('sku-42'), quantity: 1 },
+  ].map((line) => ({ ...line, total: round(line.product.price * line.quantity) }));
 }
 
 /** Sum of the order lines. */
-export function orderValue(order: Order): number {
-  return Math.round(orderLines(order).reduce((sum, line) => sum + line.total, 0) * 100) / 100;
+export function orderValue(lines: readonly OrderLine[]): number {
+  return round(lines.reduce((sum, line) => sum + line.total, 0));
 }

@@ -11,9 +11,9 @@ const target = join(root, '.edge');
 const distDir = process.env.NEXT_DIST_DIR || '.next';
 
 // Keep an existing build output; replace the sources.
-for (const entry of ['app', 'lib', 'public']) rmSync(join(target, entry), { recursive: true, force: true });
+for (const entry of ['app', 'lib', 'public', 'instrumentation.ts']) rmSync(join(target, entry), { recursive: true, force: true });
 mkdirSync(target, { recursive: true });
-for (const entry of ['app', 'lib', 'public', 'next.config.mjs', 'tsconfig.json', 'next-env.d.ts']) {
+for (const entry of ['app', 'lib', 'public', 'instrumentation.ts', 'next.config.mjs', 'tsconfig.json', 'next-env.d.ts']) {
   try {
     cpSync(join(root, entry), join(target, entry), { recursive: true });
   } catch (error) {

@@ -1,1 +1,56 @@
-export {};
+/**
+ * @mapp-s2s/cli: the `mapp-s2s` command. `main(argv)` dispatches to the subcommands and
+ * returns the exit code; `bin.ts` sets `process.exitCode` from it.
+ */
+import type { CommandIo } from './io.js';
+import { runShipCommand, SHIP_USAGE } from './commands/ship.js';
+import { CLI_VERSION } from './version.js';
+
+export type { CommandIo, TextOut } from './io.js';
+export { runShipCommand, SHIP_USAGE } from './commands/ship.js';
+export { CLI_VERSION } from './version.js';
+
+/** Top-level `--help` text. */
+export const USAGE = `Usage: mapp-s2s <command> [options]
+
+Commands:
+  ship        Send spooled hits (<prefix>-<ms>.log files) to Mapp; run it from cron
+  collector   Run the local Mapp-compatible collector (inspector, fault injection)
+
+Options:
+  -h, --help     Show help (also: mapp-s2s <command> --help)
+  -v, --version  Print the version
+`;
+
+/** Runs `mapp-s2s <argv>` and resolves with the exit code. Never rejects for user errors. */
+export async function main(argv: readonly string[], io: CommandIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    stderr.write(USAGE);
+    return 2;
+  }
+  if (command === '-h' || command === '--help' || command === 'help') {
+    stdout.write(rest[0] === 'ship' ? SHIP_USAGE : USAGE);
+    return 0;
+  }
+  if (command === '-v' || command === '--version') {
+    stdout.write(`${CLI_VERSION}\n`);
+    return 0;
+  }
+  if (command === 'ship') return runShipCommand(rest, io);
+  if (command === 'collector') {
+    // Loaded lazily: ship must keep working even if the collector (and SQLite) can't load.
+    let module: { runCollectorCommand(argv: string[], io?: { stdout?: { write(text: string): unknown }; stderr?: { write(text: string): unknown } }): Promise<number> };
+    try {
+      module = await import('./commands/collector.js');
+    } catch (error) {
+      stderr.write(`mapp-s2s: the collector command is not available: ${(error as Error).message}\n`);
+      return 2;
+    }
+    return module.runCollectorCommand(rest, { stdout, stderr });
+  }
+  stderr.write(`mapp-s2s: unknown command "${command}"\n\n${USAGE}`);
+  return 2;
+}

@@ -154,9 +154,11 @@ export const INSPECTOR_JS = String.raw`
     }
     return { table: h.apply(null, ['table', { class: 'products' }, head].concat(rows)), used: cols };
   }
+  var shownId = null;
   function renderDetail() {
     var box = $('detail');
     box.textContent = '';
+    if (state.selected !== shownId) { box.scrollTop = 0; shownId = state.selected; }
     var hit = state.selected != null ? state.byId.get(state.selected) : null;
     if (!hit) {
       box.appendChild(h('div', { class: 'empty', text: state.hits.length ? 'Select a hit to see its decoded parameters.' : 'No hit selected.' }));
@@ -245,12 +247,13 @@ export const INSPECTOR_JS = String.raw`
     });
   }
   var statsTimer = null;
+  function fetchStats() {
+    return fetch('/api/stats').then(function (r) { return r.json(); }).then(renderStats).catch(function () {});
+  }
+  // Bursts of hits (a batch) cost one stats request, not one each.
   function refreshStats() {
     if (statsTimer) return;
-    statsTimer = setTimeout(function () {
-      statsTimer = null;
-      fetch('/api/stats').then(function (r) { return r.json(); }).then(renderStats).catch(function () {});
-    }, 250);
+    statsTimer = setTimeout(function () { statsTimer = null; fetchStats(); }, 250);
   }
   function renderStats(s) {
     $('c-total').textContent = s.total; $('c-page').textContent = s.byType.page; $('c-event').textContent = s.byType.event;
@@ -303,7 +306,8 @@ export const INSPECTOR_JS = String.raw`
   $('origin').textContent = location.origin;
 
   connect();
-  load().then(refreshStats);
+  fetchStats();
+  load();
   setInterval(refreshStats, 20000);
 })();
 `;

@@ -63,11 +63,13 @@ main { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(330p
 .problems strong { display: block; margin-bottom: 2px; }
 .problems ul { margin: 0; padding-left: 18px; }
 .ok { background: #eaf7f0; border: 1px solid #bfe6d1; color: #17683f; border-radius: 8px; padding: 6px 12px; margin-bottom: 12px; font-size: 13px; }
-.groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 10px; }
+.groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 10px; align-items: start; }
 .group { border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
 .group.wide { grid-column: 1 / -1; }
 .group h3 { margin: 0; font-size: 11px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); background: var(--soft); padding: 6px 10px; border-bottom: 1px solid var(--line); }
 .group table { width: 100%; border-collapse: collapse; font-size: 13px; }
+.group table.products { border-bottom: 1px solid var(--line); }
+.group table.products td, .group table.products th { font-variant-numeric: tabular-nums; }
 .group td, .group th { padding: 4px 10px; vertical-align: top; text-align: left; border-bottom: 1px solid #f0f2f6; }
 .group tr:last-child td { border-bottom: 0; }
 .group th { font-size: 11px; color: var(--muted); font-weight: 600; }

@@ -136,3 +136,30 @@ describe('hits API, events and control', () => {
     await collector.close();
   });
 });
+
+describe('event stream resume', () => {
+  it('replays the hits after Last-Event-ID on reconnect', async () => {
+    const collector = await startCollector();
+    try {
+      await post(collector, [PAGE_VIEW, EVENT, ORDER]);
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = request(`${collector.url}/api/events`, { headers: { 'last-event-id': '1' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+            if (body.includes('id: 3\n')) {
+              req.destroy();
+              resolve(body);
+            }
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => m[1])).toEqual(['2', '3']);
+    } finally {
+      await collector.close();
+    }
+  });
+});

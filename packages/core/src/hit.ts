@@ -266,7 +266,7 @@ function buildClient(input: LineInput, s: Shortening): string {
   }
   // The IP is validated and formatted by us: digits, dots, colons and hex only.
   if (input.ip !== undefined) out += `&X-WT-IP=${input.ip}`;
-  if (s.userAgent !== undefined && s.userAgent !== '') out += `&X-WT-UA=${encodeValue(s.userAgent)}`;
+  if (s.userAgent !== undefined && s.userAgent !== '') out += `&X-WT-UA=${encodeUserAgent(s.userAgent)}`;
   if (s.pageUrl !== undefined && s.pageUrl !== '') {
     const url = encodeValue(s.pageUrl);
     out += `&X-WT-RQ=${url}`;
@@ -274,6 +274,20 @@ function buildClient(input: LineInput, s: Shortening): string {
     out += `&pu=${url}`;
   } else if (input.hints !== undefined) out += hintParams(input.hints, s.dropFullVersionList);
   return out;
+}
+
+/** The same few user agents make up most traffic: memoise their (long) encoding. */
+const UA_CACHE_SIZE = 1024;
+const uaCache = new Map<string, string>();
+
+function encodeUserAgent(userAgent: string): string {
+  let encoded = uaCache.get(userAgent);
+  if (encoded === undefined) {
+    encoded = encodeValue(userAgent);
+    if (uaCache.size >= UA_CACHE_SIZE) uaCache.clear();
+    uaCache.set(userAgent, encoded);
+  }
+  return encoded;
 }
 
 function hintParams(hints: ReadonlyArray<readonly [string, string]>, dropFullVersionList: boolean): string {

@@ -16,12 +16,27 @@ export { resolveOptions } from './options.js';
 export type { ResolveSettings, ResolvedConfig, ResolvedCookieOptions, TrackerEnv } from './options.js';
 export { defaultPageName, referrerField } from './page-name.js';
 export { isStaticAsset } from './page-view.js';
+export { createPixelProxy, mappCookieNames, PIXEL_OPTION_KEYS, pixelGif } from './pixel/index.js';
+export type {
+  CreatePixelProxySettings,
+  DroppedRequests,
+  PageNamePattern,
+  PixelProxyEvent,
+  PixelProxyHandler,
+  PixelProxyMode,
+  PixelProxyOptions,
+  PixelRejectReason,
+  PixelRequestExtras,
+  PixelSkipReason,
+} from './pixel/index.js';
 export { requestFacts } from './request-facts.js';
 export type { RequestFacts } from './request-facts.js';
 export { createTracker, createTrackerWith, resolveWebTransport } from './tracker.js';
 export type { CreateTrackerSettings, TransportResolver } from './tracker.js';
 export { createBatchTransport } from './transport/batch.js';
+export type { BatchTransportOptions } from './transport/batch.js';
 export { createDirectTransport } from './transport/direct.js';
+export type { DirectTransportOptions } from './transport/direct.js';
 export { createMemoryTransport } from './transport/memory.js';
 export type { MemoryTransport } from './transport/memory.js';
 export { buildEidCookie, isEid, mintEid, readEid, readHandoverEid } from './visitor.js';

@@ -45,6 +45,8 @@ export interface ResolvedConfig {
   ownTrackDomain: boolean;
   transport: 'direct' | 'batch' | 'spool' | TransportFactory;
   timeout: number;
+  /** `true` when `timeout` was given (the batch transport keeps its own, longer default otherwise). */
+  timeoutExplicit: boolean;
   batch: BatchOptions;
   spool: SpoolOptions;
   trustProxy: TrustPredicate;
@@ -338,7 +340,22 @@ function resolveTrust(value: unknown, source: string): { predicate: TrustPredica
   return { predicate, any };
 }
 
-const defaultIsBot = (userAgent: string): boolean => userAgent === '' || isbot(userAgent);
+/** User agents repeat heavily; isbot's large regex costs microseconds per call. */
+const BOT_CACHE_SIZE = 2048;
+const botCache = new Map<string, boolean>();
+
+/** isbot, with a missing User-Agent counted as a bot (browsers always send one), memoised. */
+function defaultIsBot(userAgent: string): boolean {
+  if (userAgent === '') return true;
+  let bot = botCache.get(userAgent);
+  if (bot === undefined) {
+    bot = isbot(userAgent);
+    // Clearing (instead of LRU bookkeeping) keeps the hit path cheap; refills are rare.
+    if (botCache.size >= BOT_CACHE_SIZE) botCache.clear();
+    botCache.set(userAgent, bot);
+  }
+  return bot;
+}
 
 /** Calls the global fetch late, so test doubles installed after construction still apply. */
 const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
@@ -401,6 +418,7 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     ownTrackDomain: !MAPP_HOST.test(trackHost),
     transport,
     timeout: checkPositive('timeout', options.timeout, 500),
+    timeoutExplicit: options.timeout !== undefined,
     batch: resolveNested<BatchOptions>('batch', options.batch, BATCH_KEYS),
     spool: resolveNested<SpoolOptions>('spool', options.spool, SPOOL_KEYS),
     trustProxy: trust.predicate,

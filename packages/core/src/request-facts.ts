@@ -12,7 +12,7 @@ export interface RequestFacts {
   path: string;
   /** Query including `?`, or `''`. */
   search: string;
-  /** The page URL as received with the public scheme and host, fragment dropped. */
+  /** The page URL as received with the public scheme and host, fragment dropped; `''` without a host. */
   pageUrl: string;
   /** Client IP to send (after trust, normalisation and anonymisation), or undefined. */
   ip: string | undefined;
@@ -117,6 +117,11 @@ function forwardedChain(headers: Readonly<Record<string, string>>): string[] {
  */
 export function resolveClientAddress(ctx: RequestContext, config: ResolvedConfig): Address | undefined {
   const peer = ctx.remoteAddress === undefined ? undefined : parseIp(ctx.remoteAddress);
+  return clientAddressFrom(ctx, config, peer);
+}
+
+/** `resolveClientAddress` with the peer already parsed. */
+function clientAddressFrom(ctx: RequestContext, config: ResolvedConfig, peer: Address | undefined): Address | undefined {
   if (!config.trustsAnyProxy || !config.trustProxy(peer, 0)) return peer;
   for (const name of config.clientIpHeaders) {
     const value = ctx.headers[name];
@@ -159,12 +164,14 @@ export function requestFacts(ctx: RequestContext, config: ResolvedConfig): Reque
       const h = firstItem(forwardedHost).toLowerCase();
       if (h.length <= 260 && VALID_HOST.test(h)) host = h;
     }
-    address = resolveClientAddress(ctx, config);
+    address = clientAddressFrom(ctx, config, peer);
   } else {
     address = peer;
   }
   if (!VALID_HOST.test(host)) host = '';
   let ip: string | undefined;
   if (address !== undefined && config.sendIp) ip = formatIp(config.anonymizeIp ? anonymizeAddress(address) : address);
-  return { scheme, host, path: parts.path, search: parts.search, pageUrl: `${scheme}://${host}${parts.path}${parts.search}`, ip };
+  // Without a host there is no meaningful page URL (the page name becomes `0`).
+  const pageUrl = host === '' ? '' : `${scheme}://${host}${parts.path}${parts.search}`;
+  return { scheme, host, path: parts.path, search: parts.search, pageUrl, ip };
 }

@@ -43,7 +43,9 @@ export function resolveWebTransport(config: ResolvedConfig): TransportFactory {
   const transport = config.transport;
   if (typeof transport === 'function') return transport;
   if (transport === 'direct') return createDirectTransport({ timeout: config.timeout });
-  if (transport === 'batch') return createBatchTransport({ ...config.batch, timeout: config.timeout });
+  // A 500 ms default suits one GET, not a POST of up to 1 MiB: the batch transport keeps
+  // its own default unless the user chose a timeout.
+  if (transport === 'batch') return createBatchTransport(config.timeoutExplicit ? { ...config.batch, timeout: config.timeout } : { ...config.batch });
   throw new UnsupportedTransportError(
     "mapp-s2s: transport 'spool' writes files and needs Node. Import createTracker from '@mapp-s2s/core/node' instead of '@mapp-s2s/core', or choose transport 'direct' or 'batch'.",
   );

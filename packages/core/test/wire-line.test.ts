@@ -141,7 +141,7 @@ describe('identity parameters (PROTOCOL.md §6, §12)', () => {
   ] as const)('encodes %s like the PROTOCOL.md examples', (_label, extra, expected) => {
     const text = line({}, extra);
     expect(text).toContain(expected);
-    if (extra.anonymous === true) {
+    if ('anonymous' in extra) {
       expect(text).not.toContain('eid=');
     }
   });

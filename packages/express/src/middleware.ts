@@ -1,8 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createTracker, fromNodeRequest } from '@mapp-s2s/core/node';
+import { fromNodeRequest } from '@mapp-s2s/core/node';
 import type { RequestContext, Tracker } from '@mapp-s2s/core';
 import type { ExpressTrackingOptions } from './options.js';
-import { createErrorReporter } from './report-error.js';
+import { createErrorReporter, eventError } from './report-error.js';
+import { resolveTracker } from './resolve-tracker.js';
 import { createProxyTrustCheck } from './proxy-trust-check.js';
 import { getRequestState, isMarkedOptedOut, setRequestState, type RequestState } from './request-state.js';
 import { onResponseDone } from './response-done.js';
@@ -12,16 +13,6 @@ import { appendSetCookie, removeSetCookie } from './set-cookie.js';
 export interface MappTrackingMiddleware extends RequestHandler {
   /** The tracker this middleware sends to (created from the options, or the one passed in). */
   readonly tracker: Tracker;
-}
-
-function resolveTracker(options: ExpressTrackingOptions): { tracker: Tracker; ownsTracker: boolean } {
-  const { tracker, onError: _onError, ...trackerOptions } = options;
-  if (tracker === undefined) return { tracker: createTracker(trackerOptions, process.env), ownsTracker: true };
-  const extra = Object.keys(trackerOptions).filter((key) => key !== 'logger');
-  if (extra.length > 0) {
-    throw new TypeError(`mappTracking(): pass either \`tracker\` or tracker options, not both (also got: ${extra.join(', ')}). Give these options to createTracker() instead.`);
-  }
-  return { tracker, ownsTracker: false };
 }
 
 function responseContentType(res: Response): string | undefined {
@@ -43,6 +34,14 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
   const reportError = createErrorReporter(options.onError, logger);
   const trustConfigured = !ownsTracker || options.trustProxy !== undefined || process.env['MAPP_TRUST_PROXY'] !== undefined;
   const checkProxyTrust = createProxyTrustCheck(trustConfigured, logger);
+  // Send failures surface as tracker events (background batches have no request to blame).
+  // A shared tracker's events belong to whoever created it.
+  if (ownsTracker) {
+    tracker.on((event) => {
+      const error = eventError(event);
+      if (error !== undefined) reportError(error, undefined);
+    });
+  }
   let warnedTwice = false;
 
   function finish(req: Request, res: Response, state: RequestState, started: number): void {
@@ -56,12 +55,8 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
       contentType: responseContentType(res),
       durationMs: performance.now() - started,
     };
-    tracker.end(context, visit, state.data).then(
-      (result) => {
-        if (result.status === 'failed') reportError(result.error, req);
-      },
-      (error: unknown) => reportError(error, req),
-    );
+    // Failed sends arrive as tracker events; only a broken promise is ours to report.
+    tracker.end(context, visit, state.data).catch((error: unknown) => reportError(error, req));
   }
 
   /** Registers the request and starts its visit; the returned promise never rejects. */

@@ -1,8 +1,12 @@
 import type { Request } from 'express';
 import type { HitData, Tracker, TrackerOptions } from '@mapp-s2s/core';
 
-/** Called with every tracking failure; the request itself is never affected. */
-export type TrackingErrorHandler = (error: Error, req: Request) => void;
+/**
+ * Called with every tracking failure; the request itself is never affected. `req` is the
+ * request being tracked, or `undefined` for a failure of a background send (a batch, a
+ * rejected or dropped hit), which belongs to no single request.
+ */
+export type TrackingErrorHandler = (error: Error, req: Request | undefined) => void;
 
 /**
  * Options of `mappTracking()`: every core `TrackerOptions` field plus the adapter extras.
@@ -11,12 +15,14 @@ export type TrackingErrorHandler = (error: Error, req: Request) => void;
 export interface ExpressTrackingOptions extends TrackerOptions {
   /**
    * An existing tracker to use instead of creating one, e.g. to share it with backend code
-   * or between apps. When set, no other tracker option may be given.
+   * or between apps. When set, no other tracker option except `logger` may be given, and its
+   * send failures are reported by its own `onEvent`, not by this `onError`.
    * @default undefined (a tracker is created from the other options)
    */
   tracker?: Tracker;
   /**
-   * Receives tracking failures (a failed send, an unexpected exception). Never called for
+   * Receives tracking failures: failed or dropped sends (from the tracker's events, when this
+   * middleware created the tracker) and unexpected exceptions. Never called for
    * the app's own errors, which pass through untouched.
    * @default logs one warning per distinct message through `logger`
    */

@@ -38,7 +38,8 @@ export function trackPage(req: Request, data: PageHitData): void {
 /**
  * Sends a backend event (library-based tracking) that shares this request's visitor
  * identity, client IP, user agent and page URL, independent of the page view. Never rejects:
- * failures resolve to `{ ok: false }` and are also reported to `onError`.
+ * failures resolve to `{ ok: false }`
+ * (and reach `onError` through the tracker's events).
  *
  * ```ts
  * void trackEvent(req, { action: { name: 'newsletter-signup' } });
@@ -52,9 +53,7 @@ export async function trackEvent(req: Request, data: HitData): Promise<TrackResu
   }
   try {
     const visit = await state.visitReady;
-    const result = await state.tracker.track(data, visit === undefined ? { context: state.context } : { context: state.context, visit });
-    if (result.status === 'failed') state.reportError(result.error);
-    return result;
+    return await state.tracker.track(data, visit === undefined ? { context: state.context } : { context: state.context, visit });
   } catch (error) {
     state.reportError(error);
     return { ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
 import express from 'express';
 import express4 from 'express4';
 import supertest from 'supertest';
 import { createMemoryTransport, type MemoryTransport } from '@mapp-s2s/core';
-import { validateLine } from '@mapp-s2s/collector';
+import { startCollector, validateLine } from '@mapp-s2s/collector';
 import { BROWSER_UA } from '@mapp-s2s/adapter-tests';
 import { mappTracking, noTracking, trackEvent, trackPage, type ExpressTrackingOptions, type Tracker } from '../src/index.js';
 import { listen, recordingLogger } from './support.js';
@@ -239,6 +239,26 @@ describe.each(versions)('%s', (_name, framework) => {
     expect(appErrors).toEqual([]);
   });
 
+  it('with a synchronous consent, reaches the route without giving up the event-loop turn', async () => {
+    const memory = createMemoryTransport();
+    const seen: boolean[] = [];
+    const app = framework();
+    app.use((req, _res, next) => {
+      const flag = { turnPassed: false };
+      (req as unknown as { flag: typeof flag }).flag = flag;
+      setImmediate(() => (flag.turnPassed = true));
+      next();
+    });
+    app.use(mappTracking(options(memory, { consent: () => 'full' })));
+    app.get('/', (req, res) => {
+      seen.push((req as unknown as { flag: { turnPassed: boolean } }).flag.turnPassed);
+      res.type('html').send(html('home'));
+    });
+    const response = await supertest(await serve(app)).get('/').set(PAGE).expect(200);
+    expect(seen).toEqual([false]);
+    expect((response.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^wtstp_eid=\d{19};/);
+  });
+
   it('waits for an asynchronous consent before the route, so the cookie still goes out', async () => {
     const memory = createMemoryTransport();
     let grant!: (level: 'full') => void;
@@ -334,5 +354,56 @@ describe('setup errors', () => {
     for (const url of urls) await supertest(url).get('/').set(PAGE).expect(200);
     const hits = await memory.waitForHits(2);
     expect(hits.map((hit) => parse(hit.line).params['pu'])).toEqual(urls.map((url) => `${url}/`));
+  });
+});
+
+describe('send failures', () => {
+  it('reports hits the endpoint rejects (a wrong track id) to onError, without a request, and the page is unaffected', async () => {
+    const collector = await startCollector({ trackIds: ['111111111111111'] });
+    cleanups.push(() => collector.close());
+    const failures: Array<{ message: string; hasRequest: boolean }> = [];
+    let reported!: () => void;
+    const firstReport = new Promise<void>((resolve) => (reported = resolve));
+    const app = express();
+    const tracking = mappTracking({
+      trackId: TRACK_ID,
+      trackDomain: collector.url,
+      transport: 'direct',
+      trustProxy: false,
+      onError: (error, req) => {
+        failures.push({ message: error.message, hasRequest: req !== undefined });
+        reported();
+      },
+    });
+    cleanups.push(() => tracking.tracker.close({ timeout: 1000 }));
+    app.use(tracking);
+    app.get('/', (_req, res) => {
+      res.type('html').send(html('home'));
+    });
+    await supertest(await serve(app)).get('/').set(PAGE).expect(200);
+    await firstReport;
+    expect(failures).toEqual([{ message: expect.stringMatching(/1 hit dropped \(rejected/), hasRequest: false }]);
+    expect(collector.hits()).toEqual([]);
+  });
+});
+
+describe('without the middleware', () => {
+  it('trackPage and trackEvent warn once, name the fix and never throw', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const app = express();
+      let result: unknown;
+      app.get('/', async (req, res) => {
+        trackPage(req, { pageName: 'x' });
+        trackPage(req, { pageName: 'y' });
+        result = await trackEvent(req, { action: { name: 'x' } });
+        res.type('html').send(html('home'));
+      });
+      await supertest(await serve(app)).get('/').set(PAGE).expect(200);
+      expect(result).toMatchObject({ ok: false, status: 'failed' });
+      expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringContaining('app.use(mappTracking(')]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 export { mappTracking } from './middleware.js';
-export type { MappStateHelpers, MappTrackingMiddleware } from './middleware.js';
+export type { MappTrackingMiddleware } from './middleware.js';
+export type { MappStateHelpers } from './state-helpers.js';
 export { trackPage, trackEvent } from './track-page.js';
 export { noTracking } from './no-tracking.js';
 export { NoTracking, TrackAs } from './decorators.js';

@@ -1,37 +1,18 @@
 import type { Context, Middleware, Next } from 'koa';
-import { createTracker, fromNodeRequest } from '@mapp-s2s/core/node';
-import type { HitData, RequestContext, Tracker, TrackResult } from '@mapp-s2s/core';
-import type { KoaTrackingOptions, PageHitData } from './options.js';
-import { createErrorReporter } from './report-error.js';
+import { fromNodeRequest } from '@mapp-s2s/core/node';
+import type { RequestContext, Tracker } from '@mapp-s2s/core';
+import type { KoaTrackingOptions } from './options.js';
+import { createErrorReporter, eventError } from './report-error.js';
+import { resolveTracker } from './resolve-tracker.js';
 import { createProxyTrustCheck } from './proxy-trust-check.js';
-import { getRequestState, isMarkedOptedOut, optOutRequest, setRequestState, type RequestState } from './request-state.js';
+import { getRequestState, isMarkedOptedOut, setRequestState, type RequestState } from './request-state.js';
 import { removeSetCookie } from './set-cookie.js';
-import { trackEvent, trackPage } from './track-page.js';
+import { createStateHelpers } from './state-helpers.js';
 
 /** The middleware returned by `mappTracking()`; `tracker` is there to `close()` it on shutdown. */
 export interface MappTrackingMiddleware extends Middleware {
   /** The tracker this middleware sends to (created from the options, or the one passed in). */
   readonly tracker: Tracker;
-}
-
-/** Per-request helpers at `ctx.state.mapp`, the same as the `trackPage(ctx, …)` family. */
-export interface MappStateHelpers {
-  /** Adds data to this request's page-view hit (see `trackPage`). */
-  trackPage(data: PageHitData): void;
-  /** Sends a backend event sharing this request's visitor (see `trackEvent`). */
-  trackEvent(data: HitData): Promise<TrackResult>;
-  /** Drops this request's page view (see `noTracking`). */
-  noTracking(): void;
-}
-
-function resolveTracker(options: KoaTrackingOptions): { tracker: Tracker; ownsTracker: boolean } {
-  const { tracker, onError: _onError, ...trackerOptions } = options;
-  if (tracker === undefined) return { tracker: createTracker(trackerOptions, process.env), ownsTracker: true };
-  const extra = Object.keys(trackerOptions).filter((key) => key !== 'logger');
-  if (extra.length > 0) {
-    throw new TypeError(`mappTracking(): pass either \`tracker\` or tracker options, not both (also got: ${extra.join(', ')}). Give these options to createTracker() instead.`);
-  }
-  return { tracker, ownsTracker: false };
 }
 
 /** The status Koa will answer with when `error` escapes the middleware chain (as `ctx.onerror` does). */
@@ -55,6 +36,14 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
   const reportError = createErrorReporter(options.onError, logger);
   const trustConfigured = !ownsTracker || options.trustProxy !== undefined || process.env['MAPP_TRUST_PROXY'] !== undefined;
   const checkProxyTrust = createProxyTrustCheck(trustConfigured, logger);
+  // Send failures surface as tracker events (background batches have no request to blame).
+  // A shared tracker's events belong to whoever created it.
+  if (ownsTracker) {
+    tracker.on((event) => {
+      const error = eventError(event);
+      if (error !== undefined) reportError(error, undefined);
+    });
+  }
   let warnedTwice = false;
 
   /** Registers the request and settles its visit and cookie; never rejects. */
@@ -82,12 +71,7 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
       reportError: (error) => reportError(error, ctx),
     };
     setRequestState(ctx, state);
-    const helpers: MappStateHelpers = {
-      trackPage: (data) => trackPage(ctx, data),
-      trackEvent: (data) => trackEvent(ctx, data),
-      noTracking: () => optOutRequest(ctx),
-    };
-    (ctx.state as Record<string, unknown>)['mapp'] = helpers;
+    ctx.state.mapp = createStateHelpers(ctx);
     return begun.then(
       (visit) => {
         state.visit = visit;
@@ -117,12 +101,8 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
       contentType: contentType === '' ? undefined : contentType,
       durationMs: performance.now() - state.started,
     };
-    tracker.end(context, visit, state.data).then(
-      (result) => {
-        if (result.status === 'failed') reportError(result.error, ctx);
-      },
-      (error: unknown) => reportError(error, ctx),
-    );
+    // Failed sends arrive as tracker events; only a broken promise is ours to report.
+    tracker.end(context, visit, state.data).catch((error: unknown) => reportError(error, ctx));
   }
 
   async function mappTrackingMiddleware(ctx: Context, next: Next): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Logger } from '@mapp-s2s/core';
+import type { Logger, TrackerEvent } from '@mapp-s2s/core';
 
 const MAX_REMEMBERED = 32;
 
@@ -7,15 +7,23 @@ export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
+/** The failure a tracker event reports, if it reports one. @internal */
+export function eventError(event: TrackerEvent): Error | undefined {
+  if (event.type === 'error') return event.error;
+  if (event.type !== 'dropped') return undefined;
+  const detail = event.detail === undefined ? '' : `: ${event.detail}`;
+  return new Error(`${event.lines} hit${event.lines === 1 ? '' : 's'} dropped (${event.reason}${detail})`);
+}
+
 /**
  * Builds the adapter's error sink: the user's `onError`, or one warning per distinct message
  * (an outage must not flood the log with one line per request). Never throws.
  * @internal
  */
 export function createErrorReporter<R>(
-  onError: ((error: Error, request: R) => void) | undefined,
+  onError: ((error: Error, request: R | undefined) => void) | undefined,
   logger: Logger,
-): (error: unknown, request: R) => void {
+): (error: unknown, request: R | undefined) => void {
   const seen = new Set<string>();
   return (value, request) => {
     const error = toError(value);

@@ -37,7 +37,8 @@ export function trackPage(ctx: object, data: PageHitData): void {
 /**
  * Sends a backend event (library-based tracking) that shares this request's visitor
  * identity, client IP, user agent and page URL, independent of the page view. Never rejects:
- * failures resolve to `{ ok: false }` and are also reported to `onError`.
+ * failures resolve to `{ ok: false }`
+ * (and reach `onError` through the tracker's events).
  * Also `ctx.state.mapp.trackEvent(data)`.
  *
  * ```ts
@@ -52,9 +53,7 @@ export async function trackEvent(ctx: object, data: HitData): Promise<TrackResul
   }
   try {
     const visit = await state.visitReady;
-    const result = await state.tracker.track(data, visit === undefined ? { context: state.context } : { context: state.context, visit });
-    if (result.status === 'failed') state.reportError(result.error);
-    return result;
+    return await state.tracker.track(data, visit === undefined ? { context: state.context } : { context: state.context, visit });
   } catch (error) {
     state.reportError(error);
     return { ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };

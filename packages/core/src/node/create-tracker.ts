@@ -13,7 +13,8 @@ import { createSpoolTransport } from './spool.js';
 export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
   if (config.transport === 'spool') return createSpoolTransport(config.spool);
   if (config.transport === 'batch' && config.spool.dir !== undefined) {
-    return createDurableBatchTransport({ ...config.batch, timeout: config.timeout, spool: config.spool });
+    // The 500 ms `timeout` default is for `direct`; a POST keeps the batch's own default unless set.
+    return createDurableBatchTransport({ ...config.batch, ...(config.timeoutExplicit ? { timeout: config.timeout } : {}), spool: config.spool });
   }
   return resolveWebTransport(config);
 }

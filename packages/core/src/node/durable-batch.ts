@@ -5,6 +5,7 @@ import type { OutgoingHit, SendOutcome, SpoolOptions, Transport, TransportContex
 import type { BatchTransportOptions } from '../transport/batch.js';
 import { BatchEngine, type EngineEntry, type SettleResult } from '../transport/batch-engine.js';
 import { resolveBatchOptions } from '../transport/batch-options.js';
+import { asError } from '../transport/http.js';
 import { keyFromLine } from '../transport/line-key.js';
 import { createStatsRecorder } from '../transport/stats.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
@@ -84,12 +85,14 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
     let lock: DirLock | undefined;
     let degraded: Error | undefined;
     let loading = false;
+    let loadPromise: Promise<void> | undefined;
     let loadQueued = false;
     let closing = false;
     let replayed = 0;
+    let loadErrors = 0;
 
     const emitError = (error: unknown): void => {
-      context.emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+      context.emit({ type: 'error', error: asError(error) });
     };
 
     // --- start-up: lock the folder and adopt what a previous run left -----------------
@@ -111,7 +114,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
       }
       removeOrphanAcks(spoolOptions.dir, spoolOptions.prefix);
     } catch (error) {
-      degraded = error instanceof Error ? error : new Error(String(error));
+      degraded = asError(error);
       lock?.release();
       lock = undefined;
       const wrapped = new Error(`mapp-s2s: write-ahead log disabled, hits are kept in memory only: ${degraded.message}`, { cause: degraded });
@@ -191,7 +194,20 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
       });
     }
 
-    async function load(): Promise<void> {
+    function load(): Promise<void> {
+      loadPromise ??= readIntoMemory().finally(() => {
+        loadPromise = undefined;
+      });
+      return loadPromise;
+    }
+
+    /** `true` when every logged line is in memory (or settled). */
+    function caughtUp(): boolean {
+      const segment = cursor();
+      return segment === undefined || (segment.writer !== undefined && !segment.finished && segment.loadByte >= segment.writer.bytes);
+    }
+
+    async function readIntoMemory(): Promise<void> {
       if (loading || closing) return;
       loading = true;
       try {
@@ -229,6 +245,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           }
         }
       } catch (error) {
+        loadErrors += 1;
         emitError(new Error(`mapp-s2s: reading the write-ahead log failed: ${(error as Error).message}`, { cause: error }));
       } finally {
         loading = false;
@@ -243,7 +260,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
       return segment.size;
     }
 
-    function settled(entries: readonly EngineEntry[], result: SettleResult): void {
+    function settled(entries: readonly EngineEntry[], result: SettleResult): Promise<void> | undefined {
       const bySegment = new Map<Segment, number[]>();
       for (const entry of entries) {
         const ref = entry.ref as Ref | undefined;
@@ -252,6 +269,8 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         list.push(ref.index);
         bySegment.set(ref.segment, list);
       }
+      if (bySegment.size === 0) return undefined;
+      const writes: Promise<void>[] = [];
       for (const [segment, indexes] of bySegment) {
         if (result.kind === 'parked') {
           segment.parked += indexes.length;
@@ -259,8 +278,12 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         }
         for (const index of indexes) segment.acked.add(index);
         segment.ackChain = segment.ackChain.then(() => appendAcks(segment.base, indexes)).catch(emitError);
+        writes.push(segment.ackChain);
         maybeDelete(segment);
       }
+      // The lane waits for its ack record, so at most one batch per lane can be resent
+      // after a crash (the one in flight, or the one whose ack was being written).
+      return writes.length > 0 ? Promise.all(writes).then(() => undefined) : undefined;
     }
 
     function maybeDelete(segment: Segment): void {
@@ -309,7 +332,15 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         }
       },
       async flush() {
+        // The log is the queue: flush sends the backlog on disk too, not only the window.
         await writer.sync();
+        while (!closing && !degraded) {
+          const errorsBefore = loadErrors;
+          await load();
+          await engine.flush();
+          // A read error was reported: stop rather than spin on it.
+          if (caughtUp() || loadErrors !== errorsBefore) break;
+        }
         await engine.flush();
       },
       async close({ timeout = 5000 } = {}) {
@@ -322,7 +353,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           stats.drop('closed', memoryOnly);
           context.emit({ type: 'dropped', lines: memoryOnly, reason: 'closed', detail: `close() timed out after ${timeout} ms` });
         }
-        if (!degraded) await writer.close();
+        await writer.close();
         await Promise.all(segments.map((segment) => segment.ackChain));
         await Promise.all(segments.map((segment) => segment.handle?.close().catch(() => undefined)));
         lock?.release();

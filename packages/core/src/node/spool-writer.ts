@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { ResolvedSpoolOptions } from './spool-options.js';
+import { asError } from '../transport/http.js';
 import { spoolBase } from './spool-files.js';
 
 /** The file currently (or formerly) written. `lines`/`bytes` count complete, written lines. @internal */
@@ -42,9 +43,6 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 /**
  * Appends lines to `<prefix>-<ms>.tmp` and rotates to `.log` by lines, size and age
@@ -165,6 +163,11 @@ export class SpoolWriter<T> {
         continue;
       }
       const group = this.takeGroup(current.meta);
+      if (group.length === 0) {
+        // The next line does not fit the open file: start a new one.
+        await this.finish();
+        continue;
+      }
       const buffer = Buffer.from(group.map((item) => `${item.line}\n`).join(''), 'utf8');
       try {
         let offset = 0;
@@ -203,7 +206,7 @@ export class SpoolWriter<T> {
       if (count >= roomLines) break;
       const size = Buffer.byteLength(item.line, 'utf8') + 1;
       // Never split a line across files; an empty file always takes at least one line.
-      if (count > 0 && bytes + size > this.options.maxFileSize) break;
+      if ((count > 0 || meta.lines > 0) && bytes + size > this.options.maxFileSize) break;
       bytes += size;
       count += 1;
     }

@@ -9,7 +9,7 @@ const GIF_BYTES = [
 ];
 
 /** A fresh copy of the 43-byte GIF every call, so no caller can mutate a shared buffer. */
-export function pixelGif(): Uint8Array {
+export function pixelGif(): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(GIF_BYTES);
 }
 

@@ -17,8 +17,12 @@ export type SettleResult = { kind: 'sent' } | { kind: 'dropped'; reason: DropRea
 
 /** @internal */
 export interface BatchEngineHooks {
-  /** Called once for every entry that leaves the engine (except through `drain()` leftovers). */
-  onSettled?(entries: readonly EngineEntry[], result: SettleResult): void;
+  /**
+   * Called once for every entry that leaves the engine (except through `drain()` leftovers).
+   * When it returns a promise, the lane stays blocked until it settles (the write-ahead log
+   * uses this to record the ack before the lane's next batch goes out).
+   */
+  onSettled?(entries: readonly EngineEntry[], result: SettleResult): void | Promise<void>;
   /** Called when queue space was freed. */
   onRoom?(): void;
   /** Give-ups (attempts or age exhausted) are `parked` instead of `dropped` (durable mode). */
@@ -297,9 +301,15 @@ export class BatchEngine {
   }
 
   private settle(lane: Lane, batch: Batch, result: SettleResult): void {
+    const pending = this.hooks.onSettled?.(batch.entries, result);
+    if (pending) void pending.then(() => this.release(lane, batch));
+    else this.release(lane, batch);
+  }
+
+  private release(lane: Lane, batch: Batch): void {
+    if (batch.abandoned || lane.batch !== batch) return;
     lane.batch = null;
     this.inFlightLines -= batch.entries.length;
-    this.hooks.onSettled?.(batch.entries, result);
     this.resolveWaiters();
     this.pumpLane(lane);
     this.armTimer();

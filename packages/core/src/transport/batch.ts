@@ -10,10 +10,10 @@ export interface BatchTransportOptions extends BatchOptions {
   /**
    * Where hits go when the queue is full, and what is still unsent when `close()` times
    * out (typically a spool from `@mapp-s2s/core/node`). Without it, the oldest queued hit
-   * is dropped (`queue-full`) and leftovers at close are dropped (`closed`). The batch
-   * transport owns it: `close()` closes it too.
+   * is dropped (`queue-full`) and leftovers at close are dropped (`closed`). A factory
+   * receives the same context. The batch transport owns it: `close()` closes it too.
    */
-  overflow?: Transport;
+  overflow?: Transport | TransportFactory;
 }
 
 /**
@@ -35,8 +35,8 @@ export interface BatchTransportOptions extends BatchOptions {
  */
 export function createBatchTransport(options: BatchTransportOptions = {}): TransportFactory {
   const resolved = resolveBatchOptions(options);
-  const overflow = options.overflow;
   return function batchTransport(context: TransportContext): Transport {
+    const overflow = typeof options.overflow === 'function' ? options.overflow(context) : options.overflow;
     const stats = createStatsRecorder();
     const engine = new BatchEngine(context, resolved, stats);
     let closed = false;

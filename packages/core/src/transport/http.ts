@@ -49,19 +49,29 @@ export async function requestMapp(
     // 'opaqueredirect' responses (some fetch implementations) report status 0.
     return { kind: 'reject', status, reason: `HTTP ${status === 0 ? '3xx' : status}` };
   } catch (cause) {
-    const reason = controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason.message : describe(cause);
-    return { kind: 'retry', reason, error: cause instanceof Error ? cause : new Error(reason) };
+    const reason = controller.signal.aborted ? asError(controller.signal.reason).message : describe(cause);
+    return { kind: 'retry', reason, error: asError(cause) };
   } finally {
     clearTimeout(timer);
     abort?.removeEventListener('abort', onAbort);
   }
 }
 
+/**
+ * An `Error` from anything thrown. Duck-typed, not `instanceof`: errors from another
+ * realm (undici inside test runners, vm contexts) must keep their `code` and `cause`.
+ * @internal
+ */
+export function asError(error: unknown): Error {
+  if (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string') return error as Error;
+  return new Error(String(error));
+}
+
 function describe(cause: unknown): string {
-  if (cause instanceof Error) {
+  if (typeof cause === 'object' && cause !== null) {
     // undici hides the socket error (ECONNRESET, ECONNREFUSED) in `cause`.
     const inner = (cause as { cause?: { code?: string; message?: string } }).cause;
-    return inner?.code ?? inner?.message ?? cause.message;
+    return inner?.code ?? inner?.message ?? asError(cause).message;
   }
   return String(cause);
 }

@@ -1,0 +1,90 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { mappTracking, noTracking, trackEvent, trackPage, type KoaTrackingOptions, type Tracker } from '@mapp-s2s/koa';
+import { demoCart, productFor } from './catalog.js';
+import { AdminController, CheckoutController, queryString } from './controllers.js';
+import { cartPage, homePage, notFoundPage, productPage } from './pages.js';
+import { STYLESHEET } from './styles.js';
+
+/** The shop and the tracker behind its middleware (close it on shutdown). */
+export interface Shop {
+  app: Koa;
+  tracker: Tracker;
+}
+
+/**
+ * Builds the demo shop. `KoaClass` is the `koa` export to use (Koa 3 by default; the
+ * adapter's tests pass Koa 2 to run the same shop on it).
+ */
+export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = Koa): Shop {
+  const app = new KoaClass();
+
+  // First in the chain: page views are decided once the routes below have run.
+  const tracking = mappTracking(options);
+  app.use(tracking);
+
+  // Further Mapp routes (such as a Smart Pixel pass-through at /mapp/pixel) mount here.
+
+  const router = new Router();
+
+  router.get('/static/app.css', (ctx) => {
+    ctx.type = 'css';
+    ctx.set('cache-control', 'public, max-age=3600');
+    ctx.body = STYLESHEET;
+  });
+
+  router.get('/', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = homePage();
+  });
+
+  router.get('/products/:id', (ctx) => {
+    const product = productFor(String(ctx.params['id']));
+    trackPage(ctx, { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' });
+    ctx.type = 'html';
+    ctx.body = productPage(product);
+  });
+
+  router.get('/cart', (ctx) => {
+    const addedId = queryString(ctx.query['add']);
+    const added = addedId === undefined ? undefined : productFor(addedId);
+    // The same as trackPage(ctx, …), through the per-request helpers.
+    if (added !== undefined) ctx.state['mapp']?.trackPage({ products: [{ id: added.id, cost: added.price, quantity: 1 }], productStatus: 'add' });
+    ctx.type = 'html';
+    ctx.body = cartPage(demoCart(), added, `A-${Date.now().toString(36)}`);
+  });
+
+  // A form post is no page view; its backend event shares the visitor of the page around it.
+  // The address itself is not sent to Mapp.
+  router.post('/newsletter', (ctx) => {
+    void trackEvent(ctx, { action: { name: 'newsletter_signup', parameters: { 1: 'home' } } });
+    ctx.status = 303;
+    ctx.redirect('/');
+  });
+
+  const checkout = new CheckoutController();
+  router.get('/checkout/confirmation', (ctx) => checkout.confirmation(ctx));
+
+  router.get('/health', noTracking(), (ctx) => {
+    ctx.type = 'text';
+    ctx.body = 'ok';
+  });
+
+  const admin = new AdminController(tracking.tracker);
+  router.get('/admin', (ctx) => admin.index(ctx));
+
+  router.get('/api/status', (ctx) => {
+    ctx.body = { status: 'ok', tracking: tracking.tracker.stats() };
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+
+  app.use((ctx) => {
+    ctx.status = 404;
+    ctx.type = 'html';
+    ctx.body = notFoundPage(ctx.path);
+  });
+
+  return { app, tracker: tracking.tracker };
+}

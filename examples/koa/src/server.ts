@@ -1,0 +1,40 @@
+import { createServer } from 'node:http';
+import { createShop } from './app.js';
+import { readSettings, type ShopSettings } from './settings.js';
+
+let settings: ShopSettings;
+try {
+  settings = readSettings(process.env);
+} catch (error) {
+  console.error(`example-koa-shop: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const { app, tracker } = createShop({
+  trackId: settings.trackId,
+  trackDomain: settings.trackDomain,
+  transport: settings.transport,
+  trustProxy: settings.trustProxy,
+  ...(settings.transport === 'spool' ? { spool: { dir: settings.spoolDir } } : {}),
+  ...(settings.flushInterval !== undefined ? { batch: { flushInterval: settings.flushInterval } } : {}),
+});
+
+const server = createServer(app.callback());
+server.listen(settings.port, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : settings.port;
+  console.log(`example-koa-shop listening on http://127.0.0.1:${port} (Mapp: ${settings.trackDomain}, transport ${settings.transport})`);
+});
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  console.log(`example-koa-shop: ${signal}, closing`);
+  // Stop taking requests first, then give queued hits up to 5 s to reach Mapp (or the spool).
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await tracker.close({ timeout: 5000 });
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,50 @@
+import type { TrustProxy } from '@mapp-s2s/koa';
+
+/** What the shop reads from the environment. */
+export interface ShopSettings {
+  port: number;
+  trackId: string;
+  trackDomain: string;
+  transport: 'direct' | 'batch' | 'spool';
+  trustProxy: TrustProxy;
+  spoolDir: string;
+  flushInterval: number | undefined;
+}
+
+const USAGE = 'Example: MAPP_TRACK_ID=123451234512345 MAPP_TRACK_DOMAIN=http://127.0.0.1:9700 pnpm --dir examples/<name> start';
+
+/** `MAPP_TRUST_PROXY`: `true`/`false`, a hop count, or a comma-separated list of addresses/CIDRs/keywords. */
+export function parseTrustProxy(value: string): TrustProxy {
+  const text = value.trim();
+  if (text === 'true') return true;
+  if (text === 'false' || text === '') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  const list = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return list.length === 1 ? (list[0] as string) : list;
+}
+
+/** Reads the settings, or throws an error that says which variable is missing or wrong. */
+export function readSettings(env: Readonly<Record<string, string | undefined>>): ShopSettings {
+  const missing = ['MAPP_TRACK_ID', 'MAPP_TRACK_DOMAIN'].filter((name) => !env[name]);
+  if (missing.length > 0) throw new Error(`${missing.join(' and ')} must be set. ${USAGE}`);
+  const transport = env['MAPP_TRANSPORT'] ?? 'batch';
+  if (transport !== 'direct' && transport !== 'batch' && transport !== 'spool') {
+    throw new Error(`MAPP_TRANSPORT must be direct, batch or spool, got ${JSON.stringify(transport)}.`);
+  }
+  const port = Number(env['PORT'] ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env['PORT'])}.`);
+  const flush = env['MAPP_FLUSH_INTERVAL'];
+  const flushInterval = flush === undefined || flush === '' ? undefined : Number(flush);
+  if (flushInterval !== undefined && !(Number.isFinite(flushInterval) && flushInterval > 0)) {
+    throw new Error(`MAPP_FLUSH_INTERVAL must be a number of milliseconds, got ${JSON.stringify(flush)}.`);
+  }
+  return {
+    port,
+    trackId: env['MAPP_TRACK_ID'] as string,
+    trackDomain: env['MAPP_TRACK_DOMAIN'] as string,
+    transport,
+    trustProxy: parseTrustProxy(env['MAPP_TRUST_PROXY'] ?? 'loopback'),
+    spoolDir: env['MAPP_SPOOL_DIR'] ?? './.spool',
+    flushInterval,
+  };
+}

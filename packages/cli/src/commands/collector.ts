@@ -1,0 +1,157 @@
+import { parseArgs } from 'node:util';
+import { startCollector, validateFaults } from '@mapp-s2s/collector';
+import type { CollectorOptions, FaultOptions } from '@mapp-s2s/collector';
+
+/** Injectable I/O for {@link runCollectorCommand}, so tests can drive it in-process. */
+export interface CollectorCommandIo {
+  /** Where the banner goes. @default process.stdout */
+  stdout?: { write(text: string): unknown };
+  /** Where errors and usage go. @default process.stderr */
+  stderr?: { write(text: string): unknown };
+  /** Stops the collector when aborted (besides SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Called once the collector listens, with its URL. */
+  onListening?: (url: string) => void;
+}
+
+/** Usage text of `mapp-s2s collector`. */
+export const COLLECTOR_USAGE = `Usage: mapp-s2s collector [options]
+
+Runs a local Mapp-compatible tracking collector with a live inspector page.
+
+Options:
+  --port <n>          Port to listen on (0 = any free port)            [default: 9700]
+  --host <addr>       Address to listen on                            [default: 127.0.0.1]
+  --db <file>         SQLite file for the hits                        [default: in memory]
+  --track-ids <ids>   Comma-separated accepted track ids; others get 404 [default: any]
+  --no-inspector      Do not serve the inspector page at /
+  --verbose           Log every request to stderr
+Faults (also settable at run time: PUT /_control/faults):
+  --status <code>     Answer every tracking request with this status
+  --error-rate <0..1> Fraction of tracking requests answered with --status (default 500)
+  --latency <ms>      Delay every tracking answer
+  --retry-after <s>   Retry-After header on error answers
+  --drop-rate <0..1>  Fraction of tracking connections destroyed without answer
+  --down-for <ms>     Refuse all tracking connections for this long after start
+  --seed <n>          Seed for --error-rate/--drop-rate, to replay a pattern
+  -h, --help          Show this help
+`;
+
+const NUMBER_FLAGS: Record<string, keyof FaultOptions> = {
+  status: 'status',
+  'error-rate': 'errorRate',
+  latency: 'latencyMs',
+  'retry-after': 'retryAfter',
+  'drop-rate': 'dropRate',
+  'down-for': 'downForMs',
+  seed: 'seed',
+};
+
+/**
+ * `mapp-s2s collector`: starts the collector and runs until SIGINT/SIGTERM (or `io.signal`),
+ * then closes it. Resolves to the exit code: 0 after a clean stop, 1 when it cannot start,
+ * 2 for bad arguments.
+ */
+export async function runCollectorCommand(argv: string[], io: CollectorCommandIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  let options: CollectorOptions;
+  try {
+    const parsed = parseCollectorArgs(argv);
+    if (parsed === 'help') {
+      stdout.write(COLLECTOR_USAGE);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    stderr.write(`mapp-s2s collector: ${error instanceof Error ? error.message : String(error)}\n\n${COLLECTOR_USAGE}`);
+    return 2;
+  }
+
+  let collector;
+  try {
+    collector = await startCollector(options);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = code === 'EADDRINUSE' ? `port ${options.port} is already in use (try --port 0)` : error instanceof Error ? error.message : String(error);
+    stderr.write(`mapp-s2s collector: ${message}\n`);
+    return 1;
+  }
+
+  const db = options.db ?? ':memory:';
+  stdout.write(
+    [
+      `mapp-s2s collector listening on ${collector.url}`,
+      `  inspector  ${collector.url}/`,
+      `  tracking   ${collector.url}/<trackId>/wt  and  ${collector.url}/<trackId>/batch`,
+      `  hits       ${db === ':memory:' ? 'in memory (use --db <file> to keep them)' : db}`,
+      `  control    ${collector.url}/_control/faults  (GET/PUT JSON)`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  io.onListening?.(collector.url);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (io.signal?.aborted) stop();
+    else io.signal?.addEventListener('abort', stop);
+  });
+  await collector.close();
+  stdout.write('mapp-s2s collector stopped.\n');
+  return 0;
+}
+
+/** Parses the command's flags into collector options (throws with a message on bad input). */
+export function parseCollectorArgs(argv: string[]): CollectorOptions | 'help' {
+  const { values: parsed } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'track-ids': { type: 'string', multiple: true },
+      'no-inspector': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+    },
+  });
+  // The fault flags are added from a table, so TypeScript cannot name them: index loosely.
+  const values = parsed as Record<string, string | string[] | boolean | undefined>;
+  if (values['help']) return 'help';
+  const options: CollectorOptions = { port: 9700 };
+  if (values['port'] !== undefined) options.port = integer('--port', values['port'] as string, 0, 65535);
+  if (values['host'] !== undefined) options.host = values['host'] as string;
+  if (values['db'] !== undefined) options.db = values['db'] as string;
+  if (values['no-inspector']) options.inspector = false;
+  if (values['verbose']) options.verbose = true;
+  const ids = ((values['track-ids'] as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((id) => id.trim()).filter(Boolean);
+  for (const id of ids) if (!/^\d{15}$/.test(id)) throw new Error(`--track-ids: "${id}" is not a 15-digit track id`);
+  if (ids.length > 0) options.trackIds = ids;
+  const faults: FaultOptions = {};
+  for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
+    const raw = values[flag] as string | undefined;
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`--${flag}: "${raw}" is not a number`);
+    faults[key] = n;
+  }
+  if (Object.keys(faults).length > 0) options.faults = validateFaults(faults);
+  return options;
+}
+
+function integer(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag}: "${raw}" is not a whole number in ${min}..${max}`);
+  return n;
+}

@@ -1,0 +1,151 @@
+import { parseArgs } from 'node:util';
+import { createFileShipSource, resolveOptions, shipSpool, type ShipReport } from '@mapp-s2s/core/node';
+import type { CommandIo } from '../io.js';
+import { createProgressBar } from './progress.js';
+
+/** `--help` text of `mapp-s2s ship`. */
+export const SHIP_USAGE = `Usage: mapp-s2s ship --dir <spool dir> --track-id <id> --track-domain <domain> [options]
+
+Sends every finished spool file (<prefix>-<ms>.log) to Mapp, oldest first, in batches
+(POST /<trackId>/batch). A file is deleted only after every line in it was accepted.
+Progress is kept in <prefix>-<ms>.ack, so an interrupted run resumes where it stopped.
+Stale .tmp files (not written to for --max-file-age) are renamed to .log first.
+Run it from cron every few minutes; a lock file keeps two runs apart.
+
+Options:
+  --dir <path>            Spool folder (env MAPP_SPOOL_DIR)
+  --track-id <id>         15-digit track id, or several comma-separated (env MAPP_TRACK_ID)
+  --track-domain <host>   Track domain (HTTPS implied) or an origin such as
+                          http://127.0.0.1:9700 (env MAPP_TRACK_DOMAIN)
+  --prefix <name>         File prefix (default MappIntelligenceRequests)
+  --max-file-age <ms>     A .tmp idle this long is finished and shipped (default 1800000)
+  --batch-size <lines>    Lines per request (default 1000, max 10000)
+  --max-attempts <n>      Attempts per batch: network errors, timeouts, 5xx, 408 and 429
+                          are retried with backoff and Retry-After (default 8)
+  --timeout <ms>          Per-request timeout (default 10000)
+  --quiet                 Print only errors
+  -h, --help              Show this help
+
+Exit codes:
+  0  everything was shipped (also when there was nothing to ship)
+  1  something is left (Mapp unreachable, retries exhausted, unknown track id, or
+     lines rejected by Mapp); run again later
+  2  usage error or missing spool folder
+  3  the folder is locked by another ship run or a running tracker
+`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return number;
+}
+
+class UsageError extends Error {}
+
+function describe(report: ShipReport, seconds: string): string {
+  const parts = [`${report.sent} lines shipped from ${report.unitsDone} of ${report.units} files in ${seconds} s`];
+  if (report.rejected > 0) parts.push(`${report.rejected} rejected by Mapp and removed`);
+  if (report.retries > 0) parts.push(`${report.retries} retries`);
+  return parts.join(', ');
+}
+
+/**
+ * `mapp-s2s ship`: parses flags (falling back to MAPP_* env) and runs `shipSpool` from
+ * `@mapp-s2s/core/node` over the spool folder. Returns the exit code; never throws.
+ */
+export async function runShipCommand(argv: string[], io: CommandIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        dir: { type: 'string' },
+        'track-id': { type: 'string' },
+        'track-domain': { type: 'string' },
+        prefix: { type: 'string' },
+        'max-file-age': { type: 'string' },
+        'batch-size': { type: 'string' },
+        'max-attempts': { type: 'string' },
+        timeout: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    stderr.write(`mapp-s2s ship: ${(error as Error).message}\n\n${SHIP_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    stdout.write(SHIP_USAGE);
+    return 0;
+  }
+
+  let settings;
+  try {
+    const dir = values.dir ?? env.MAPP_SPOOL_DIR;
+    if (!dir) throw new UsageError('missing --dir (or MAPP_SPOOL_DIR): the spool folder to ship');
+    // The core validates id and domain exactly as the tracker does.
+    const config = resolveOptions({ trackId: values['track-id'], trackDomain: values['track-domain'] }, env);
+    settings = {
+      dir,
+      origin: config.origin,
+      trackId: config.trackId,
+      prefix: values.prefix,
+      maxFileAge: positiveInt('max-file-age', values['max-file-age'], 30 * 60 * 1000),
+      batchSize: Math.min(positiveInt('batch-size', values['batch-size'], 1000), 10_000),
+      maxAttempts: positiveInt('max-attempts', values['max-attempts'], 8),
+      timeout: positiveInt('timeout', values.timeout, 10_000),
+    };
+  } catch (error) {
+    stderr.write(`mapp-s2s ship: ${(error as Error).message}\nRun "mapp-s2s ship --help" for the options.\n`);
+    return 2;
+  }
+
+  const quiet = values.quiet === true;
+  const bar = !quiet && stderr.isTTY ? createProgressBar(stderr) : undefined;
+  const started = Date.now();
+  let report: ShipReport;
+  try {
+    report = await shipSpool({
+      source: createFileShipSource({ dir: settings.dir, maxFileAge: settings.maxFileAge, ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }) }),
+      origin: settings.origin,
+      trackId: settings.trackId,
+      batchSize: settings.batchSize,
+      maxAttempts: settings.maxAttempts,
+      timeout: settings.timeout,
+      ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+      onProgress(progress) {
+        bar?.update(progress.bytesTotal === 0 ? 1 : progress.bytesDone / progress.bytesTotal, `${progress.sent} lines, file ${Math.min(progress.unitsDone + 1, progress.unitsTotal)}/${progress.unitsTotal}`);
+      },
+      onLog(message) {
+        if (!quiet && !bar) stderr.write(`mapp-s2s ship: ${message}\n`);
+      },
+    });
+  } catch (error) {
+    bar?.done();
+    const code = (error as { code?: string }).code;
+    stderr.write(`mapp-s2s ship: ${(error as Error).message}\n`);
+    if (code === 'SPOOL_LOCKED') return 3;
+    if (code === 'SPOOL_MISSING') return 2;
+    return 1;
+  }
+  bar?.done();
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (report.units === 0) {
+    if (!quiet) stdout.write(`nothing to ship in ${settings.dir}\n`);
+    return 0;
+  }
+  if (report.stoppedBy !== undefined) {
+    stderr.write(`mapp-s2s ship: stopped, ${report.units - report.unitsDone} files left: ${report.stoppedBy}\n`);
+    if (!quiet) stdout.write(`${describe(report, seconds)}\n`);
+    return 1;
+  }
+  if (!quiet) stdout.write(`${describe(report, seconds)}\n`);
+  return report.rejected > 0 ? 1 : 0;
+}

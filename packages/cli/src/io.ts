@@ -1,0 +1,19 @@
+/** A writable text stream (process.stdout fits). */
+export interface TextOut {
+  write(text: string): unknown;
+  /** Set on terminals: enables the progress bar. */
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CommandIo {
+  /** @default process.stdout */
+  stdout?: TextOut;
+  /** @default process.stderr */
+  stderr?: TextOut;
+  /** @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}

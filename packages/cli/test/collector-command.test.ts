@@ -1,0 +1,101 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from '@jest/globals';
+import { COLLECTOR_USAGE, parseCollectorArgs, runCollectorCommand } from '../src/commands/collector.js';
+
+const TRACK = '123451234512345';
+
+/** Collects what the command writes. */
+function sink(): { write(text: string): boolean; text: () => string } {
+  let out = '';
+  return { write: (text: string) => ((out += text), true), text: () => out };
+}
+
+/** Runs the command on a free port and resolves once it listens. */
+async function start(args: string[]): Promise<{ url: string; stop: () => void; exit: Promise<number>; stdout: ReturnType<typeof sink> }> {
+  const controller = new AbortController();
+  const stdout = sink();
+  let exit!: Promise<number>;
+  const url = await new Promise<string>((resolve, reject) => {
+    exit = runCollectorCommand(['--port', '0', ...args], { stdout, stderr: stdout, signal: controller.signal, onListening: resolve });
+    exit.then((code) => reject(new Error(`exited early with ${code}: ${stdout.text()}`)), reject);
+  });
+  return { url, stop: () => controller.abort(), exit, stdout };
+}
+
+describe('mapp-s2s collector', () => {
+  it.each([
+    [[], { port: 9700 }],
+    [['--port', '0', '--host', '0.0.0.0', '--db', 'hits.sqlite'], { port: 0, host: '0.0.0.0', db: 'hits.sqlite' }],
+    [['--track-ids', `${TRACK},111112222233333`, '--track-ids', '444445555566666'], { trackIds: [TRACK, '111112222233333', '444445555566666'] }],
+    [['--no-inspector', '--verbose'], { inspector: false, verbose: true }],
+    [
+      ['--status', '503', '--error-rate', '0.25', '--latency', '40', '--retry-after', '3', '--drop-rate', '0.1', '--down-for', '2000', '--seed', '7'],
+      { faults: { status: 503, errorRate: 0.25, latencyMs: 40, retryAfter: 3, dropRate: 0.1, downForMs: 2000, seed: 7 } },
+    ],
+  ])('maps %j to collector options', (argv, expected) => {
+    expect(parseCollectorArgs(argv)).toMatchObject(expected);
+  });
+
+  it.each([
+    [['--port', 'x'], '--port: "x" is not a whole number in 0..65535'],
+    [['--port', '70000'], '--port: "70000" is not a whole number'],
+    [['--track-ids', '123'], '--track-ids: "123" is not a 15-digit track id'],
+    [['--error-rate', 'lots'], '--error-rate: "lots" is not a number'],
+    [['--error-rate', '3'], 'fault errorRate must be between 0 and 1, got 3'],
+    [['--colour'], "Unknown option '--colour'"],
+  ])('rejects %j with exit code 2 and the usage', async (argv, message) => {
+    const stderr = sink();
+    await expect(runCollectorCommand(argv, { stderr, stdout: sink() })).resolves.toBe(2);
+    expect(stderr.text()).toContain(message);
+    expect(stderr.text()).toContain('Usage: mapp-s2s collector');
+  });
+
+  it('prints the help with exit code 0', async () => {
+    const stdout = sink();
+    await expect(runCollectorCommand(['--help'], { stdout })).resolves.toBe(0);
+    expect(stdout.text()).toBe(COLLECTOR_USAGE);
+  });
+
+  it('serves tracking, the inspector and the injected faults until stopped', async () => {
+    const run = await start(['--status', '503', '--retry-after', '9']);
+    expect(run.stdout.text()).toContain(`mapp-s2s collector listening on ${run.url}`);
+    expect(run.stdout.text()).toContain(`inspector  ${run.url}/`);
+    const faulted = await fetch(`${run.url}/${TRACK}/wt?p=600,home,,,,,,0,,`);
+    expect(faulted.status).toBe(503);
+    expect(faulted.headers.get('retry-after')).toBe('9');
+    await fetch(`${run.url}/_control/faults`, { method: 'PUT', body: '{}' });
+    expect((await fetch(`${run.url}/${TRACK}/wt?p=600,home,,,,,,0,,`)).status).toBe(200);
+    const { hits } = (await (await fetch(`${run.url}/api/hits`)).json()) as { hits: Array<{ p: string[] }> };
+    expect(hits.map((h) => h.p[1])).toEqual(['home']);
+    expect((await fetch(run.url)).headers.get('content-type')).toContain('text/html');
+    run.stop();
+    await expect(run.exit).resolves.toBe(0);
+    await expect(fetch(`${run.url}/api/hits`)).rejects.toThrow();
+  });
+
+  it('stops cleanly on SIGINT and SIGTERM', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const before = process.listenerCount(signal);
+      const run = await start([]);
+      expect(process.listenerCount(signal)).toBe(before + 1);
+      process.emit(signal, signal);
+      await expect(run.exit).resolves.toBe(0);
+      expect(run.stdout.text()).toContain('mapp-s2s collector stopped.');
+      expect(process.listenerCount(signal)).toBe(before);
+    }
+  });
+
+  it('exits with 1 and a hint when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    const stderr = sink();
+    try {
+      await expect(runCollectorCommand(['--port', String(port)], { stderr, stdout: sink() })).resolves.toBe(1);
+      expect(stderr.text()).toContain(`port ${port} is already in use (try --port 0)`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,186 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startCollector, type Collector } from '@mapp-s2s/collector';
+import { CLI_VERSION, main } from '../src/index.js';
+
+const TRACK_ID = '123451234512345';
+let dir: string;
+let collector: Collector;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mapp-ship-'));
+  collector = await startCollector({ inspector: false, trackIds: [TRACK_ID] });
+});
+
+afterEach(async () => {
+  await collector.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function line(n: number): string {
+  return `wt?p=600,page${n},,,,,1700000000000,0,,&eid=8170000000000000001&cp1=${n}`;
+}
+
+/** Writes a spool file holding lines [from, to). */
+function spoolFile(id: number, from: number, to: number, ext = 'log'): string {
+  const path = join(dir, `MappIntelligenceRequests-${id}.${ext}`);
+  writeFileSync(path, Array.from({ length: to - from }, (_, i) => `${line(from + i)}\n`).join(''));
+  return path;
+}
+
+function output(tty = false): { write(text: string): boolean; isTTY: boolean; columns: number; text(): string } {
+  let text = '';
+  return { write: (chunk: string) => ((text += chunk), true), isTTY: tty, columns: 80, text: () => text };
+}
+
+async function ship(args: string[] = [], options: { env?: Record<string, string>; tty?: boolean } = {}) {
+  const stdout = output(options.tty);
+  const stderr = output(options.tty);
+  const code = await main(['ship', '--dir', dir, ...args], {
+    stdout,
+    stderr,
+    env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url, ...options.env },
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const received = (): number[] => collector.hits().map((hit) => Number(hit.params.cp1));
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('mapp-s2s ship', () => {
+  it('ships every .log file in order, in batches, deletes them, and exits 0', async () => {
+    spoolFile(1700000000002, 2500, 2600);
+    spoolFile(1700000000001, 0, 2500);
+    const result = await ship(['--batch-size', '1000']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^2600 lines shipped from 2 of 2 files in \d+\.\d s\n$/);
+    expect(received()).toEqual(range(0, 2600));
+    expect(collector.requestCount()).toBe(4); // 1000 + 1000 + 500, then 100
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('exits 0 with "nothing to ship" on an empty folder', async () => {
+    expect(await ship()).toEqual({ code: 0, stdout: `nothing to ship in ${dir}\n`, stderr: '' });
+  });
+
+  it('finishes stale .tmp files first and leaves a live writer\'s .tmp alone', async () => {
+    const stale = spoolFile(1700000000001, 0, 3, 'tmp');
+    const old = new Date(Date.now() - 31 * 60 * 1000);
+    utimesSync(stale, old, old);
+    spoolFile(1700000000002, 3, 5, 'tmp');
+    expect((await ship()).code).toBe(0);
+    expect(received()).toEqual([0, 1, 2]);
+    expect(readdirSync(dir)).toEqual(['MappIntelligenceRequests-1700000000002.tmp']);
+  });
+
+  it('resumes a partly shipped file from its .ack record instead of resending it', async () => {
+    spoolFile(1700000000001, 0, 10);
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000001.ack'), '0-5\n');
+    expect((await ship()).code).toBe(0);
+    expect(received()).toEqual([6, 7, 8, 9]);
+  });
+
+  it('exits 1 and keeps the files when Mapp stays unreachable; the next run ships them once', async () => {
+    spoolFile(1700000000001, 0, 30);
+    spoolFile(1700000000002, 30, 40);
+    collector.setFaults({ status: 503 });
+    const failed = await ship(['--max-attempts', '2', '--batch-size', '20']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/stopped, 2 files left: gave up after 2 attempts \(HTTP 503\)/);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.log'))).toHaveLength(2);
+    collector.setFaults({});
+    expect((await ship(['--batch-size', '20'])).code).toBe(0);
+    expect(received()).toEqual(range(0, 40));
+  });
+
+  it('honours 429 Retry-After and connection resets', async () => {
+    spoolFile(1700000000001, 0, 5);
+    collector.setFaults({ status: 429, retryAfter: 1, errorRate: 0.5, dropRate: 0.2, seed: 11 } as never);
+    const result = await ship(['--batch-size', '1', '--max-attempts', '20']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/retries/);
+    expect(received()).toEqual(range(0, 5));
+  }, 30_000);
+
+  it('stops on 404 (unknown track id) and deletes nothing', async () => {
+    spoolFile(1700000000001, 0, 3);
+    const result = await ship([], { env: { MAPP_TRACK_ID: '999999999999999' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/HTTP 404: Mapp does not know track id 999999999999999; nothing was deleted/);
+    expect(readdirSync(dir)).toContain('MappIntelligenceRequests-1700000000001.log');
+  });
+
+  it('drops batches rejected with another 4xx, ships the rest, and exits 1', async () => {
+    spoolFile(1700000000001, 0, 10);
+    collector.setFaults({ status: 400, errorRate: 0.5, seed: 5 } as never);
+    const result = await ship(['--batch-size', '1']);
+    expect(result.code).toBe(1);
+    const rejected = Number(/(\d+) rejected by Mapp/.exec(result.stdout)?.[1]);
+    expect(rejected).toBeGreaterThan(0);
+    expect(received().length + rejected).toBe(10);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('never lets two runs ship the same folder: the second exits 3', async () => {
+    spoolFile(1700000000001, 0, 50);
+    collector.setFaults({ latencyMs: 50 });
+    const [first, second] = await Promise.all([ship(['--batch-size', '10']), ship(['--batch-size', '10'])]);
+    const codes = [first.code, second.code].sort();
+    expect(codes).toEqual([0, 3]);
+    expect([first.stderr, second.stderr].join('')).toMatch(/is locked by process \d+/);
+    expect(received()).toEqual(range(0, 50));
+  });
+
+  it('takes over a stale lock left by a dead process', async () => {
+    spoolFile(1700000000001, 0, 2);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, 'MappIntelligenceRequests.lock'), `${dead}\n${hostname()}\n`);
+    expect((await ship()).code).toBe(0);
+    expect(received()).toEqual([0, 1]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('draws a progress bar on a terminal', async () => {
+    spoolFile(1700000000001, 0, 20);
+    const result = await ship(['--batch-size', '5'], { tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/\r\[#+\] 100%/);
+  });
+
+  it('exits 2 with a clear message on usage errors', async () => {
+    expect(await main(['ship'], { stdout: output(), stderr: output(), env: {} })).toBe(2);
+    const missingId = output();
+    expect(await main(['ship', '--dir', dir], { stdout: output(), stderr: missingId, env: { MAPP_TRACK_DOMAIN: collector.url } })).toBe(2);
+    expect(missingId.text()).toMatch(/trackId.*MAPP_TRACK_ID/);
+    const badFlag = output();
+    expect(await main(['ship', '--nope'], { stdout: output(), stderr: badFlag, env: {} })).toBe(2);
+    expect(badFlag.text()).toMatch(/Unknown option '--nope'/);
+    expect((await ship(['--batch-size', 'many'])).stderr).toMatch(/--batch-size must be a positive integer/);
+    const missingDir = await main(['ship', '--dir', join(dir, 'nope')], { stdout: output(), stderr: output(), env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
+    expect(missingDir).toBe(2);
+  });
+});
+
+describe('mapp-s2s', () => {
+  it('prints help for itself and for ship, and its version', async () => {
+    const help = output();
+    expect(await main(['--help'], { stdout: help })).toBe(0);
+    expect(help.text()).toMatch(/ship .*\n.*collector/);
+    const shipHelp = output();
+    expect(await main(['ship', '--help'], { stdout: shipHelp })).toBe(0);
+    expect(shipHelp.text()).toMatch(/--track-domain[\s\S]*Exit codes:[\s\S]*3 {2}the folder is locked/);
+    const version = output();
+    expect(await main(['--version'], { stdout: version })).toBe(0);
+    expect(version.text()).toBe(`${CLI_VERSION}\n`);
+    expect(JSON.parse(readFileSync(resolve(__dirname, '../package.json'), 'utf8')).version).toBe(CLI_VERSION);
+  });
+
+  it('rejects an unknown command with exit 2', async () => {
+    const stderr = output();
+    expect(await main(['shop'], { stdout: output(), stderr })).toBe(2);
+    expect(stderr.text()).toMatch(/unknown command "shop"/);
+  });
+});

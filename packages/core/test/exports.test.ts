@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import * as main from '../src/index.js';
+import * as node from '../src/node/index.js';
+
+/**
+ * The public API as a readable list (STYLE.md §18): a change here must be deliberate.
+ * Update these lists when you add or remove an export.
+ */
+const MAIN_EXPORTS = [
+  'ACCEPT_CH', 'InvalidOptionError', 'MAX_LINE_BYTES', 'MAX_PRODUCT_ID_LENGTH', 'MAX_TEXT_LENGTH', 'MissingOptionError', 'PROTOCOL_VERSION',
+  'SENDER_PLATFORM', 'SENDER_VERSION', 'TrackingError', 'UnknownOptionError', 'UnsupportedTransportError', 'buildEidCookie', 'buildLine',
+  'clientHintParams', 'createBatchTransport', 'createDirectTransport', 'createMemoryTransport', 'createTracker', 'createTrackerWith', 'cutText',
+  'defaultPageName', 'encodeValue', 'fromWebRequest', 'isEid', 'isStaticAsset', 'mintEid', 'readEid', 'readHandoverEid', 'referrerField',
+  'requestFacts', 'resolveOptions', 'resolveWebTransport', 'validateLine',
+  // Smart Pixel pass-through (src/pixel, issue 6)
+  'createPixelProxy', 'mappCookieNames', 'PIXEL_OPTION_KEYS', 'pixelGif',
+];
+
+const NODE_ONLY_EXPORTS = [
+  'DEFAULT_SPOOL_PREFIX', 'ShipLockedError', 'ShipSourceMissingError', 'createDurableBatchTransport', 'createFileShipSource', 'createSpoolTransport',
+  'fromNodeRequest', 'resolveNodeTransport', 'shipSpool',
+];
+
+describe('exports', () => {
+  it('pins the main entry', () => {
+    expect(Object.keys(main).sort()).toEqual([...MAIN_EXPORTS].sort());
+  });
+
+  it('pins the node entry: everything from main plus the Node-only parts', () => {
+    expect(Object.keys(node).sort()).toEqual([...MAIN_EXPORTS, ...NODE_ONLY_EXPORTS].sort());
+  });
+
+  it('has no default export', () => {
+    expect('default' in main).toBe(false);
+    expect('default' in node).toBe(false);
+  });
+
+  it("the node entry's createTracker supports spool while the main one refuses it", () => {
+    expect(node.createTracker).not.toBe(main.createTracker);
+    expect(node.fromNodeRequest).toBeInstanceOf(Function);
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fromWebRequest } from '../src/from-web-request.js';
+import { fromNodeRequest } from '../src/node/from-node-request.js';
+import type { RequestContext } from '../src/types.js';
+
+describe('fromWebRequest', () => {
+  it('builds a neutral context from a web Request', () => {
+    const headers = new Headers({ 'User-Agent': 'UA', Accept: 'text/html', Cookie: 'a=1; b=%41; a=2', Authorization: 'Bearer x', 'Proxy-Authorization': 'y' });
+    headers.append('X-Multi', 'one');
+    headers.append('X-Multi', 'two');
+    const ctx = fromWebRequest(new Request('https://shop.example.com/a%20b?x=1&y=%26', { method: 'get', headers }), { remoteAddress: '203.0.113.1', status: 200, contentType: 'text/html', durationMs: 5 });
+    expect(ctx).toEqual({
+      method: 'GET',
+      url: 'https://shop.example.com/a%20b?x=1&y=%26',
+      headers: { 'user-agent': 'UA', accept: 'text/html', 'x-multi': 'one, two' },
+      cookies: { a: '1', b: '%41' },
+      remoteAddress: '203.0.113.1',
+      status: 200,
+      contentType: 'text/html',
+      durationMs: 5,
+    });
+  });
+
+  it('accepts any HeadersLike and defaults the method to GET', () => {
+    const map = new Map([['X-A', '1'], ['cookie', 'wtstp_eid=2138210064900146323']]);
+    const ctx = fromWebRequest({ url: 'https://a.com/', headers: { forEach: (cb) => map.forEach((v, k) => cb(v, k)), get: (name) => map.get(name) ?? null } });
+    expect(ctx.method).toBe('GET');
+    expect(ctx.headers).toEqual({ 'x-a': '1' });
+    expect(ctx.cookies).toEqual({ wtstp_eid: '2138210064900146323' });
+  });
+});
+
+describe('fromNodeRequest (structural)', () => {
+  it.each<[string, Parameters<typeof fromNodeRequest>[0], Partial<RequestContext>]>([
+    [
+      'an Express request under a mount point (originalUrl wins)',
+      { method: 'GET', url: '/shoes', originalUrl: '/shop/shoes?x=1', headers: { host: 'Shop.example.com' }, socket: { remoteAddress: '::ffff:10.0.0.1' } },
+      { url: 'http://Shop.example.com/shop/shoes?x=1', remoteAddress: '::ffff:10.0.0.1' },
+    ],
+    [
+      'a TLS socket',
+      { method: 'GET', url: '/', headers: { host: 'a.com' }, socket: { encrypted: true } },
+      { url: 'https://a.com/' },
+    ],
+    [
+      'HTTP/2 :authority without Host',
+      { method: 'GET', url: '/x', headers: { ':authority': 'h2.example.com', ':path': '/x', ':method': 'GET' } },
+      { url: 'http://h2.example.com/x', headers: {} },
+    ],
+    [
+      'an absolute-form target',
+      { method: 'GET', url: 'http://proxy.example/x', headers: { host: 'other' } },
+      { url: 'http://proxy.example/x' },
+    ],
+    [
+      'no Host header',
+      { url: '/x', headers: {} },
+      { method: 'GET', url: 'http://localhost/x' },
+    ],
+    [
+      'array values, undefined values, credentials and cookies',
+      { method: 'post', url: '/', headers: { host: 'a.com', 'x-a': ['1', '2'], 'x-u': undefined, authorization: 'secret', cookie: ['a=1', 'b=2'] } },
+      { method: 'POST', headers: { host: 'a.com', 'x-a': '1, 2' }, cookies: { a: '1', b: '2' } },
+    ],
+  ])('%s', (_label, req, expected) => {
+    expect(fromNodeRequest(req)).toMatchObject(expected);
+  });
+
+  it('reads status and content type from the response', () => {
+    const ctx = fromNodeRequest({ url: '/', headers: { host: 'a.com' } }, { statusCode: 404, getHeader: (name) => (name === 'content-type' ? ['text/html'] : undefined) });
+    expect(ctx).toMatchObject({ status: 404, contentType: 'text/html' });
+  });
+});
+
+describe('fromNodeRequest with a real http.IncomingMessage', () => {
+  it('converts the request and, after finish, the response', async () => {
+    const seen: RequestContext[] = [];
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.on('finish', () => seen.push(fromNodeRequest(req, res)));
+      res.end('<p>ok</p>');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/Page?q=%C3%A4', headers: { 'User-Agent': 'UA', Cookie: 'wtstp_eid=2138210064900146323', 'X-Forwarded-For': '1.2.3.4' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    response.resume();
+    await once(response, 'end');
+    const deadline = Date.now() + 2000;
+    while (seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    server.close();
+    expect(seen[0]).toMatchObject({
+      method: 'GET',
+      url: `http://127.0.0.1:${port}/Page?q=%C3%A4`,
+      remoteAddress: '127.0.0.1',
+      status: 200,
+      contentType: 'text/html; charset=utf-8',
+      cookies: { wtstp_eid: '2138210064900146323' },
+      headers: expect.objectContaining({ 'user-agent': 'UA', 'x-forwarded-for': '1.2.3.4' }),
+    });
+    expect(seen[0]?.headers.cookie).toBeUndefined();
+  });
+});

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { startCollector, type Collector } from '@mapp-s2s/collector';
+import { createPixelProxy, type PixelProxyEvent, type PixelProxyMode } from '../src/pixel/index.js';
+import { createTracker } from '../src/tracker.js';
+import { createMemoryTransport, type MemoryTransport } from '../src/transport/memory.js';
+import { PIXEL_QUERY, TRACK_ID, pixelRequest } from './pixel-helpers.js';
+
+let collector: Collector;
+beforeAll(async () => {
+  collector = await startCollector();
+});
+afterAll(async () => {
+  await collector.close();
+});
+beforeEach(() => {
+  collector.clear();
+});
+
+interface Attack {
+  name: string;
+  method?: string;
+  target: string;
+  /** The request target as the framework received it, before WHATWG URL normalisation. */
+  rawTarget?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  status: number;
+}
+
+const big = 'a'.repeat(30_721);
+const attacks: Attack[] = [
+  { name: 'an unknown track id', target: `/mapp/pixel/999999999999999/wt?${PIXEL_QUERY}`, status: 404 },
+  { name: 'a configured id next to an unknown one', target: `/mapp/pixel/${TRACK_ID},999999999999999/wt?${PIXEL_QUERY}`, status: 404 },
+  { name: 'a short id', target: `/mapp/pixel/1/wt?${PIXEL_QUERY}`, status: 404 },
+  { name: 'another Mapp endpoint (opt-out)', target: `/mapp/pixel/${TRACK_ID}/optout?duration=1`, status: 404 },
+  { name: 'another Mapp endpoint (cookie control)', target: `/mapp/pixel/${TRACK_ID}/cc?a=s&c=wteid_${TRACK_ID}&v=1`, status: 404 },
+  { name: 'dot-dot traversal', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/../../admin?${PIXEL_QUERY}`, status: 400 },
+  { name: 'traversal back into the mount', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/x/../${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'encoded traversal', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/%2e%2e/%2e%2e/${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'double-encoded traversal', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/%252e%252e/${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'an encoded slash', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/${TRACK_ID}%2Fwt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'backslashes', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/..\\..\\${TRACK_ID}\\wt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'an absolute URL as target', target: '/mapp/pixel/x', rawTarget: `http://evil.example/${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 404 },
+  { name: 'an absolute URL inside the mount', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/http://evil.example/${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'a protocol-relative path', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel//evil.example/wt?${PIXEL_QUERY}`, status: 400 },
+  { name: 'a path outside the mount', target: `/admin?${PIXEL_QUERY}`, status: 404 },
+  { name: 'a query over 30 KB', target: `/mapp/pixel?p=600,x&cp1=${big}`, status: 414 },
+  { name: 'a query without p', target: '/mapp/pixel?url=http://evil.example/', status: 400 },
+  { name: 'an empty query', target: '/mapp/pixel', status: 400 },
+  { name: 'a body over the cap', method: 'POST', target: `/mapp/pixel/${TRACK_ID}/batch`, body: `?p=600,x&cp1=${'b'.repeat(70_000)}`, status: 413 },
+  { name: 'too many beacon lines', method: 'POST', target: `/mapp/pixel/${TRACK_ID}/batch`, body: '?p=600,x\n'.repeat(101), status: 413 },
+  { name: 'a beacon line in another form', method: 'POST', target: `/mapp/pixel/${TRACK_ID}/batch`, body: '?p=600,x\nhttp://evil.example/x', status: 400 },
+  { name: 'a form post', method: 'POST', target: `/mapp/pixel/${TRACK_ID}/batch`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '?p=600,x', status: 415 },
+  { name: 'a GET to the batch endpoint', target: `/mapp/pixel/${TRACK_ID}/batch?${PIXEL_QUERY}`, status: 405 },
+  ...['PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((method) => ({ name: `method ${method}`, method, target: `/mapp/pixel/${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 405 })),
+];
+
+function setup(mode: PixelProxyMode): { proxy: ReturnType<typeof createPixelProxy>; memory: MemoryTransport; events: PixelProxyEvent[] } {
+  const memory = createMemoryTransport();
+  const events: PixelProxyEvent[] = [];
+  const tracker = createTracker({ trackId: TRACK_ID, trackDomain: collector.url, transport: memory });
+  const proxy = createPixelProxy({
+    trackId: TRACK_ID,
+    trackDomain: collector.url,
+    mode,
+    tracker,
+    mountPath: '/mapp/pixel',
+    onPixelEvent: (event) => events.push(event),
+  });
+  return { proxy, memory, events };
+}
+
+describe.each<PixelProxyMode>(['forward', 'queue'])('pixel proxy security (%s mode)', (mode) => {
+  it.each(attacks.map((attack) => [attack.name, attack] as const))('refuses %s and sends nothing', async (_name, attack) => {
+    const { proxy, memory, events } = setup(mode);
+    const init: { method?: string; headers?: Record<string, string>; body?: string } = { method: attack.method ?? 'GET' };
+    if (attack.headers !== undefined) init.headers = attack.headers;
+    if (attack.body !== undefined) init.body = attack.body;
+    const response = await proxy(pixelRequest(attack.target, init), { rawTarget: attack.rawTarget, remoteAddress: '203.0.113.9' });
+    expect(response.status).toBe(attack.status);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'rejected', status: attack.status }));
+    expect(collector.requestCount()).toBe(0);
+    expect(memory.hits).toHaveLength(0);
+  });
+
+  it('always sends to the configured track domain, whatever the Host or query says', async () => {
+    const { proxy, memory } = setup(mode);
+    const request = new Request(`https://evil.example/mapp/pixel?p=600,x&u=http://evil.example/&@evil.example`, {
+      headers: { host: 'evil.example', 'user-agent': 'Mozilla/5.0 Chrome/131' },
+    });
+    const response = await proxy(request, { remoteAddress: '203.0.113.9' });
+    expect(response.status).toBe(200);
+    if (mode === 'forward') {
+      const [hit] = collector.hits();
+      expect(hit?.trackId).toBe(TRACK_ID);
+      expect(hit?.raw).toMatch(/^wt\?p=600,x&u=http:\/\/evil\.example\/&@evil\.example&X-WT-IP=203\.0\.113\.9&/);
+    } else {
+      const [hit] = await memory.waitForHits(1);
+      expect(hit?.line).toMatch(/^wt\?p=600,x&u=http:\/\/evil\.example\/&@evil\.example&X-WT-IP=203\.0\.113\.9&/);
+    }
+  });
+});
+
+describe('pixel proxy construction', () => {
+  it.each([
+    [{ mode: 'mirror' }, 'mode'],
+    [{ droppedRequests: 4 }, 'droppedRequests'],
+    [{ forwardTimeout: -1 }, 'forwardTimeout'],
+    [{ maxBodyBytes: 0 }, 'maxBodyBytes'],
+    [{ mountPath: 'mapp/pixel/' }, 'mountPath'],
+    [{ blacklist: [42] }, 'blacklist'],
+    [{ forwardTimout: 100 }, 'forwardTimout'],
+  ])('rejects %j naming the option', (bad, option) => {
+    expect(() => createPixelProxy({ trackId: TRACK_ID, trackDomain: collector.url, ...(bad as object) })).toThrow(
+      expect.objectContaining({ option }) as unknown as Error,
+    );
+  });
+
+  it('needs a track id and domain like any tracker', () => {
+    expect(() => createPixelProxy({})).toThrow(expect.objectContaining({ code: 'MISSING_OPTION' }) as unknown as Error);
+  });
+});

@@ -1,0 +1,180 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startCollector, type Collector } from '@mapp-s2s/collector';
+import { createDurableBatchTransport, type DurableBatchTransportOptions } from '../src/node/durable-batch.js';
+import type { Transport } from '../src/types.js';
+import { eidOf, hit, hitLine, recordingContext } from './fixtures/transport-context.js';
+
+let dir: string;
+let collector: Collector;
+let open: Transport[] = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mapp-wal-'));
+  collector = await startCollector({ inspector: false });
+});
+
+afterEach(async () => {
+  await Promise.all(open.map((transport) => transport.close({ timeout: 100 })));
+  open = [];
+  await collector.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function durable(options: Partial<DurableBatchTransportOptions> = {}) {
+  const recording = recordingContext(collector.url);
+  const transport = createDurableBatchTransport({ backoffBase: 5, backoffMax: 50, flushInterval: 5, maxAttempts: 1000, ...options, spool: { dir, ...options.spool } })(recording.context);
+  open.push(transport);
+  return { transport, ...recording };
+}
+
+/** How often each cp1 number reached the collector. */
+function deliveries(): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const stored of collector.hits()) {
+    const n = Number(stored.params.cp1);
+    counts.set(n, (counts.get(n) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function expectExactlyOnce(total: number): void {
+  const counts = deliveries();
+  const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n));
+  const duplicated = [...counts.entries()].filter(([, count]) => count > 1);
+  expect({ missing, duplicated, received: collector.hits().length }).toEqual({ missing: [], duplicated: [], received: total });
+}
+
+function expectVisitorOrder(visitors: number): void {
+  const byEid = new Map<string, number[]>();
+  for (const stored of collector.hits()) {
+    const list = byEid.get(stored.params.eid ?? '') ?? [];
+    list.push(Number(stored.params.cp1));
+    byEid.set(stored.params.eid ?? '', list);
+  }
+  for (let v = 0; v < visitors; v += 1) {
+    const list = byEid.get(eidOf(v)) ?? [];
+    expect(list).toEqual([...list].sort((a, b) => a - b));
+  }
+}
+
+const spoolFiles = (): string[] => readdirSync(dir).filter((name) => /\.(tmp|log)$/.test(name));
+
+describe('batch + spool (write-ahead log)', () => {
+  it('writes each hit to disk before send() resolves, then removes the file once Mapp accepted it', async () => {
+    const { transport } = durable({ flushInterval: 60_000 });
+    expect(await transport.send(hit(1, 0))).toEqual({ ok: true, status: 'spooled' });
+    const [file] = spoolFiles();
+    expect(readFileSync(join(dir, file as string), 'utf8')).toBe(`${hitLine(1, 0)}\n`);
+    await transport.flush();
+    expectExactlyOnce(1);
+    await transport.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('loses and duplicates nothing across a sink outage, with memory bounded by maxQueueSize', async () => {
+    // The sink refuses every connection for a while, then comes back by itself.
+    collector.setFaults({ downForMs: 400 });
+    const { transport, waitForEvent } = durable({ maxQueueSize: 20, maxBatchSize: 10, concurrency: 3, spool: { maxFileLines: 50 } });
+    let maxDepth = 0;
+    for (let n = 0; n < 400; n += 1) {
+      await transport.send(hit(n % 13, n));
+      maxDepth = Math.max(maxDepth, transport.stats?.().queueDepth ?? 0);
+    }
+    await waitForEvent('retry');
+    expect(maxDepth).toBeLessThanOrEqual(20);
+    expect(spoolFiles().length).toBeGreaterThanOrEqual(8);
+    await transport.flush();
+    expectExactlyOnce(400);
+    expectVisitorOrder(13);
+    expect(transport.stats?.()).toMatchObject({ dropped: {}, spooled: 400, sent: 400 });
+    await transport.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replays unacknowledged hits after a restart, and skips the acknowledged ones', async () => {
+    const first = durable({ maxBatchSize: 5 });
+    for (let n = 0; n < 30; n += 1) await first.transport.send(hit(n % 4, n));
+    await first.transport.flush();
+    collector.setFaults({ status: 503 });
+    for (let n = 30; n < 50; n += 1) await first.transport.send(hit(n % 4, n));
+    await first.waitForEvent('retry');
+    await first.transport.close({ timeout: 20 });
+    // The previous run's file is still there, with its acknowledged lines recorded.
+    expect(readdirSync(dir).some((name) => name.endsWith('.ack'))).toBe(true);
+    expect(deliveries().size).toBe(30);
+
+    collector.setFaults({});
+    const second = durable();
+    await second.transport.flush();
+    expectExactlyOnce(50);
+    expectVisitorOrder(4);
+    expect(second.transport.stats?.()).toMatchObject({ replayed: 20 });
+    await second.transport.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('finishes and replays a .tmp file left by a crashed process', async () => {
+    const lines = Array.from({ length: 12 }, (_, n) => hitLine(n % 2, n));
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000000.tmp'), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000000.ack'), '0-3\n5\n7-');
+    const { transport } = durable();
+    await transport.flush();
+    // Lines 0-3 and 5 were acknowledged; the torn record "7-" is ignored, so 7 is resent.
+    expect([...deliveries().keys()].sort((a, b) => a - b)).toEqual([4, 6, 7, 8, 9, 10, 11]);
+    await transport.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('keeps batches that exhausted their retries in the log for the next start', async () => {
+    collector.setFaults({ status: 500 });
+    const first = durable({ maxAttempts: 2 });
+    await first.transport.send(hit(1, 0));
+    const error = await first.waitForEvent('error');
+    expect(error.error.message).toMatch(/kept in the spool for replay/);
+    await first.transport.close();
+    collector.setFaults({});
+    const second = durable();
+    await second.transport.flush();
+    expectExactlyOnce(1);
+  });
+
+  it('drops a rejected (4xx) batch from the log so it never blocks', async () => {
+    collector.setFaults({ status: 400 });
+    const { transport, waitForEvent } = durable();
+    await transport.send(hit(1, 0));
+    expect(await waitForEvent('dropped')).toMatchObject({ reason: 'rejected' });
+    collector.setFaults({});
+    await transport.send(hit(1, 1));
+    await transport.flush();
+    await transport.close();
+    expect([...deliveries().keys()]).toEqual([1]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses to share a live log folder: the second one reports it and keeps hits in memory', async () => {
+    const first = durable();
+    const second = durable();
+    const error = await second.waitForEvent('error');
+    expect(error.error.message).toMatch(/in use by process \d+/);
+    expect(await second.transport.send(hit(1, 0))).toEqual({ ok: true, status: 'queued' });
+    await second.transport.flush();
+    expectExactlyOnce(1);
+    await first.transport.close();
+  });
+
+  it('takes over the lock of a dead process', async () => {
+    // A pid that surely is dead: a child that already exited.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, 'MappIntelligenceRequests.lock'), `${dead}\n${hostname()}\n`);
+    const { transport, count } = durable();
+    await transport.send(hit(1, 0));
+    await transport.flush();
+    expect(count('error')).toBe(0);
+    expectExactlyOnce(1);
+    expect(readFileSync(join(dir, 'MappIntelligenceRequests.lock'), 'utf8').split('\n')[0]).toBe(String(process.pid));
+  });
+});

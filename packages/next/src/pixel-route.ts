@@ -1,0 +1,94 @@
+import { createPixelProxy } from '@mapp-s2s/core';
+import type { PixelProxyHandler, PixelProxyOptions } from '@mapp-s2s/core';
+import { readProcessEnv } from './env.js';
+import { splitForwardedFor } from './to-context.js';
+
+/** Options of `createPixelRoute()`: every core pass-through option. */
+export interface NextPixelRouteOptions extends PixelProxyOptions {
+  /**
+   * The route's URL path, stripped before the pixel path is checked; it must match the
+   * folder of the route file (`app/mapp/pixel/[[...path]]/route.ts` → `/mapp/pixel`).
+   * @default '/mapp/pixel'
+   */
+  mountPath?: string;
+}
+
+/** A Next.js route handler (App Router): web `Request` in, web `Response` out. */
+export type PixelRouteHandler = (request: Request) => Promise<Response>;
+
+/** What `createPixelRoute()` returns: export these from the route file. */
+export interface PixelRouteHandlers {
+  GET: PixelRouteHandler;
+  HEAD: PixelRouteHandler;
+  POST: PixelRouteHandler;
+}
+
+/** A syntactically valid `Host` value, or undefined. */
+function validHost(value: string | null): string | undefined {
+  return value !== null && /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(value) ? value : undefined;
+}
+
+/**
+ * Rebuilds the request for the core: the site's own host (Next rewrites `request.url` to
+ * `localhost`) and `X-Forwarded-For` without its right-most entry, which `next start` wrote
+ * from the socket and which is therefore the peer, not a hop (see `splitForwardedFor`).
+ */
+function toCoreRequest(request: Request): { request: Request; remoteAddress: string | undefined } {
+  const forwarded = splitForwardedFor(request.headers.get('x-forwarded-for'));
+  const headers = new Headers(request.headers);
+  if (forwarded.rest !== undefined) headers.set('x-forwarded-for', forwarded.rest);
+  else headers.delete('x-forwarded-for');
+  const url = new URL(request.url);
+  const host = validHost(request.headers.get('host'));
+  const target = `${url.protocol}//${host ?? url.host}${url.pathname}${url.search}`;
+  const method = request.method.toUpperCase();
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (method === 'POST' && request.body !== null) {
+    init.body = request.body;
+    init.duplex = 'half';
+  }
+  return { request: new Request(target, init), remoteAddress: forwarded.peer };
+}
+
+/**
+ * Next.js route handlers for the Smart Pixel pass-through (PROTOCOL.md §9). In
+ * `app/mapp/pixel/[[...path]]/route.ts`:
+ *
+ * ```ts
+ * import { createPixelRoute } from '@mapp-s2s/next';
+ * export const { GET, HEAD, POST } = createPixelRoute({ trustProxy: 'loopback' });
+ * ```
+ *
+ * Options and `MAPP_*` variables are read at the first request (Next evaluates route modules
+ * at build time, when runtime variables are missing); a configuration mistake then answers
+ * 500 naming the fix. Works on the Node.js and Edge runtimes. On Edge with `mode: 'queue'`,
+ * pass `waitUntil: (promise) => after(() => promise)` (from `next/server`) so the send finishes.
+ */
+export function createPixelRoute(options: NextPixelRouteOptions = {}): PixelRouteHandlers {
+  let handler: PixelProxyHandler | undefined;
+  let failure: Error | undefined;
+
+  const resolve = (): PixelProxyHandler | Error => {
+    if (handler !== undefined) return handler;
+    if (failure !== undefined) return failure;
+    try {
+      handler = createPixelProxy({ ...options, mountPath: options.mountPath ?? '/mapp/pixel' }, readProcessEnv());
+      return handler;
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      (options.logger ?? console).error(`[mapp-s2s] pixel route misconfigured: ${failure.message}`);
+      return failure;
+    }
+  };
+
+  async function mappPixelRoute(request: Request): Promise<Response> {
+    const ready = resolve();
+    if (ready instanceof Error) {
+      return new Response(`mapp-s2s pixel route: ${ready.message}\n`, { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+    }
+    const core = toCoreRequest(request);
+    return ready(core.request, { remoteAddress: core.remoteAddress });
+  }
+
+  return { GET: mappPixelRoute, HEAD: mappPixelRoute, POST: mappPixelRoute };
+}

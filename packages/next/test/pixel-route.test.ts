@@ -1,0 +1,93 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { startCollector, type Collector } from '@mapp-s2s/collector';
+import type { PixelProxyEvent } from '@mapp-s2s/core';
+import { createPixelRoute } from '../src/pixel-route.js';
+
+const TRACK_ID = '111111111111111';
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const QUERY = 'p=600,shop.example.com%2Fhome,1,1920x1080,24,1,1730181123123,0,1280x720,0&la=de&eor=1';
+
+let collector: Collector;
+beforeAll(async () => {
+  collector = await startCollector();
+});
+afterAll(async () => {
+  await collector.close();
+});
+afterEach(() => {
+  collector.clear();
+});
+
+/** A pixel request as `next start` hands it to a route: `localhost` URL, the peer appended to X-Forwarded-For. */
+function nextRequest(target: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Request {
+  const requestInit: RequestInit & { duplex?: 'half' } = {
+    method: init.method ?? 'GET',
+    headers: { host: 'shop.example.com', 'user-agent': UA, 'x-forwarded-for': '127.0.0.1', ...init.headers },
+  };
+  if (init.body !== undefined) requestInit.body = init.body;
+  return new Request(`http://localhost:3000${target}`, requestInit);
+}
+
+describe('createPixelRoute', () => {
+  it('answers the GIF and queues the hit with the client IP from a trusted proxy', async () => {
+    const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
+    const response = await GET(nextRequest(`/mapp/pixel?${QUERY}&X-WT-IP=6.6.6.6`, { headers: { 'x-forwarded-for': '198.51.100.7, 127.0.0.1' } }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect((await response.arrayBuffer()).byteLength).toBe(43);
+    const [hit] = await collector.waitForHits(1);
+    expect(hit?.params['X-WT-IP']).toBe('198.51.100.7');
+    expect(hit?.params['X-WT-UA']).toBe(UA);
+    expect(hit?.raw).not.toContain('6.6.6.6');
+  });
+
+  it('uses the peer Next wrote into X-Forwarded-For when no proxy is trusted', async () => {
+    const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct' });
+    await GET(nextRequest(`/mapp/pixel?${QUERY}`, { headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9' } }));
+    const [hit] = await collector.waitForHits(1);
+    expect(hit?.params['X-WT-IP']).toBe('203.0.113.9');
+  });
+
+  it('accepts track-domain hits and beacons, and forwards in forward mode', async () => {
+    const { GET, POST } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, mode: 'forward' });
+    const single = await GET(nextRequest(`/mapp/pixel/${TRACK_ID}/wt?${QUERY}`));
+    expect(single.status).toBe(200);
+    const beacon = await POST(nextRequest(`/mapp/pixel/${TRACK_ID}/batch`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '?p=600,beacon&ct=x' }));
+    expect(beacon.status).toBe(200);
+    expect(collector.hits().map((hit) => [hit.via, hit.p[1]])).toEqual([
+      ['wt', 'shop.example.com/home'],
+      ['batch', 'beacon'],
+    ]);
+  });
+
+  it('sets the visitor cookie Secure when the site is served over HTTPS behind a trusted proxy', async () => {
+    const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', serverCookie: true, trustProxy: 'loopback' });
+    const response = await GET(nextRequest(`/mapp/pixel?${QUERY}`, { headers: { 'x-forwarded-proto': 'https' } }));
+    expect(response.headers.get('set-cookie')).toMatch(/^wtstp_eid=8\d{18}; Max-Age=15552000; Path=\/; Secure; SameSite=Lax$/);
+  });
+
+  it.each([
+    ['an unknown track id', `/mapp/pixel/999999999999999/wt?${QUERY}`, 'GET', 404],
+    ['a path outside the route', `/elsewhere?${QUERY}`, 'GET', 404],
+    ['a query without p', '/mapp/pixel?x=1', 'GET', 400],
+    ['a GET to the batch endpoint', `/mapp/pixel/${TRACK_ID}/batch?${QUERY}`, 'GET', 405],
+  ])('refuses %s and sends nothing', async (_name, target, method, status) => {
+    const events: PixelProxyEvent[] = [];
+    const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, mode: 'forward', onPixelEvent: (event) => events.push(event) });
+    const response = await GET(nextRequest(target, { method }));
+    expect(response.status).toBe(status);
+    expect(collector.requestCount()).toBe(0);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'rejected', status }));
+  });
+
+  it('answers 500 naming the fix when the configuration is incomplete', async () => {
+    const errors: string[] = [];
+    const logger = { debug: () => undefined, warn: () => undefined, error: (message: string) => void errors.push(message) };
+    const { GET } = createPixelRoute({ trackDomain: collector.url, logger });
+    const response = await GET(nextRequest(`/mapp/pixel?${QUERY}`));
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('trackId');
+    expect(errors).toHaveLength(1);
+    expect(collector.requestCount()).toBe(0);
+  });
+});
