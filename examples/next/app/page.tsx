@@ -1,17 +1,21 @@
-import { PRODUCTS } from '../lib/shop';
+import { FEATURED, productFor } from '../lib/shop';
 
-/** Home: the catalogue. Tracked by the middleware as a plain page view. */
+/** Home: the featured products and a newsletter form. Tracked by the middleware as a plain page view. */
 export default function Home() {
   return (
     <>
-      <h1>Example shop</h1>
+      <h1>Trailhead Outfitters</h1>
       <ul>
-        {PRODUCTS.map((product) => (
+        {FEATURED.map(productFor).map((product) => (
           <li key={product.id}>
-            <a href={`/products/${product.id}`}>{product.name}</a> ({product.price.toFixed(2)} EUR)
+            <a href={`/products/${product.id}`}>{product.name}</a> <span className="price">{product.price.toFixed(2)} EUR</span>
           </li>
         ))}
       </ul>
+      <form method="post" action="/newsletter">
+        <input type="email" name="email" placeholder="you@example.com" />
+        <button type="submit">Subscribe</button>
+      </form>
     </>
   );
 }

@@ -6,6 +6,9 @@ import { createNextTracker } from '@mapp-s2s/next';
  * `MAPP_TRACK_DOMAIN`, `MAPP_TRANSPORT`, `MAPP_TRUST_PROXY`.
  */
 export const mapp = createNextTracker({
+  // `next start` serves plain HTTP; a TLS proxy in front says so with X-Forwarded-Proto,
+  // which MAPP_TRUST_PROXY decides to believe (Next itself believes anyone).
+  protocol: () => 'http',
   // Opted out: monitoring and the back office are no pages a visitor sees.
   exclude: [/^\/health(\/|$)/, /^\/admin(\/|$)/],
 });

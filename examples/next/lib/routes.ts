@@ -1,8 +1,8 @@
 import type { HitData } from '@mapp-s2s/next';
 import type { NextRequest } from 'next/server';
-import { findProduct } from './shop';
+import { productFor } from './shop';
 
-const STATIC_ROUTES = new Set(['/', '/cart', '/checkout/confirmation', '/health', '/admin']);
+const STATIC_ROUTES = new Set(['/', '/cart', '/checkout/confirmation', '/health', '/admin', '/newsletter']);
 
 /**
  * `true` when the app has a page for this path. Middleware runs before the route, so it
@@ -10,21 +10,34 @@ const STATIC_ROUTES = new Set(['/', '/cart', '/checkout/confirmation', '/health'
  */
 export function isKnownRoute(pathname: string): boolean {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-  return STATIC_ROUTES.has(path) || /^\/products\/[^/]+$/.test(path);
+  return STATIC_ROUTES.has(path) || /^\/products\/[^/]+$/.test(path) || path.startsWith('/mapp/pixel');
 }
 
-/** Hit data known from the URL alone: a product page views its product. */
-export function routeHitData(request: NextRequest): HitData | undefined {
-  const match = /^\/products\/([^/]+)\/?$/.exec(request.nextUrl.pathname);
-  if (!match) return undefined;
-  let id: string;
+function decoded(value: string): string | undefined {
   try {
-    id = decodeURIComponent(match[1] ?? '');
+    return decodeURIComponent(value);
   } catch {
     return undefined; // malformed escapes: a plain page view
   }
-  const product = findProduct(id);
-  return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' };
+}
+
+/**
+ * Hit data known from the URL alone: a product page views its product, `/cart?add=ID`
+ * adds one. The products' prices come from the catalogue, as the pages show them.
+ */
+export function routeHitData(request: NextRequest): HitData | undefined {
+  const match = /^\/products\/([^/]+)\/?$/.exec(request.nextUrl.pathname);
+  const viewed = match ? decoded(match[1] ?? '') : undefined;
+  if (viewed !== undefined) {
+    const product = productFor(viewed);
+    return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' };
+  }
+  const added = request.nextUrl.pathname === '/cart' ? request.nextUrl.searchParams.get('add') : null;
+  if (added) {
+    const product = productFor(added);
+    return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'add' };
+  }
+  return undefined;
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
- * The example shop's data: the same shop as the Express and Koa examples, so the shared
- * conformance suite expects the same hits from every shop. Any product id has a page
- * (`/products/sku-42`); every order confirmation shows the same basket.
+ * The example shop's catalogue: the same shop as the Express and Koa examples, so the shared
+ * conformance suite expects the same hits from every shop. There is no real catalogue: any
+ * product id renders, and every order confirmation shows the same demo cart.
  */
 
-/** A product of the example shop. */
+/** A product as the shop shows it. */
 export interface Product {
   id: string;
   name: string;
@@ -12,36 +12,48 @@ export interface Product {
   price: number;
 }
 
-/** An order line: `total` is the cost for the quantity (Mapp's `co`). */
-export interface OrderLine {
+/** One line of the (fixed) demo cart. */
+export interface CartLine {
   product: Product;
   quantity: number;
-  total: number;
 }
 
-/** The catalogue shown on the home page. */
-export const PRODUCTS: readonly Product[] = [
-  { id: 'sku-1', name: 'Espresso cup', price: 12.5 },
-  { id: 'sku-2', name: 'Teapot', price: 34.9 },
-  { id: 'sku-42', name: 'Notebook', price: 7.25 },
-];
+/** The shop's currency. */
+export const CURRENCY = 'EUR';
 
-/** The product with this id; ids outside the catalogue get a generic product (the shop is a demo). */
-export function findProduct(id: string): Product {
-  return PRODUCTS.find((product) => product.id === id) ?? { id, name: id, price: 9.99 };
+const KNOWN: Readonly<Record<string, Omit<Product, 'id'>>> = {
+  'sku-1': { name: 'Trail running shoe', price: 89.9 },
+  'sku-2': { name: 'Merino socks', price: 14.9 },
+  'sku-3': { name: 'Rain jacket', price: 129 },
+  'sku-4': { name: 'Water bottle', price: 19.5 },
+};
+
+/** Products on the home page. */
+export const FEATURED: readonly string[] = Object.keys(KNOWN);
+
+/** The product with this id; unknown ids get a made-up name and a stable price. */
+export function productFor(id: string): Product {
+  const known = KNOWN[id];
+  if (known !== undefined) return { id, ...known };
+  let hash = 0;
+  for (const char of id) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 9000;
+  return { id, name: `Product ${id}`, price: 10 + hash / 100 };
 }
 
-const round = (value: number): number => Math.round(value * 100) / 100;
-
-/** The basket of every order in this demo: two espresso cups and a notebook. */
-export function orderLines(): OrderLine[] {
+/** The demo cart: always the same two lines, so an order confirmation is predictable. */
+export function demoCart(): CartLine[] {
   return [
-    { product: findProduct('sku-1'), quantity: 2 },
-    { product: findProduct('sku-42'), quantity: 1 },
-  ].map((line) => ({ ...line, total: round(line.product.price * line.quantity) }));
+    { product: productFor('sku-1'), quantity: 2 },
+    { product: productFor('sku-2'), quantity: 1 },
+  ];
 }
 
-/** Sum of the order lines. */
-export function orderValue(lines: readonly OrderLine[]): number {
-  return round(lines.reduce((sum, line) => sum + line.total, 0));
+/** Rounds to cents (prices are decimals, sums must not show float noise). */
+export function cents(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Total of the cart lines. */
+export function cartTotal(lines: readonly CartLine[]): number {
+  return cents(lines.reduce((sum, line) => sum + line.product.price * line.quantity, 0));
 }

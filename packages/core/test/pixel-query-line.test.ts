@@ -55,6 +55,11 @@ describe('pixel query parsing', () => {
     expect(parsePixelQuery(query)).toBeUndefined();
   });
 
+  it('drops a fragment, which would cut off the server pairs once the line is a URL', () => {
+    expect(parsePixelQuery(`${P}&cp1=a#&X-WT-IP=6.6.6.6`)?.pairs).toEqual([P, 'cp1=a']);
+    expect(parsePixelQuery('#p=600,x')).toBeUndefined();
+  });
+
   it('keeps only the first valid eid and drops malformed or duplicate ones', () => {
     const parsed = parsePixelQuery(`${P}&eid=123&eid=2157840760747614879&eid=2999999999999999999&EID=2888888888888888888`);
     expect(parsed?.eid).toBe('2157840760747614879');

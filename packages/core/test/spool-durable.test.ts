@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import { createDurableBatchTransport, type DurableBatchTransportOptions } from '../src/node/durable-batch.js';
+import { createFileShipSource } from '../src/node/file-ship-source.js';
+import { shipSpool } from '../src/node/ship.js';
 import type { Transport } from '../src/types.js';
-import { eidOf, hit, hitLine, recordingContext } from './fixtures/transport-context.js';
+import { eidOf, hit, hitLine, recordingContext, TRACK_ID, until } from './fixtures/transport-context.js';
 
 let dir: string;
 let collector: Collector;
@@ -155,7 +157,7 @@ describe('batch + spool (write-ahead log)', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('refuses to share a live log folder: the second one reports it and keeps hits in memory', async () => {
+  it('refuses to share a live log folder: the second one reports it, keeps hits in memory, and becomes durable once the folder is free', async () => {
     const first = durable();
     const second = durable();
     const error = await second.waitForEvent('error');
@@ -164,7 +166,14 @@ describe('batch + spool (write-ahead log)', () => {
     await second.transport.flush();
     expectExactlyOnce(1);
     await first.transport.close();
-  });
+    const lockFile = join(dir, 'MappIntelligenceRequests.lock');
+    expect(existsSync(lockFile)).toBe(false);
+    // The second one retries the lock every second.
+    await until(() => existsSync(lockFile), 5000, 'the second transport to take the lock');
+    expect(await second.transport.send(hit(1, 1))).toEqual({ ok: true, status: 'spooled' });
+    await second.transport.flush();
+    expectExactlyOnce(2);
+  }, 20_000);
 
   it('takes over the lock of a dead process', async () => {
     // A pid that surely is dead: a child that already exited.
@@ -176,5 +185,20 @@ describe('batch + spool (write-ahead log)', () => {
     expect(count('error')).toBe(0);
     expectExactlyOnce(1);
     expect(readFileSync(join(dir, 'MappIntelligenceRequests.lock'), 'utf8').split('\n')[0]).toBe(String(process.pid));
+  });
+
+  it('leaves its unsent lines in a form `ship` sends once the process is gone', async () => {
+    const first = durable({ maxBatchSize: 4 });
+    for (let n = 0; n < 8; n += 1) await first.transport.send(hit(n % 2, n));
+    await first.transport.flush();
+    collector.setFaults({ status: 503 });
+    for (let n = 8; n < 20; n += 1) await first.transport.send(hit(n % 2, n));
+    await first.waitForEvent('retry');
+    await first.transport.close({ timeout: 20 });
+    collector.setFaults({});
+    const report = await shipSpool({ source: createFileShipSource({ dir }), origin: collector.url, trackId: TRACK_ID });
+    expect(report).toMatchObject({ sent: 12, complete: true });
+    expectExactlyOnce(20);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -96,7 +96,7 @@ describe('batch transport', () => {
     await transport.flush();
     expect(collector.hits().map((h) => h.params.cp1)).toEqual(['1']);
     expect(collector.requestCount()).toBe(2);
-  });
+  }, 20_000);
 
   it('drops a 404 batch at once (no retry) and keeps sending the others', async () => {
     collector.setFaults({ status: 404 });

@@ -3,6 +3,8 @@ export type { MappTrackingMiddleware } from './middleware.js';
 export { trackPage, trackEvent } from './track-page.js';
 export { noTracking } from './no-tracking.js';
 export { NoTracking, TrackAs } from './decorators.js';
+export { mappPixelProxy } from './pixel-proxy.js';
+export type { ExpressPixelProxyOptions, MappPixelProxyMiddleware } from './pixel-proxy.js';
 export type { TrackingDecorator } from './decorators.js';
 export type { ExpressTrackingOptions, PageHitData, TrackingErrorHandler } from './options.js';
 export type {

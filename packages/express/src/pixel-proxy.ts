@@ -140,7 +140,14 @@ export function mappPixelProxy(options: ExpressPixelProxyOptions = {}): MappPixe
     }
   };
 
-  const middleware = function mappPixelProxyMiddleware(req: ExpressRequest, res: ExpressResponse, _next: NextFunction): void {
+  const mountPath = options.mountPath ?? '';
+  const middleware = function mappPixelProxyMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction): void {
+    // Mounted without a path (`app.use(mappPixelProxy({ mountPath }))`): other requests go on.
+    const path = req.url.split('?', 1)[0] ?? '';
+    if (mountPath !== '' && path !== mountPath && !path.startsWith(`${mountPath}/`)) {
+      next();
+      return;
+    }
     let request: Request;
     try {
       request = toWebRequest(req);

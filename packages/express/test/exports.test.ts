@@ -16,16 +16,18 @@ function exportedNames(): string[] {
 
 describe('@mapp-s2s/express exports', () => {
   it('exports exactly these runtime values', () => {
-    expect(Object.keys(adapter).sort()).toEqual(['NoTracking', 'TrackAs', 'mappTracking', 'noTracking', 'trackEvent', 'trackPage']);
+    expect(Object.keys(adapter).sort()).toEqual(['NoTracking', 'TrackAs', 'mappPixelProxy', 'mappTracking', 'noTracking', 'trackEvent', 'trackPage']);
   });
 
   it('exports exactly these names, types included', () => {
     expect(exportedNames()).toEqual([
       'ConsentLevel',
       'CookieOptions',
+      'ExpressPixelProxyOptions',
       'ExpressTrackingOptions',
       'HitData',
       'Logger',
+      'MappPixelProxyMiddleware',
       'MappTrackingMiddleware',
       'NoTracking',
       'OrderData',
@@ -42,6 +44,7 @@ describe('@mapp-s2s/express exports', () => {
       'TrackingErrorHandler',
       'TrustProxy',
       'Visit',
+      'mappPixelProxy',
       'mappTracking',
       'noTracking',
       'trackEvent',

@@ -181,6 +181,27 @@ describe.each([
   });
 });
 
+describe('mappPixelProxy mounted without a path', () => {
+  it('handles its mountPath and passes every other request on', async () => {
+    const app = express();
+    const proxy = mappPixelProxy({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', mountPath: '/mapp/pixel' });
+    app.use(proxy);
+    app.get('/mapp/pixelated', (_req, res) => {
+      res.send('not the pixel');
+    });
+    const server = await listen(app);
+    try {
+      expect((await raw(server.url, 'GET', '/mapp/pixelated')).body.toString()).toBe('not the pixel');
+      const answer = await raw(server.url, 'GET', `/mapp/pixel/${TRACK_ID}/wt?${QUERY}`);
+      expect(answer.headers['content-type']).toBe('image/gif');
+      expect((await collector.waitForHits(1))[0]?.p[1]).toBe('shop.example.com/home');
+    } finally {
+      await proxy.tracker?.close();
+      await server.close();
+    }
+  });
+});
+
 describe('mappPixelProxy with an existing tracker', () => {
   it('hands queued lines to that tracker', async () => {
     const memory = createMemoryTransport();

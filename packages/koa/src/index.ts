@@ -4,6 +4,8 @@ export type { MappStateHelpers } from './state-helpers.js';
 export { trackPage, trackEvent } from './track-page.js';
 export { noTracking } from './no-tracking.js';
 export { NoTracking, TrackAs } from './decorators.js';
+export { mappPixelProxy } from './pixel-proxy.js';
+export type { KoaPixelProxyOptions, MappPixelProxyMiddleware } from './pixel-proxy.js';
 export type { TrackingDecorator } from './decorators.js';
 export type { KoaTrackingOptions, PageHitData, TrackingErrorHandler } from './options.js';
 export type {

@@ -16,7 +16,7 @@ function exportedNames(): string[] {
 
 describe('@mapp-s2s/koa exports', () => {
   it('exports exactly these runtime values', () => {
-    expect(Object.keys(adapter).sort()).toEqual(['NoTracking', 'TrackAs', 'mappTracking', 'noTracking', 'trackEvent', 'trackPage']);
+    expect(Object.keys(adapter).sort()).toEqual(['NoTracking', 'TrackAs', 'mappPixelProxy', 'mappTracking', 'noTracking', 'trackEvent', 'trackPage']);
   });
 
   it('exports exactly these names, types included', () => {
@@ -24,8 +24,10 @@ describe('@mapp-s2s/koa exports', () => {
       'ConsentLevel',
       'CookieOptions',
       'HitData',
+      'KoaPixelProxyOptions',
       'KoaTrackingOptions',
       'Logger',
+      'MappPixelProxyMiddleware',
       'MappStateHelpers',
       'MappTrackingMiddleware',
       'NoTracking',
@@ -43,6 +45,7 @@ describe('@mapp-s2s/koa exports', () => {
       'TrackingErrorHandler',
       'TrustProxy',
       'Visit',
+      'mappPixelProxy',
       'mappTracking',
       'noTracking',
       'trackEvent',

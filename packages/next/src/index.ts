@@ -1,6 +1,8 @@
 export { mappTracking, withMappTracking } from './middleware.js';
 export { createNextTracker } from './next-tracker.js';
 export { MAPP_MATCHER, mappConfig } from './matcher.js';
+export { createPixelRoute } from './pixel-route.js';
+export type { NextPixelRouteOptions, PixelRouteHandler, PixelRouteHandlers } from './pixel-route.js';
 export type {
   MappMiddleware,
   NextMiddlewareLike,

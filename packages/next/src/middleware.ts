@@ -26,6 +26,7 @@ function splitOptions(options: NextTrackingOptions): {
   pageTracksItself?: NextTrackingOptions['pageTracksItself'];
 } {
   const { tracker, notFound, hitData, pageTracksItself, ...trackerOptions } = options;
+  // remoteAddress, protocol and env stay in trackerOptions: createNextTracker takes them.
   return { tracker: tracker ?? createNextTracker(trackerOptions), notFound, hitData, pageTracksItself };
 }
 

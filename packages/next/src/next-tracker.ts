@@ -25,7 +25,7 @@ function runtimeOptions(options: TrackerOptions, env: Readonly<Record<string, st
  * requests are never affected.
  */
 export function createNextTracker(options: NextTrackerOptions = {}): NextTracker {
-  const { env, remoteAddress, ...trackerOptions } = options;
+  const { env, remoteAddress, protocol, ...trackerOptions } = options;
   let tracker: Tracker | undefined;
   let failed = false;
 
@@ -42,7 +42,7 @@ export function createNextTracker(options: NextTrackerOptions = {}): NextTracker
   }
 
   function contextOf(source: RequestSource) {
-    return toContext(source, remoteAddress?.(source));
+    return toContext(source, { remoteAddress: remoteAddress?.(source), protocol: protocol?.(source) });
   }
 
   /** Runs `send` with the request's context and visit; never rejects. */

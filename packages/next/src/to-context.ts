@@ -20,7 +20,7 @@ export function splitForwardedFor(value: string | null): { peer?: string; rest?:
 }
 
 /** Builds the absolute page URL from the `Host` header: Next rewrites `request.url` to its own hostname (`localhost`). */
-function pageUrl(source: RequestSource): string {
+function pageUrl(source: RequestSource, scheme: string | undefined): string {
   const host = source.headers.get('host');
   let base: URL | undefined;
   try {
@@ -28,7 +28,7 @@ function pageUrl(source: RequestSource): string {
   } catch {
     base = undefined; // a relative `url` from a page: resolved against the Host below
   }
-  const protocol = base?.protocol ?? 'http:';
+  const protocol = scheme !== undefined ? `${scheme}:` : base?.protocol ?? 'http:';
   const origin = host ? `${protocol}//${host}` : base?.origin ?? 'http://localhost';
   if (base) return `${origin}${base.pathname}${base.search}`;
   const path = source.url && source.url.startsWith('/') ? source.url : '/';
@@ -54,7 +54,7 @@ function middlewareCookies(source: RequestSource): Record<string, string> {
  * Next facts are added here (page URL from `Host`, the peer from `X-Forwarded-For`, cookies
  * minted by the middleware earlier in the same request); every decision stays in the core.
  */
-export function toContext(source: RequestSource, remoteAddress?: string): RequestContext {
+export function toContext(source: RequestSource, connection: { remoteAddress?: string | undefined; protocol?: string | undefined } = {}): RequestContext {
   const forwarded = splitForwardedFor(source.headers.get('x-forwarded-for'));
   const headers = {
     forEach(callback: (value: string, key: string) => void): void {
@@ -71,8 +71,8 @@ export function toContext(source: RequestSource, remoteAddress?: string): Reques
       name.toLowerCase() === 'x-forwarded-for' ? forwarded.rest ?? null : source.headers.get(name),
   };
   const context = fromWebRequest(
-    { method: source.method ?? 'GET', url: pageUrl(source), headers },
-    { remoteAddress: remoteAddress ?? forwarded.peer },
+    { method: source.method ?? 'GET', url: pageUrl(source, connection.protocol), headers },
+    { remoteAddress: connection.remoteAddress ?? forwarded.peer },
   );
   const minted = middlewareCookies(source);
   // What the middleware just set is what the browser holds after this response.

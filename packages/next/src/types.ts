@@ -59,6 +59,14 @@ export interface NextTrackingOptions extends TrackerOptions {
    */
   remoteAddress?: (request: RequestSource) => string | undefined;
   /**
+   * The scheme the request arrived with at this server (`http` or `https`). Next.js derives
+   * `request.url`'s scheme from `X-Forwarded-Proto` without asking whether the sender is
+   * trusted, so a self-hosted `next start` behind a TLS proxy should return `'http'` here and
+   * let `trustProxy` decide about `X-Forwarded-Proto`.
+   * @default the scheme of `request.url`
+   */
+  protocol?: (request: RequestSource) => 'http' | 'https' | undefined;
+  /**
    * Environment to resolve options from. Read lazily at the first request so that
    * `next start` with other env values than `next build` works.
    * @default process.env (when the runtime has one)
@@ -67,7 +75,7 @@ export interface NextTrackingOptions extends TrackerOptions {
 }
 
 /** The core tracker options that `createNextTracker()` accepts. */
-export type NextTrackerOptions = TrackerOptions & Pick<NextTrackingOptions, 'env' | 'remoteAddress'>;
+export type NextTrackerOptions = TrackerOptions & Pick<NextTrackingOptions, 'env' | 'remoteAddress' | 'protocol'>;
 
 /** Something a request context can be built from: a `Request`, or `headers()` from `next/headers`. */
 export interface RequestSource {

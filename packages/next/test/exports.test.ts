@@ -3,6 +3,6 @@ import * as api from '@mapp-s2s/next';
 
 describe('@mapp-s2s/next exports', () => {
   it('exports exactly the documented runtime API', () => {
-    expect(Object.keys(api).sort()).toEqual(['MAPP_MATCHER', 'createNextTracker', 'mappConfig', 'mappTracking', 'withMappTracking']);
+    expect(Object.keys(api).sort()).toEqual(['MAPP_MATCHER', 'createNextTracker', 'createPixelRoute', 'mappConfig', 'mappTracking', 'withMappTracking']);
   });
 });

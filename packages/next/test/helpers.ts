@@ -1,7 +1,7 @@
 import { createMemoryTransport } from '@mapp-s2s/core';
 import type { MemoryTransport } from '@mapp-s2s/core';
-import { NextRequest } from 'next/server';
-import type { NextFetchEvent } from 'next/server';
+import { NextRequest } from 'next/server.js';
+import type { NextFetchEvent } from 'next/server.js';
 
 /** A browser user agent no bot list matches. */
 export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { MAPP_MATCHER, mappConfig } from '@mapp-s2s/next';
-import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server';
+import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server.js';
 
-const matches = (url: string): boolean => unstable_doesMiddlewareMatch({ config: mappConfig as { matcher: string[] }, url });
+const matches = (url: string): boolean => unstable_doesMiddlewareMatch({ config: { matcher: [...mappConfig.matcher] }, url });
 
 describe('MAPP_MATCHER', () => {
   it.each(['/', '/cart', '/products/teapot', '/checkout/confirmation?order=A-1', '/admin', '/health', '/apiary', '/blog/v1.2/post'])(

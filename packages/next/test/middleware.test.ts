@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createMemoryTransport } from '@mapp-s2s/core';
 import { mappTracking } from '@mapp-s2s/next';
-import { cookieValue, fakeEvent, nextRequest, params, testOptions } from './helpers';
+import { cookieValue, fakeEvent, nextRequest, params, testOptions } from './helpers.js';
 
 describe('mappTracking', () => {
   it('mints a visitor cookie and sends one page view inside waitUntil', async () => {
@@ -77,7 +77,7 @@ describe('mappTracking', () => {
 
     expect(response.status).toBe(200);
     expect(memory.lines).toEqual([]);
-    expect(results.every((result) => (result as { ok: boolean }).ok === false)).toBe(true);
+    expect(results.every((result: unknown) => (result as { ok: boolean }).ok === false)).toBe(true);
   });
 
   it('sends no page view for a route marked not found, but keeps the visitor', async () => {

@@ -1,6 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { RunningShop, ShopEnv } from '@mapp-s2s/adapter-tests';
@@ -27,21 +27,108 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+/** Every `next start` this process spawned and has not stopped yet. */
+const running = new Set<ChildProcess>();
+
+/** Runs a command to completion without blocking the event loop; rejects with its output on failure. */
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed in ${cwd} (exit ${code}):\n${output}`))));
+  });
+}
+
+/**
+ * Stops every `next start` still running (e.g. when a suite's setup timed out before it got
+ * the shop) and releases the e2e lock.
+ */
+export async function stopAllExamples(): Promise<void> {
+  await stopRunning();
+  releaseLock();
+}
+
+async function stopRunning(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 /**
  * The example imports the packages' `dist/` builds, as a customer would. CI builds them
  * before testing (scripts/setup.sh); locally, rebuild those older than their sources.
  */
-function ensurePackagesBuilt(): void {
+async function ensurePackagesBuilt(): Promise<void> {
   for (const name of ['core', 'next']) {
     const dir = join(__dirname, '..', '..', name);
     const built = join(dir, 'dist', 'index.js');
     if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(dir, 'src'))) continue;
-    run('pnpm', ['--filter', `@mapp-s2s/${name}`, 'build'], dir);
+    await run('pnpm', ['--filter', `@mapp-s2s/${name}`, 'build'], dir);
+  }
+}
+
+const LOCK_DIR = join(EXAMPLE_DIR, '.e2e-lock');
+let lock: Promise<void> | undefined;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Several jest runs on one checkout (developers, CI) would build into the same folders and
+ * restart each other's servers: one e2e run at a time holds this lock (a folder with the
+ * owner's pid; a dead owner's lock is taken over). Polls with a deadline.
+ */
+function acquireLock(deadlineMs = 240000): Promise<void> {
+  lock ??= (async () => {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      try {
+        mkdirSync(LOCK_DIR);
+        writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+        process.once('exit', releaseLock);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8'));
+      } catch {
+        // The owner has not written its pid yet, or died right after mkdir.
+        if (Date.now() - statSync(LOCK_DIR, { throwIfNoEntry: false })!.mtimeMs > 10000) owner = -1;
+      }
+      if (owner === -1 || (owner > 0 && !isAlive(owner))) {
+        rmSync(LOCK_DIR, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`another Next.js e2e run (pid ${owner}) still holds ${LOCK_DIR}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return lock;
+}
+
+function releaseLock(): void {
+  try {
+    if (Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8')) === process.pid) rmSync(LOCK_DIR, { recursive: true, force: true });
+  } catch {
+    // not ours, or already gone
   }
 }
 
@@ -51,11 +138,12 @@ const builds = new Map<Runtime, Promise<void>>();
 export function buildExample(runtime: Runtime): Promise<void> {
   let pending = builds.get(runtime);
   if (!pending) {
-    pending = Promise.resolve().then(() => {
-      ensurePackagesBuilt();
-      if (runtime === 'edge') run(process.execPath, [join(EXAMPLE_DIR, 'scripts', 'make-edge-variant.mjs')], EXAMPLE_DIR);
-      run(process.execPath, [NEXT_BIN, 'build'], appDir(runtime), { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' });
-    });
+    pending = (async () => {
+      await acquireLock();
+      await ensurePackagesBuilt();
+      if (runtime === 'edge') await run(process.execPath, [join(EXAMPLE_DIR, 'scripts', 'make-edge-variant.mjs')], EXAMPLE_DIR);
+      await run(process.execPath, [NEXT_BIN, 'build'], appDir(runtime), { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' });
+    })();
     builds.set(runtime, pending);
   }
   return pending;
@@ -101,7 +189,6 @@ export async function startExample(runtime: Runtime, env: ShopEnv): Promise<Runn
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
     cwd: appDir(runtime),
-    detached: true, // its own process group, so close() ends every child it starts
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -114,12 +201,19 @@ export async function startExample(runtime: Runtime, env: ShopEnv): Promise<Runn
       MAPP_TRUST_PROXY: Array.isArray(env.trustProxy) ? env.trustProxy.join(',') : String(env.trustProxy),
     },
   });
+  running.add(child);
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
+  // `next start` serves from this very process (its title becomes next-server): no children to chase.
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
   try {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMemoryTransport } from '@mapp-s2s/core';
 import { createNextTracker, mappTracking } from '@mapp-s2s/next';
-import { NAVIGATION, TRACK_ID, cookieValue, fakeEvent, nextRequest, params, testOptions } from './helpers';
+import { NAVIGATION, TRACK_ID, cookieValue, fakeEvent, nextRequest, params, testOptions } from './helpers.js';
 
 /** `headers()` as a page sees it after the middleware ran: Next forwards its cookies in `x-middleware-set-cookie`. */
 function pageHeaders(extra: Record<string, string>): Headers {

@@ -91,3 +91,33 @@ describe('createPixelRoute', () => {
     expect(collector.requestCount()).toBe(0);
   });
 });
+
+describe('the Next example shop’s /mapp/pixel route', () => {
+  const saved: Record<string, string | undefined> = {};
+  const env = { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: '', MAPP_TRANSPORT: 'direct', MAPP_TRUST_PROXY: 'loopback' };
+
+  beforeAll(() => {
+    env.MAPP_TRACK_DOMAIN = collector.url;
+    for (const [name, value] of Object.entries(env)) {
+      saved[name] = process.env[name];
+      process.env[name] = value;
+    }
+  });
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('exports GET, HEAD and POST that pass pixel hits through with the env settings', async () => {
+    const route = await import('../../../examples/next/app/mapp/pixel/[[...path]]/route.js');
+    const response = await route.GET(nextRequest(`/mapp/pixel?${QUERY}`, { headers: { 'x-forwarded-for': '198.51.100.7, 127.0.0.1' } }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    const [hit] = await collector.waitForHits(1);
+    expect(hit?.params['X-WT-IP']).toBe('198.51.100.7');
+    expect(typeof route.HEAD).toBe('function');
+    expect(typeof route.POST).toBe('function');
+  });
+});

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { createMemoryTransport } from '@mapp-s2s/core';
 import { createNextTracker, withMappTracking } from '@mapp-s2s/next';
-import { NextResponse } from 'next/server';
-import type { NextRequest } from 'next/server';
-import { cookieValue, fakeEvent, nextRequest, params, testOptions } from './helpers';
+import { NextResponse } from 'next/server.js';
+import type { NextRequest } from 'next/server.js';
+import { cookieValue, fakeEvent, nextRequest, params, testOptions } from './helpers.js';
 
 describe('withMappTracking', () => {
   it('sets the visitor cookie on a rewrite and keeps the rewrite', async () => {

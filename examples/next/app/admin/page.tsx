@@ -1,4 +1,4 @@
-/** Back office: opted out of tracking (`exclude` in lib/mapp.ts). */
+/** Back office: opted out of tracking (`exclude` in lib/mapp.ts), no visitor cookie. */
 export default function Admin() {
   return <h1>Admin</h1>;
 }

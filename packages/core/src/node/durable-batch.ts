@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutgoingHit, SendOutcome, SpoolOptions, Transport, TransportContext, TransportFactory } from '../types.js';
 import type { BatchTransportOptions } from '../transport/batch.js';
-import { BatchEngine, type EngineEntry, type SettleResult } from '../transport/batch-engine.js';
+import { BatchEngine, type BatchEngineHooks, type EngineEntry, type SettleResult } from '../transport/batch-engine.js';
 import { resolveBatchOptions } from '../transport/batch-options.js';
 import { asError } from '../transport/http.js';
 import { keyFromLine } from '../transport/line-key.js';
@@ -49,6 +49,8 @@ interface Ref {
 }
 
 const READ_CHUNK = 256 * 1024;
+/** How often a write-ahead log that could not lock its folder tries again. */
+const LOCK_RETRY_MS = 1000;
 
 /**
  * `batch` + spool = a write-ahead log. Every hit is appended to the spool (see
@@ -66,11 +68,13 @@ const READ_CHUNK = 256 * 1024;
  *   arrived but whose ack record was not yet appended: at most `concurrency ×
  *   maxBatchSize` hits. Nothing that `send()` resolved for is lost by a process crash.
  * - **Give-ups** (`maxAttempts`/`maxRetryAge` exhausted) are not acknowledged: they stay
- *   in the file and are replayed on the next start (or by `mapp-s2s ship`).
+ *   in the file and are replayed on the next start (or by `mapp-s2s ship`). A replayed
+ *   hit's age for `maxRetryAge` counts from its replay.
  * - **One owner:** the process holds `<dir>/<prefix>.lock` (stale locks of dead processes
  *   are taken over), so `ship` never sends the same files concurrently. Give each process
  *   its own `dir` or `prefix`. If the folder can't be used (unwritable, locked by a live
- *   process), an `error` event is emitted and the transport runs as a plain in-memory batch.
+ *   process, a running `ship`), an `error` event is emitted and hits are kept in memory
+ *   only; the lock is retried every second and the log is used from then on.
  *
  * `close({ timeout })` drains the in-memory window; what is unsent then simply stays in
  * the log for the next start. Node-only (`@mapp-s2s/core/node`).
@@ -95,72 +99,101 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
       context.emit({ type: 'error', error: asError(error) });
     };
 
-    // --- start-up: lock the folder and adopt what a previous run left -----------------
-    let maxId = 0;
-    try {
+    const hooks: BatchEngineHooks = { parkOnGiveUp: false, onSettled: settled, onRoom: scheduleLoad };
+    const engine = new BatchEngine(context, batchOptions, stats, hooks);
+    let writer: SpoolWriter<OutgoingHit> | undefined;
+    let retryTimer: ReturnType<typeof setInterval> | undefined;
+
+    /**
+     * Locks the folder, adopts what a previous run left (finishing its `.tmp` files) and
+     * starts the writer. Throws when the folder can't be used.
+     */
+    function adopt(): void {
       mkdirSync(spoolOptions.dir, { recursive: true });
       const attempt = acquireDirLock(join(spoolOptions.dir, `${spoolOptions.prefix}.lock`));
       if (!attempt.ok) throw new Error(`spool folder ${spoolOptions.dir} is in use by process ${attempt.pid} on ${attempt.host || 'an unknown host'} (${attempt.path})`);
-      lock = attempt.lock;
-      for (const found of listSpoolFiles(spoolOptions.dir, spoolOptions.prefix)) {
-        const file = finishSpoolFile(found);
-        maxId = Math.max(maxId, file.id);
-        if (byId.has(file.id)) continue;
-        const segment = newSegment(file.id, file.base, file.path, undefined);
-        segment.finished = true;
-        for (const index of readAcks(file.base)) segment.acked.add(index);
-        segments.push(segment);
-        byId.set(file.id, segment);
+      try {
+        let maxId = 0;
+        for (const found of listSpoolFiles(spoolOptions.dir, spoolOptions.prefix)) {
+          const file = finishSpoolFile(found);
+          maxId = Math.max(maxId, file.id);
+          if (byId.has(file.id)) continue;
+          const segment = newSegment(file.id, file.base, file.path, undefined);
+          segment.finished = true;
+          for (const index of readAcks(file.base)) segment.acked.add(index);
+          segments.push(segment);
+          byId.set(file.id, segment);
+        }
+        removeOrphanAcks(spoolOptions.dir, spoolOptions.prefix);
+        writer = createWriter(maxId + 1);
+      } catch (error) {
+        attempt.lock.release();
+        throw error;
       }
-      removeOrphanAcks(spoolOptions.dir, spoolOptions.prefix);
+      lock = attempt.lock;
+      hooks.parkOnGiveUp = true;
+      degraded = undefined;
+      scheduleLoad();
+    }
+
+    try {
+      adopt();
     } catch (error) {
       degraded = asError(error);
-      lock?.release();
-      lock = undefined;
-      const wrapped = new Error(`mapp-s2s: write-ahead log disabled, hits are kept in memory only: ${degraded.message}`, { cause: degraded });
+      const wrapped = new Error(`mapp-s2s: write-ahead log unavailable, hits are kept in memory only until it can be used: ${degraded.message}`, { cause: degraded });
       context.logger.error(wrapped.message);
       // Emitted after the tracker finished wiring its listeners.
       queueMicrotask(() => emitError(wrapped));
+      // A folder locked by a `ship` run (or a process shutting down) frees up: keep trying,
+      // and become durable from then on.
+      retryTimer = setInterval(() => {
+        if (closing) return;
+        try {
+          adopt();
+          clearInterval(retryTimer);
+          retryTimer = undefined;
+          context.logger.warn(`mapp-s2s: write-ahead log in ${spoolOptions.dir} is now in use`);
+        } catch {
+          // Still unavailable; the first failure was reported.
+        }
+      }, LOCK_RETRY_MS);
+      (retryTimer as { unref?: () => void }).unref?.();
     }
 
-    const engine = new BatchEngine(context, batchOptions, stats, {
-      parkOnGiveUp: degraded === undefined,
-      onSettled: settled,
-      onRoom: scheduleLoad,
-    });
-
-    const writer = new SpoolWriter<OutgoingHit>(
-      spoolOptions,
-      {
-        onAppended(meta, records) {
-          stats.spooled += records.length;
-          context.emit({ type: 'spooled', lines: records.length, file: meta.path });
-          const segment = segmentFor(meta);
-          for (const record of records) {
-            // Fast path: the memory window is caught up with the log and has room, so the
-            // hit joins the queue straight away without being read back from disk.
-            if (!loading && !closing && cursor() === segment && segment.loadLine === record.index && engine.hasRoom()) {
-              engine.push(record.tag, { segment, index: record.index } satisfies Ref);
-              segment.loadLine = record.index + 1;
-              segment.loadByte = record.end;
-            } else {
-              scheduleLoad();
+    function createWriter(minId: number): SpoolWriter<OutgoingHit> {
+      return new SpoolWriter<OutgoingHit>(
+        spoolOptions,
+        {
+          onAppended(meta, records) {
+            stats.spooled += records.length;
+            context.emit({ type: 'spooled', lines: records.length, file: meta.path });
+            const segment = segmentFor(meta);
+            for (const record of records) {
+              // Fast path: the memory window is caught up with the log and has room, so the
+              // hit joins the queue straight away without being read back from disk.
+              if (!loading && !closing && cursor() === segment && segment.loadLine === record.index && engine.hasRoom()) {
+                engine.push(record.tag, { segment, index: record.index } satisfies Ref);
+                segment.loadLine = record.index + 1;
+                segment.loadByte = record.end;
+              } else {
+                scheduleLoad();
+              }
             }
-          }
+          },
+          onFinished(meta) {
+            const segment = byId.get(meta.id);
+            if (!segment) return;
+            segment.finished = true;
+            segment.path = meta.path;
+            segment.total = meta.lines;
+            maybeDelete(segment);
+            scheduleLoad();
+          },
+          onError: emitError,
         },
-        onFinished(meta) {
-          const segment = byId.get(meta.id);
-          if (!segment) return;
-          segment.finished = true;
-          segment.path = meta.path;
-          segment.total = meta.lines;
-          maybeDelete(segment);
-          scheduleLoad();
-        },
-        onError: emitError,
-      },
-      maxId + 1,
-    );
+        minId,
+      );
+    }
 
     function newSegment(id: number, base: string, path: string, meta: WriterSegment | undefined): Segment {
       return { id, base, path, writer: meta, finished: false, total: undefined, acked: new Set(), parked: 0, loadLine: 0, loadByte: 0, size: undefined, handle: undefined, ackChain: Promise.resolve(), deleting: false };
@@ -303,8 +336,6 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         .catch(emitError);
     }
 
-    if (!degraded) scheduleLoad();
-
     return {
       name: 'batch+spool',
       async send(hit: OutgoingHit): Promise<SendOutcome> {
@@ -312,7 +343,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           stats.drop('closed');
           return { ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' };
         }
-        if (degraded) {
+        if (!writer) {
           engine.push(hit);
           return { ok: true, status: 'queued' };
         }
@@ -333,7 +364,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
       },
       async flush() {
         // The log is the queue: flush sends the backlog on disk too, not only the window.
-        await writer.sync();
+        await writer?.sync();
         while (!closing && !degraded) {
           const errorsBefore = loadErrors;
           await load();
@@ -353,7 +384,8 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           stats.drop('closed', memoryOnly);
           context.emit({ type: 'dropped', lines: memoryOnly, reason: 'closed', detail: `close() timed out after ${timeout} ms` });
         }
-        await writer.close();
+        if (retryTimer !== undefined) clearInterval(retryTimer);
+        await writer?.close();
         await Promise.all(segments.map((segment) => segment.ackChain));
         await Promise.all(segments.map((segment) => segment.handle?.close().catch(() => undefined)));
         lock?.release();

@@ -70,7 +70,10 @@ function decodeField(value: string): string {
  * pixel hit at all: non-printable characters (a raw space, CR or LF could split the line)
  * or no `p` parameter starting with a version number.
  */
-export function parsePixelQuery(query: string): PixelQuery | undefined {
+export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
+  // A fragment never belongs to the hit (PROTOCOL.md §9 step 1); in a beacon line it would
+  // otherwise cut off the pairs we append once the line is sent as a URL.
+  const query = rawQuery.split('#', 1)[0] ?? '';
   if (query === '' || !PRINTABLE.test(query)) return undefined;
   const pairs: string[] = [];
   let eid: string | undefined;

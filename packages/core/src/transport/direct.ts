@@ -12,7 +12,8 @@ export interface DirectTransportOptions {
  * The `direct` transport: one `GET <origin>/<trackId>/wt?…` per hit, over the runtime's
  * keep-alive connection pool. `send()` resolves once Mapp answered: `sent` on 2xx,
  * `dropped` (`rejected`) on 3xx/4xx, `failed` on 5xx, network errors and timeouts.
- * There are no retries: use `batch` when hits must survive an outage.
+ * There are no retries: use `batch` when hits must survive an outage. A `failed` hit
+ * is counted in `stats().dropped['retries-exhausted']` (its one attempt is used up).
  * Web-standard (fetch only), so it runs on the edge too.
  */
 export function createDirectTransport(options: DirectTransportOptions = {}): TransportFactory {

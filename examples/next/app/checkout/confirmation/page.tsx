@@ -1,7 +1,8 @@
 import { headers } from 'next/headers';
 import { after } from 'next/server';
 import { mapp } from '../../../lib/mapp';
-import { orderLines, orderValue } from '../../../lib/shop';
+import { CURRENCY, cartTotal, cents, demoCart } from '../../../lib/shop';
+import { CartTable } from '../../components/cart-table';
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -16,23 +17,23 @@ function pagePath(searchParams: SearchParams): string {
 }
 
 /**
- * Order confirmation. Middleware cannot know the order, so this page sends its own page
- * view with the order and its products (`st=conf`) once the response is sent (`after()`).
- * The middleware skipped this page view (`pageTracksItself`) but set the visitor cookie;
- * `trackPageView` reads it from the request, including one minted for this very request.
+ * Order confirmation. Middleware runs before the page and cannot know the order, so this
+ * page sends its own page view with the order and its products (`st=conf`) once the
+ * response is on its way (`after()`). The middleware skipped this page view
+ * (`pageTracksItself`) but set the visitor cookie; `trackPageView` reads it from the
+ * request, including one minted for this very request.
  */
 export default async function Confirmation({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const query = await searchParams;
-  const orderId = typeof query['order'] === 'string' && query['order'] !== '' ? query['order'] : 'A-1001';
-  const lines = orderLines();
-  const value = orderValue(lines);
+  const orderId = typeof query['order'] === 'string' && query['order'] !== '' ? query['order'] : 'A-0';
+  const lines = demoCart();
   // Request APIs cannot be called inside after(): read them first.
   const requestHeaders = await headers();
   after(() =>
     mapp.trackPageView(
       {
-        order: { id: orderId, value, currency: 'EUR' },
-        products: lines.map((line) => ({ id: line.product.id, cost: line.total, quantity: line.quantity })),
+        order: { id: orderId, value: cartTotal(lines), currency: CURRENCY },
+        products: lines.map((line) => ({ id: line.product.id, cost: cents(line.product.price * line.quantity), quantity: line.quantity })),
         productStatus: 'conf',
       },
       { headers: requestHeaders, url: pagePath(query) },
@@ -42,8 +43,9 @@ export default async function Confirmation({ searchParams }: { searchParams: Pro
     <>
       <h1>Thank you!</h1>
       <p>
-        Order {orderId}: {value.toFixed(2)} EUR
+        Your order <strong>{orderId}</strong> is on its way.
       </p>
+      <CartTable lines={lines} />
     </>
   );
 }

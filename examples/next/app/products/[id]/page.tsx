@@ -1,14 +1,17 @@
-import { findProduct } from '../../../lib/shop';
+import { productFor } from '../../../lib/shop';
 
-/** A product page. Its `view` hit data comes from the middleware's `hitData` (lib/routes.ts). */
+/** A product page (any id renders). Its `view` hit data comes from the middleware's `hitData` (lib/routes.ts). */
 export default async function ProductPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const product = findProduct(decodeURIComponent(id));
+  const product = productFor(decodeURIComponent(id));
   return (
     <>
       <h1>{product.name}</h1>
-      <p>{product.price.toFixed(2)} EUR</p>
-      <a href="/cart">Add to cart</a>
+      <p className="price">{product.price.toFixed(2)} EUR</p>
+      <form method="get" action="/cart">
+        <input type="hidden" name="add" value={product.id} />
+        <button type="submit">Add to cart</button>
+      </form>
     </>
   );
 }

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench`: runs the four benchmarks of issue 8 and writes BENCHMARKS.md (repository
+ * root), bench/chart.svg, bench/outage-rss.svg and bench/results.json.
+ *
+ *   pnpm bench                 the full run (about 6-8 minutes on 2 cores)
+ *   pnpm bench --quick         short durations, to check that everything works (~2 min)
+ *   pnpm bench --parts=1,4     only some parts (the report then holds only those)
+ *
+ * It measures the built packages (dist/), exactly what users install: run `pnpm build`
+ * first (scripts/setup.sh does).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChild } from './lib/child.mjs';
+import { describeMachine } from './lib/machine.mjs';
+import { benchFramework, VARIANTS } from './lib/overhead.mjs';
+import { benchOutage, benchThroughput } from './lib/peers.mjs';
+import { LABELS, SUBJECTS } from './lib/peers-config.mjs';
+import { renderMarkdown } from './lib/report.mjs';
+import { fmt } from './lib/stats.mjs';
+import { barChart, lineChart } from './lib/svg.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(BENCH, '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const partsArg = args.find((a) => a.startsWith('--parts='));
+const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4').split(',').map(Number));
+
+const CONFIG = quick
+  ? {
+      overhead: { rounds: 1, duration: 2, warmup: 1, latencyDuration: 2, connections: 10 },
+      throughput: { n: 10_000, runs: 1 },
+      outage: { rate: 200, beforeMs: 2000, downMs: 6000, afterMs: 3000, drainMs: 15_000, replayMs: 10_000, sampleMs: 250 },
+      hitCost: { targetMs: 50, samples: 5 },
+    }
+  : {
+      overhead: { rounds: 3, duration: 5, warmup: 3, latencyDuration: 6, connections: 10 },
+      throughput: { n: 50_000, runs: 3 },
+      outage: { rate: 300, beforeMs: 5000, downMs: 30_000, afterMs: 10_000, drainMs: 40_000, replayMs: 20_000, sampleMs: 250 },
+      hitCost: { targetMs: 150, samples: 9 },
+    };
+
+const log = (line) => console.log(line);
+
+function checkBuilt() {
+  const missing = ['core/dist/index.js', 'core/dist/node/index.js', 'express/dist/index.js', 'koa/dist/index.js'].filter((f) => !existsSync(join(ROOT, 'packages', f)));
+  if (missing.length > 0) {
+    console.error(`bench: packages are not built (missing ${missing.join(', ')}). Run \`pnpm build\` (or bash scripts/setup.sh) first.`);
+    process.exit(1);
+  }
+}
+
+/** Hand-written analysis of missed targets (kept next to the code, updated with profiles). */
+function readAnalysis() {
+  const file = join(BENCH, 'analysis.md');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('- '))
+    .map((line) => line.slice(2));
+}
+
+function missedTargets(results) {
+  const notes = [];
+  for (const fw of results.overhead ?? []) {
+    const name = fw.framework === 'express' ? 'Express' : 'Koa';
+    const r = fw.medianRps.batch / fw.medianRps.bare;
+    const added = fw.latency.batch.p99 - fw.latency.bare.p99;
+    if (r < 0.95) notes.push(`${name} + \`batch\` kept ${(r * 100).toFixed(0)}% of bare throughput (target ≥ 95%).`);
+    if (!(added < 1)) notes.push(`${name} + \`batch\` added ${added.toFixed(2)} ms at p99 at ${fmt(fw.rate)} req/s (target < 1 ms).`);
+  }
+  const sp = results.outage?.summary['mapp-spool'];
+  if (sp && (sp.lost !== 0 || sp.dups !== 0)) notes.push(`Batch + spool lost ${sp.lost} and duplicated ${sp.dups} hits in the outage (target 0 / 0).`);
+  return notes;
+}
+
+function writeCharts(results) {
+  const panels = [];
+  for (const fw of results.overhead ?? []) {
+    const name = fw.framework === 'express' ? 'Express' : 'Koa';
+    panels.push({
+      title: `${name}: throughput with mappTracking(), % of bare ${name} (median req/s)`,
+      rows: VARIANTS.filter((v) => v !== 'bare').map((v, i) => ({
+        label: `${v}`,
+        value: (100 * fw.medianRps[v]) / fw.medianRps.bare,
+        text: `${((100 * fw.medianRps[v]) / fw.medianRps.bare).toFixed(0)}%  (${fmt(fw.medianRps[v])} vs ${fmt(fw.medianRps.bare)} req/s)`,
+        color: ['#9467bd', '#1f77b4', '#2ca02c'][i],
+      })),
+      max: 120,
+      marker: { value: 95, label: 'target 95%' },
+    });
+  }
+  const tp = results.throughput;
+  if (tp) {
+    panels.push({
+      title: `Hit throughput into a local sink, events/s (${fmt(tp.n)} events, median of ${tp.runs})`,
+      rows: SUBJECTS.map((s) => ({ label: LABELS[s], value: tp.summary[s].eventsPerSec, text: fmt(tp.summary[s].eventsPerSec) })),
+    });
+    panels.push({
+      title: 'CPU time per event, µs (lower is better)',
+      rows: SUBJECTS.map((s) => ({ label: LABELS[s], value: tp.summary[s].cpuUsPerEvent, text: tp.summary[s].cpuUsPerEvent.toFixed(1) })),
+    });
+  }
+  const hc = results.hitCost;
+  if (hc) {
+    panels.push({
+      title: 'Core cost per page-view hit, ns (lower is better)',
+      rows: [
+        { label: 'simple: buildLine()', value: hc.simple.buildLineNs, text: fmt(hc.simple.buildLineNs), color: '#1f77b4' },
+        { label: 'simple: JSON.stringify (floor)', value: hc.simple.jsonNs, text: fmt(hc.simple.jsonNs), color: '#aaaaaa' },
+        { label: 'simple: trackPageView()', value: hc.simple.trackPageViewNs, text: fmt(hc.simple.trackPageViewNs), color: '#2ca02c' },
+        { label: 'heavy: buildLine()', value: hc.heavy.buildLineNs, text: fmt(hc.heavy.buildLineNs), color: '#1f77b4' },
+        { label: 'heavy: JSON.stringify (floor)', value: hc.heavy.jsonNs, text: fmt(hc.heavy.jsonNs), color: '#aaaaaa' },
+        { label: 'heavy: trackPageView()', value: hc.heavy.trackPageViewNs, text: fmt(hc.heavy.trackPageViewNs), color: '#2ca02c' },
+      ],
+    });
+  }
+  const m = results.machine;
+  writeFileSync(
+    join(BENCH, 'chart.svg'),
+    barChart({ title: 'mapp-s2s benchmarks', subtitle: `${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 10)} — see BENCHMARKS.md`, panels }),
+  );
+  const ot = results.outage;
+  if (ot) {
+    writeFileSync(
+      join(BENCH, 'outage-rss.svg'),
+      lineChart({
+        title: `RSS while the sink is down for ${ot.downMs / 1000} s (${fmt(ot.rate)} events/s each)`,
+        subtitle: 'Each tracker in its own process; RSS from /proc every 250 ms',
+        series: Object.keys(ot.summary).map((s) => ({ label: LABELS[s], points: ot.rss[s].map(([t, b]) => [t, b / 1048576]) })),
+        xLabel: 'seconds',
+        yLabel: 'RSS, MiB',
+        band: { from: ot.markers.down, to: ot.markers.up, label: 'sink down' },
+        markers: [{ x: ot.markers.stop, label: 'events stop' }],
+      }),
+    );
+  }
+}
+
+async function main() {
+  checkBuilt();
+  const started = performance.now();
+  const results = { machine: describeMachine(), config: CONFIG, quick };
+  log(`bench: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}${quick ? ' (quick mode)' : ''}`);
+  const sink = await startChild(join(BENCH, 'lib/sink.mjs'));
+  try {
+    if (parts.has(1)) {
+      log('1/4 middleware overhead');
+      results.overhead = [];
+      for (const framework of ['express', 'koa']) {
+        const origins = {};
+        for (const variant of VARIANTS) {
+          const { port } = await sink.call('open', { name: `${framework}-${variant}` });
+          origins[variant] = `http://127.0.0.1:${port}`;
+        }
+        const fw = await benchFramework(framework, origins, { ...CONFIG.overhead, log });
+        results.overhead.push({ ...fw, variants: VARIANTS });
+      }
+      results.overheadSink = await sink.call('statsAll', {});
+    }
+    if (parts.has(2)) {
+      log('2/4 hit throughput versus peer SDKs');
+      results.throughput = await benchThroughput(sink, SUBJECTS, { ...CONFIG.throughput, log });
+    }
+    if (parts.has(3)) {
+      log('3/4 outage');
+      results.outage = await benchOutage(sink, ['mapp-batch', 'mapp-spool', 'segment', 'posthog', 'snowplow'], { ...CONFIG.outage, log });
+      results.outage.sampleMs = CONFIG.outage.sampleMs;
+    }
+    if (parts.has(4)) {
+      log('4/4 core cost per hit');
+      const child = await startChild(join(BENCH, 'lib/hit-cost.mjs'));
+      results.hitCost = await child.call('run', CONFIG.hitCost);
+      await child.kill();
+      for (const kind of ['simple', 'heavy']) {
+        const h = results.hitCost[kind];
+        log(`  ${kind}: buildLine ${fmt(h.buildLineNs)} ns, JSON.stringify ${fmt(h.jsonNs)} ns, trackPageView ${fmt(h.trackPageViewNs)} ns`);
+      }
+    }
+  } finally {
+    await sink.kill();
+  }
+  results.elapsedSec = (performance.now() - started) / 1000;
+  results.notes = [...missedTargets(results), ...readAnalysis()];
+  writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  writeCharts(results);
+  const command = `pnpm bench${args.length ? ` ${args.join(' ')}` : ''}`;
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(results, { chartFile: 'bench/chart.svg', outageFile: 'bench/outage-rss.svg', command }));
+  log(`bench: wrote ${relative(process.cwd(), join(ROOT, 'BENCHMARKS.md'))}, bench/chart.svg${results.outage ? ', bench/outage-rss.svg' : ''}, bench/results.json in ${fmt(results.elapsedSec)} s`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

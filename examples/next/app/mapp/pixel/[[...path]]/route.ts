@@ -1,0 +1,7 @@
+import { createPixelRoute } from '@mapp-s2s/next';
+
+/**
+ * Smart Pixel requests routed through this server (`sendViaServer`): the pixel's hits get the
+ * visitor's IP, user agent and visitor cookie from here. Same env settings as lib/mapp.ts.
+ */
+export const { GET, HEAD, POST } = createPixelRoute();
