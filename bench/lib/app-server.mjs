@@ -1,6 +1,7 @@
 /**
  * Hello-world app server for the middleware-overhead benchmark (child process).
- * argv: <express|koa> <bare|direct|batch|spool> <sinkOrigin> <spoolDir>
+ * argv: <express|koa> <bare|direct|batch|batch500|spool> <sinkOrigin> <spoolDir>
+ * (`batch500` = `batch` with `batch.maxBatchSize: 500` instead of the default 50)
  * Serves one small HTML page at `/`; with a transport, `mappTracking()` is mounted in
  * front of it exactly as the README shows. On `stop` it closes the tracker (so every hit
  * is flushed) and reports the tracker's counters.
@@ -19,12 +20,15 @@ function trackingOptions() {
   const options = {
     trackId: TRACK_ID,
     trackDomain: sinkOrigin,
-    transport: variant,
+    transport: variant === 'batch500' ? 'batch' : variant,
     trustProxy: false,
     // Tracking failures must not spam the benchmark output; they are counted instead.
     onError: () => {},
   };
   if (variant === 'spool') options.spool = { dir: spoolDir };
+  if (variant === 'batch500') options.batch = { maxBatchSize: 500 };
+  // Experiments only (not used by `pnpm bench`): extra tracker options as JSON.
+  if (process.env.BENCH_TRACKER_OPTIONS) Object.assign(options, JSON.parse(process.env.BENCH_TRACKER_OPTIONS));
   return options;
 }
 
@@ -82,6 +86,11 @@ serveParent(
   {
     stats() {
       return tracker === undefined ? undefined : tracker.stats();
+    },
+    /** CPU time of this process and pages served so far: their deltas give CPU per request. */
+    cpu() {
+      const { user, system } = process.cpuUsage();
+      return { cpuUs: user + system, served };
     },
     async stop() {
       let stats;

@@ -76,6 +76,11 @@ export async function startChild(script, args = [], { execArgv = [], env = {}, t
 export function serveParent(handlers, readyInfo = {}) {
   process.on('message', async (message) => {
     if (message?.type !== 'call') return;
+    if (message.cmd === 'exit') {
+      // A normal exit (unlike a signal) lets `--cpu-prof` write its profile.
+      process.send({ type: 'reply', id: message.id, result: true }, () => process.exit(0));
+      return;
+    }
     const handler = handlers[message.cmd];
     try {
       if (handler === undefined) throw new Error(`unknown command ${message.cmd}`);

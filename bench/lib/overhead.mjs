@@ -17,7 +17,10 @@ import { median, quantile } from './stats.mjs';
 
 const APP_SERVER = fileURLToPath(new URL('./app-server.mjs', import.meta.url));
 
-export const VARIANTS = ['bare', 'direct', 'batch', 'spool'];
+export const VARIANTS = ['bare', 'direct', 'batch', 'batch500', 'spool'];
+
+/** How each variant is shown in the report. */
+export const VARIANT_LABELS = { bare: 'bare', direct: '`direct`', batch: '`batch` (defaults)', batch500: '`batch`, maxBatchSize 500', spool: '`spool`' };
 
 const HEADERS = {
   'user-agent': BROWSER_UA,
@@ -67,6 +70,7 @@ export async function benchFramework(framework, origins, { rounds, duration, war
   const rps = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   const served = Object.fromEntries(VARIANTS.map((v) => [v, 0]));
   const errors = Object.fromEntries(VARIANTS.map((v) => [v, 0]));
+  const cpu = Object.fromEntries(VARIANTS.map((v) => [v, { us: 0, served: 0 }]));
   try {
     for (const variant of VARIANTS) {
       const warm = await runCannon(servers[variant].port, { duration: warmup, connections });
@@ -76,7 +80,11 @@ export async function benchFramework(framework, origins, { rounds, duration, war
       // Rotate the start so no variant always runs first (or right after the heaviest).
       const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
       for (const variant of order) {
+        const before = await servers[variant].child.call('cpu');
         const result = await runCannon(servers[variant].port, { duration, connections });
+        const after = await servers[variant].child.call('cpu');
+        cpu[variant].us += after.cpuUs - before.cpuUs;
+        cpu[variant].served += after.served - before.served;
         rps[variant].push(result.requests.average);
         served[variant] += result.requests.total;
         errors[variant] += result.errors + result.non2xx;
@@ -110,7 +118,8 @@ export async function benchFramework(framework, origins, { rounds, duration, war
     }
     const stopped = {};
     for (const variant of VARIANTS) stopped[variant] = await stopServer(servers[variant]);
-    return { framework, rps, medianRps: Object.fromEntries(VARIANTS.map((v) => [v, median(rps[v])])), rate, latency, served, errors, stopped };
+    const cpuUsPerRequest = Object.fromEntries(VARIANTS.map((v) => [v, cpu[v].us / cpu[v].served]));
+    return { framework, cpuUsPerRequest, rps, medianRps: Object.fromEntries(VARIANTS.map((v) => [v, median(rps[v])])), rate, latency, served, errors, stopped };
   } finally {
     for (const server of Object.values(servers)) await server.child.kill();
   }

@@ -1,8 +1,7 @@
 /**
- * The trackers compared in parts 2 and 3, and the settings each one gets. Each peer is
- * given batching tuned for throughput (the largest batches its backend accepts, or a size
- * past which it stops getting faster) and the same "one user id, one event name, one
- * numeric property" event. Queue bounds: in the throughput run every in-memory queue is
+ * The trackers compared in parts 2 and 3, and the settings each one gets. Each SDK gets
+ * its fastest batch size and a 1 s flush interval, and tracks the same "one user id, one
+ * event name, one numeric property" event. Queue bounds: in the throughput run every in-memory queue is
  * made large enough for all N events (none of these SDKs has back-pressure, so a smaller
  * bound would silently drop events and flatter the dropper); in the outage run every SDK
  * keeps its default bound, as it would in production.
@@ -19,8 +18,12 @@ export const LABELS = {
   snowplow: '@snowplow/node-tracker',
 };
 
-/** Batch size used by every SDK in the throughput run. */
-export const BATCH = 500;
+/**
+ * Events per request for each SDK: the fastest of 100 / 500 / 1,000 in a pilot sweep on
+ * the 2-core benchmark machine (bench/analysis.md). `BENCH_BATCH` overrides all (sweeps).
+ */
+const BEST_BATCH = { 'mapp-batch': 500, 'mapp-spool': 500, segment: 100, posthog: 1000, snowplow: 500 };
+const batchOf = (subject) => Number(process.env.BENCH_BATCH ?? BEST_BATCH[subject]);
 /** Flush interval of a partial batch, for every SDK (ms). */
 export const FLUSH_MS = 1000;
 
@@ -33,13 +36,13 @@ export function describeSettings(subject, mode, n) {
   switch (subject) {
     case 'mapp-batch':
     case 'mapp-spool':
-      return `transport 'batch', batch.maxBatchSize ${BATCH}, flushInterval ${FLUSH_MS}, concurrency 2 (default), ${big ? `maxQueueSize ${n}` : 'maxQueueSize 10000 (default)'}, maxAttempts 8 / backoff 250 ms..30 s (defaults)${subject === 'mapp-spool' ? ", spool.dir set (write-ahead log), fsync 'interval' (default)" : ''}`;
+      return `transport 'batch', batch.maxBatchSize ${batchOf(subject)} (default 50), flushInterval ${FLUSH_MS}, concurrency 2 (default), ${big ? `maxQueueSize ${n}` : 'maxQueueSize 10000 (default)'}, maxAttempts 8 / backoff 250 ms..30 s (defaults)${subject === 'mapp-spool' ? ", spool.dir set (write-ahead log), fsync 'interval' (default)" : ''}`;
     case 'segment':
-      return `flushAt (maxEventsInBatch) ${BATCH}, flushInterval ${FLUSH_MS}, maxRetries 3 (default), unbounded queue (the SDK has no bound)`;
+      return `flushAt (maxEventsInBatch) ${batchOf(subject)}, flushInterval ${FLUSH_MS}, maxRetries 3 (default), unbounded queue (the SDK has no bound)`;
     case 'posthog':
-      return `flushAt ${BATCH}, maxBatchSize ${BATCH}, flushInterval ${FLUSH_MS}, disableCompression true (gzip costs CPU, the sink is local), ${big ? `maxQueueSize ${n}` : 'maxQueueSize 1000 (default)'}, fetchRetryCount 3 (default)`;
+      return `flushAt ${batchOf(subject)}, maxBatchSize ${batchOf(subject)}, flushInterval ${FLUSH_MS}, disableCompression true (gzip costs CPU, the sink is local), ${big ? `maxQueueSize ${n}` : 'maxQueueSize 1000 (default)'}, fetchRetryCount 3 (default)`;
     case 'snowplow':
-      return `eventMethod 'post', bufferSize ${BATCH}, maxPostBytes 1000000, encodeBase64 false, ${big ? `in-memory eventStore maxSize ${n}` : 'in-memory eventStore (default size)'}, retries on (default)`;
+      return `eventMethod 'post', bufferSize ${batchOf(subject)}, maxPostBytes 1000000, encodeBase64 false, ${big ? `in-memory eventStore maxSize ${n}` : 'in-memory eventStore (default size)'}, retries on (default)`;
     default:
       throw new Error(subject);
   }
@@ -58,7 +61,7 @@ export async function createSubject(subject, mode, n, origin, spoolDir) {
           trackId: TRACK_ID,
           trackDomain: origin,
           transport: 'batch',
-          batch: { maxBatchSize: BATCH, flushInterval: FLUSH_MS, ...(big ? { maxQueueSize: n } : {}) },
+          batch: { maxBatchSize: batchOf(subject), flushInterval: FLUSH_MS, ...(big ? { maxQueueSize: n } : {}) },
           ...(subject === 'mapp-spool' ? { spool: { dir: spoolDir } } : {}),
           logger: { debug() {}, warn() {}, error() {} },
         },
@@ -73,7 +76,7 @@ export async function createSubject(subject, mode, n, origin, spoolDir) {
     }
     case 'segment': {
       const { Analytics } = await import('@segment/analytics-node');
-      const analytics = new Analytics({ writeKey: 'bench', host: origin, flushAt: BATCH, flushInterval: FLUSH_MS });
+      const analytics = new Analytics({ writeKey: 'bench', host: origin, flushAt: batchOf(subject), flushInterval: FLUSH_MS });
       analytics.on('error', () => {});
       return {
         track: (i) => analytics.track({ userId: `user-${i % 1000}`, event: 'bench_event', properties: { i } }),
@@ -85,8 +88,8 @@ export async function createSubject(subject, mode, n, origin, spoolDir) {
       const { PostHog } = await import('posthog-node');
       const client = new PostHog('phc_bench', {
         host: origin,
-        flushAt: BATCH,
-        maxBatchSize: BATCH,
+        flushAt: batchOf(subject),
+        maxBatchSize: batchOf(subject),
         flushInterval: FLUSH_MS,
         disableCompression: true,
         ...(big ? { maxQueueSize: n } : {}),
@@ -111,7 +114,7 @@ export async function createSubject(subject, mode, n, origin, spoolDir) {
           port: Number(url.port),
           protocol: 'http',
           eventMethod: 'post',
-          bufferSize: BATCH,
+          bufferSize: batchOf(subject),
           maxPostBytes: 1_000_000,
           ...(big ? { eventStore: newInMemoryEventStore({ maxSize: n }) } : {}),
         },

@@ -1,6 +1,7 @@
 /** Turns the benchmark results into BENCHMARKS.md (markdown) text. */
 import { LABELS, describeSettings, SUBJECTS } from './peers-config.mjs';
 import { fmt, mib, ratio } from './stats.mjs';
+import { VARIANT_LABELS } from './overhead.mjs';
 
 const ms = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v.toFixed(2)} ms`);
 const signedMs = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)} ms`);
@@ -27,6 +28,9 @@ export function headline(results) {
     const name = fw.framework === 'express' ? 'Express' : 'Koa';
     rows.push([`${name} + batch: throughput vs bare`, ratio(r), '≥ 0.95×', pass(r >= 0.95)]);
     rows.push([`${name} + batch: added p99 at ${fmt(fw.rate)} req/s`, signedMs(addedP99), '< 1 ms', pass(addedP99 < 1)]);
+    if (fw.medianRps.batch500 !== undefined) {
+      rows.push([`${name} + batch with maxBatchSize 500: throughput vs bare; added p99`, `${ratio(fw.medianRps.batch500 / fw.medianRps.bare)}; ${signedMs(fw.latency.batch500.p99 - fw.latency.bare.p99)}`, '(not a target)', '–']);
+    }
   }
   const tp = results.throughput;
   if (tp) {
@@ -98,7 +102,8 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
       `A hello-world HTML page (one \`GET /\`) served by bare Express ${m.versions.express} / Koa ${m.versions.koa}, and by the same app with \`mappTracking()\` in front, in each transport. ` +
         `Each server is its own child process; \`direct\` and \`batch\` send to a minimal local sink (another process, answering 200 / GIF and only counting lines), \`spool\` writes files. ` +
         `Requests look like a returning visitor's browser navigation (Chrome User-Agent, \`Accept: text/html\`, \`Sec-Fetch-Dest: document\`, a \`wtstp_eid\` cookie), so every page becomes a hit. ` +
-        `autocannon (${o.connections} connections) runs in the parent process after a ${o.warmup} s warm-up per server; ${o.rounds} rounds of ${o.duration} s per variant, rotating the order each round; the median round is reported.`,
+        `autocannon (${o.connections} connections) runs in the parent process after a ${o.warmup} s warm-up per server; ${o.rounds} rounds of ${o.duration} s per variant, rotating the order each round; the median round is reported. ` +
+        `*Server CPU µs/request* is the server process's \`process.cpuUsage()\` over the throughput rounds divided by the pages it served: it does not depend on how the machine's cores are shared, so it shows the cost of tracking per request directly.`,
     );
     out.push('');
     for (const fw of results.overhead) {
@@ -107,11 +112,13 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
       out.push('');
       out.push(
         table(
-          ['Variant', 'Median req/s', 'Ratio to bare', 'Rounds (req/s)', 'Hits delivered / pages served', 'Errors'],
+          ['Variant', 'Median req/s', 'Ratio to bare', 'Server CPU µs/request', 'Added CPU µs/request', 'Rounds (req/s)', 'Hits delivered / pages served', 'Errors'],
           fw.variants.map((v) => [
-            v === 'bare' ? `bare ${name}` : `+ mappTracking, \`${v}\``,
+            v === 'bare' ? `bare ${name}` : `+ mappTracking, ${VARIANT_LABELS[v]}`,
             fmt(fw.medianRps[v]),
             ratio(fw.medianRps[v] / fw.medianRps.bare),
+            fw.cpuUsPerRequest[v].toFixed(1),
+            v === 'bare' ? '–' : `+${(fw.cpuUsPerRequest[v] - fw.cpuUsPerRequest.bare).toFixed(1)}`,
             fw.rps[v].map((x) => fmt(x)).join(', '),
             hitsDelivered(fw, v, results.overheadSink),
             fmt(fw.errors[v]),
@@ -129,7 +136,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
           fw.variants.map((v) => {
             const l = fw.latency[v];
             const b = fw.latency.bare;
-            return [v === 'bare' ? `bare ${name}` : `\`${v}\``, ms(l.p50), ms(l.p99), v === 'bare' ? '–' : signedMs(l.p50 - b.p50), v === 'bare' ? '–' : signedMs(l.p99 - b.p99), fmt(l.achievedRps), fmt(l.samples)];
+            return [v === 'bare' ? `bare ${name}` : VARIANT_LABELS[v], ms(l.p50), ms(l.p99), v === 'bare' ? '–' : signedMs(l.p50 - b.p50), v === 'bare' ? '–' : signedMs(l.p99 - b.p99), fmt(l.achievedRps), fmt(l.samples)];
           }),
         ),
       );

@@ -303,6 +303,16 @@ export const INSPECTOR_JS = String.raw`
   $('clear').addEventListener('click', function () {
     if (confirm('Delete all stored hits?')) fetch('/_control/clear', { method: 'POST' });
   });
+  // Arrow keys walk the list (outside the filter inputs).
+  document.addEventListener('keydown', function (e) {
+    if ((e.key !== 'ArrowDown' && e.key !== 'ArrowUp') || e.target instanceof HTMLInputElement || !state.hits.length) return;
+    var i = state.hits.findIndex(function (hit) { return hit.id === state.selected; });
+    var next = state.hits[Math.max(0, Math.min(state.hits.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))];
+    e.preventDefault();
+    select(next.id);
+    var row = document.querySelector('#list .row.sel');
+    if (row) row.scrollIntoView({ block: 'nearest' });
+  });
   $('origin').textContent = location.origin;
 
   connect();

@@ -52,7 +52,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       }),
   };
 
-  const server = createServer((req, res) => {
+  // Smart Pixel URLs may reach 30,720 chars (PROTOCOL.md §4): Node's 16 KiB header default is too small.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     handle(ctx, req, res, verbose).catch((error: unknown) => {
       // Last line of defence: a handler bug answers 500 instead of crashing the process.
       if (verbose) console.error('[collector] handler error', error);
@@ -60,8 +61,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       else res.destroy();
     });
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

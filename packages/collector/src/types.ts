@@ -59,9 +59,12 @@ export interface StoredHit {
 }
 
 export interface HitQuery {
+  /** Exact ever ID. */
   eid?: string;
+  /** Exact page name (`p` field 2). */
   pageName?: string;
   type?: StoredHit['type'];
+  /** Keep only the newest `limit` matching hits (still returned oldest first). */
   limit?: number;
 }
 

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES, TRACKING_GIF, startCollector } from '../src/index.js';
@@ -55,6 +56,15 @@ describe('tracking endpoints', () => {
     expect(hits.map((h) => h.via)).toEqual(['batch', 'batch', 'batch']);
     expect(hits[2]!.raw).toBe(ORDER);
     expect(hits.every((h) => h.problems.length === 0)).toBe(true);
+  });
+
+  it('accepts a gzip-compressed batch, and answers 400 to a corrupt one', async () => {
+    const body = gzipSync(`${PAGE_VIEW}\n${EVENT}`);
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body, headers: { 'content-encoding': 'gzip' } });
+    expect(res.status).toBe(200);
+    expect(collector.hits().map((h) => h.type)).toEqual(['page', 'event']);
+    const bad = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: 'not gzip', headers: { 'content-encoding': 'gzip' } });
+    expect(bad.status).toBe(400);
   });
 
   it('records a hit into several accounts with a comma list of track ids', async () => {
@@ -149,6 +159,14 @@ describe('tracking endpoints', () => {
     const res = await fetch(`${collector.url}/${TRACK}/wt?p=600,ok,,,,,,0,,`);
     expect(res.status).toBe(200);
     expect(collector.hits().map((h) => h.p[1])).toEqual(['ok']);
+  });
+
+  it('takes a 30,000-char GET (the Smart Pixel limit) and flags the 7 KB line limit; 431 beyond 64 KiB', async () => {
+    const long = `p=600,long,,,,,,0,,&cp1=${'x'.repeat(30_000)}`;
+    expect((await fetch(`${collector.url}/${TRACK}/wt?${long}`)).status).toBe(200);
+    expect(collector.hits()[0]!.problems).toEqual(expect.arrayContaining([expect.stringContaining('over the 7 KB (7168) limit')]));
+    expect((await fetch(`${collector.url}/${TRACK}/wt?${'y'.repeat(70_000)}`)).status).toBe(431);
+    expect((await fetch(`${collector.url}/${TRACK}/wt?p=600,ok,,,,,,0,,`)).status).toBe(200);
   });
 
   it('keeps raw query bytes that fetch would normalise', async () => {

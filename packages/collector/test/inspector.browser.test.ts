@@ -111,6 +111,13 @@ describe('inspector page in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#list .row').length === 7);
   });
 
+  it('walks the list with the arrow keys', async () => {
+    await page.locator('#list .row').first().click();
+    await page.keyboard.press('ArrowDown');
+    await expect(page.locator('#list .row.sel').getAttribute('data-id')).resolves.toBe('6');
+    await expect(page.locator('#detail h2').textContent()).resolves.toContain('checkout/confirmation');
+  });
+
   it('saves a screenshot of the inspector', async () => {
     await page.locator('#list .row', { hasText: 'confirmation' }).click();
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -55,6 +55,24 @@ describe('pixel query parsing', () => {
     expect(parsePixelQuery(query)).toBeUndefined();
   });
 
+  it.each([
+    ['%HK'],
+    ['%'],
+    ['cp1=%FF'],
+    ['cp1=%E0%A4%A'],
+    ['+%ED%A0%80'],
+    ['cp1=50%'],
+    ['%ZZ=1'],
+  ])('drops the pair %s with a malformed escape or invalid UTF-8 and keeps the rest', (pair) => {
+    const parsed = parsePixelQuery(`${P}&${pair}&cp2=ok%20%C3%A4&eor=1`);
+    expect(parsed?.pairs).toEqual([P, 'cp2=ok%20%C3%A4', 'eor=1']);
+    expect(parsed?.malformed).toBe(1);
+  });
+
+  it('refuses a query whose p itself is malformed', () => {
+    expect(parsePixelQuery('p=600,%FF')).toBeUndefined();
+  });
+
   it('drops a fragment, which would cut off the server pairs once the line is a URL', () => {
     expect(parsePixelQuery(`${P}&cp1=a#&X-WT-IP=6.6.6.6`)?.pairs).toEqual([P, 'cp1=a']);
     expect(parsePixelQuery('#p=600,x')).toBeUndefined();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startCollector, type Collector } from '@mapp-s2s/collector';
+import { startCollector, validateLine, type Collector } from '@mapp-s2s/collector';
 import { createPixelProxy, type PixelProxyEvent, type PixelProxyMode } from '../src/pixel/index.js';
 import { createTracker } from '../src/tracker.js';
 import { createMemoryTransport, type MemoryTransport } from '../src/transport/memory.js';
@@ -82,6 +82,27 @@ describe.each<PixelProxyMode>(['forward', 'queue'])('pixel proxy security (%s mo
     expect(events).toContainEqual(expect.objectContaining({ type: 'rejected', status: attack.status }));
     expect(collector.requestCount()).toBe(0);
     expect(memory.hits).toHaveLength(0);
+  });
+
+  it('drops a line over the tracker’s 7 KB limit, answers the GIF and sends nothing', async () => {
+    const { proxy, memory, events } = setup(mode);
+    const response = await proxy(pixelRequest(`/mapp/pixel?p=600,long&cp2=${'x'.repeat(7200)}`), { remoteAddress: '203.0.113.9' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect(events).toContainEqual({ type: 'skipped', reason: 'too-large', lines: 1 });
+    expect(collector.requestCount()).toBe(0);
+    expect(memory.hits).toHaveLength(0);
+  });
+
+  it('removes malformed pairs and reports them', async () => {
+    const { proxy, memory, events } = setup(mode);
+    const p = 'p=600,probe,1,1920x1080,24,1,1730181123123,0,1280x720,0';
+    await proxy(pixelRequest(`/mapp/pixel?${p}&%HK&cp1=%FF&cp2=ok`), { remoteAddress: '203.0.113.9' });
+    expect(events).toContainEqual({ type: 'malformed-removed', pairs: 2 });
+    const line = mode === 'forward' ? (await collector.waitForHits(1))[0]?.raw : (await memory.waitForHits(1))[0]?.line;
+    expect(line).toMatch(new RegExp(`^wt\\?${p}&cp2=ok&X-WT-IP=203\\.0\\.113\\.9&`));
+    // What reaches Mapp passes the local endpoint's protocol validation.
+    expect(line === undefined ? ['no line'] : validateLine(line).problems).toEqual([]);
   });
 
   it('always sends to the configured track domain, whatever the Host or query says', async () => {

@@ -1,7 +1,7 @@
 import { createTracker } from '@mapp-s2s/core';
 import type { RequestContext, TrackResult, Tracker, TrackerOptions, Visit } from '@mapp-s2s/core';
 import { isEdgeRuntime, readProcessEnv } from './env.js';
-import { toContext } from './to-context.js';
+import { middlewareCookies, toContext } from './to-context.js';
 import type { NextTracker, NextTrackerOptions, RequestSource } from './types.js';
 
 /** Chooses the transport for this runtime: Edge isolates cannot keep a batch queue alive between requests. */
@@ -13,6 +13,11 @@ function runtimeOptions(options: TrackerOptions, env: Readonly<Record<string, st
     `[mapp-s2s/next] transport "${String(wanted)}" is not available on the Edge runtime; using "direct" (one GET per hit inside event.waitUntil). Use proxy.ts (Node.js) for batching.`,
   );
   return { ...options, transport: 'direct' };
+}
+
+/** `true` when the browser itself sent this value in its `Cookie` header. */
+function cookieHeaderHas(source: RequestSource, value: string): boolean {
+  return (source.headers.get('cookie') ?? '').split(';').some((pair) => pair.slice(pair.indexOf('=') + 1).trim() === value);
 }
 
 /**
@@ -76,7 +81,13 @@ export function createNextTracker(options: NextTrackerOptions = {}): NextTracker
         return { ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
       }
     },
-    trackPageView: (data, source) => withVisit(source, (active, context, visit) => active.end(context, visit, data)),
+    trackPageView: (data, source) =>
+      withVisit(source, (active, context, visit) => {
+        // The middleware minted this visitor's id for this very request: still a new visitor (`one=1`).
+        const eid = visit.eid;
+        const newVisitor = eid !== undefined && Object.values(middlewareCookies(source)).includes(eid) && !cookieHeaderHas(source, eid);
+        return active.end(context, newVisitor ? { ...visit, isNewVisitor: true } : visit, data);
+      }),
     flush: async () => {
       await tracker?.flush();
     },

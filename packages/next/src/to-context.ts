@@ -36,7 +36,7 @@ function pageUrl(source: RequestSource, scheme: string | undefined): string {
 }
 
 /** Cookies set by middleware for this request (`x-middleware-set-cookie`), as name to value. */
-function middlewareCookies(source: RequestSource): Record<string, string> {
+export function middlewareCookies(source: RequestSource): Record<string, string> {
   const header = source.headers.get('x-middleware-set-cookie');
   if (!header) return {};
   const cookies: Record<string, string> = {};

@@ -12,6 +12,8 @@ export type Runtime = 'node' | 'edge';
 /** Build output of the e2e test, apart from a developer's own `.next`. */
 const DIST_DIR = '.next-e2e';
 const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [EXAMPLE_DIR] });
+/** Makes spawned Next processes exit when this test process dies (see orphan-guard.cjs). */
+const GUARD = ['--require', join(__dirname, 'orphan-guard.cjs')];
 
 /** The app folder of a runtime: the example itself (proxy.ts) or its Edge copy (middleware.ts). */
 export function appDir(runtime: Runtime): string {
@@ -142,7 +144,7 @@ export function buildExample(runtime: Runtime): Promise<void> {
       await acquireLock();
       await ensurePackagesBuilt();
       if (runtime === 'edge') await run(process.execPath, [join(EXAMPLE_DIR, 'scripts', 'make-edge-variant.mjs')], EXAMPLE_DIR);
-      await run(process.execPath, [NEXT_BIN, 'build'], appDir(runtime), { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' });
+      await run(process.execPath, [...GUARD, NEXT_BIN, 'build'], appDir(runtime), { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' });
     })();
     builds.set(runtime, pending);
   }
@@ -187,7 +189,7 @@ export async function startExample(runtime: Runtime, env: ShopEnv): Promise<Runn
   await buildExample(runtime);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(process.execPath, [...GUARD, NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
     cwd: appDir(runtime),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -28,6 +28,7 @@ describe('createNextTracker', () => {
     expect(result.ok).toBe(true);
     const hit = params(memory.lines[0] ?? '');
     expect(hit.get('eid')).toBe(cookieValue(response, 'wtstp_eid'));
+    expect(hit.get('one')).toBe('1');
     expect([hit.get('oi'), hit.get('ov'), hit.get('ba'), hit.get('st')]).toEqual(['A-1', '32.25', 'teapot', 'conf']);
     expect(hit.get('pu')).toBe('http://shop.example.com/checkout/confirmation?order=A-1');
     expect(hit.get('X-WT-IP')).toBe('203.0.113.9');

@@ -20,11 +20,22 @@ function hopAddress(node: string): string | undefined {
   return isIP(text) === 0 ? undefined : text;
 }
 
-/** `for=` values of an RFC 7239 `Forwarded` header, left to right (a loose parse is enough here). */
+/** `for=` values of an RFC 7239 `Forwarded` header, left to right; commas inside quotes do not split. */
 function forwardedFor(value: string): string[] {
-  return value.split(',').map((element) => {
-    const match = /(?:^|;)\s*for\s*=\s*("[^"]*"|[^;,\s]*)/i.exec(element);
-    return match ? (match[1] ?? '') : '';
+  const elements: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of value) {
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      elements.push(current);
+      current = '';
+    } else current += char;
+  }
+  elements.push(current);
+  return elements.map((element) => {
+    const match = /(?:^|;)\s*for\s*=\s*("[^"]*"|[^;]*)/i.exec(element);
+    return match ? (match[1] ?? '').trim() : '';
   });
 }
 

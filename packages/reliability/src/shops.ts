@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tracker, TrackerOptions } from '@mapp-s2s/core';
+import { HOSTILE_TRACK_ID, type HostileTarget } from './hostile-suite.js';
 import { createShop as createExpressShop } from '../../../examples/express/src/app.js';
 import { createShop as createKoaShop } from '../../../examples/koa/src/app.js';
 
@@ -44,6 +45,32 @@ export async function startShop(name: 'express' | 'koa', options: ShopOptions): 
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await tracker.close({ timeout: 10_000 });
+    },
+  };
+}
+
+/**
+ * A hostile-input target for an in-process example: `batch` transport (drained with
+ * `tracker.flush()`), the pixel pass-through in `queue` mode, or `forward` mode when asked
+ * (the examples read `MAPP_PIXEL_MODE` when they mount the pass-through).
+ */
+export function inProcessTarget(name: 'express' | 'koa', options: { pixel: boolean; fuzzRuns: number }): HostileTarget {
+  return {
+    name: `examples/${name}`,
+    pixel: options.pixel,
+    pixelForward: options.pixel,
+    fuzzRuns: options.fuzzRuns,
+    hitTimeoutMs: 5000,
+    start: async ({ trackDomain, trustProxy, pixelMode }) => {
+      const previous = process.env['MAPP_PIXEL_MODE'];
+      if (pixelMode !== undefined) process.env['MAPP_PIXEL_MODE'] = pixelMode;
+      try {
+        const shop = await startShop(name, { trackId: HOSTILE_TRACK_ID, trackDomain, transport: 'batch', trustProxy, batch: { flushInterval: 20 } });
+        return { url: shop.url, port: shop.port, drain: () => shop.tracker.flush(), close: () => shop.close() };
+      } finally {
+        if (previous === undefined) delete process.env['MAPP_PIXEL_MODE'];
+        else process.env['MAPP_PIXEL_MODE'] = previous;
+      }
     },
   };
 }

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { startCollector, validateLine, type Collector, type FaultOptions } from '@mapp-s2s/collector';
 import type { TrackerEvent } from '@mapp-s2s/core';
 import { request } from '@mapp-s2s/adapter-tests';
-import { runConcurrent, waitUntil } from '../src/load';
-import { countMarkers, deliveryReport } from '../src/markers';
-import { report } from '../src/notes';
-import { startShop, type InProcessShop } from '../src/shops';
+import { runConcurrent, waitUntil } from '../src/load.js';
+import { countMarkers, deliveryReport } from '../src/markers.js';
+import { report } from '../src/notes.js';
+import { startShop, type InProcessShop } from '../src/shops.js';
 
 const TRACK_ID = '123451234512345';
 /** Pages per fault scenario, and visitors loading them at the same time. */

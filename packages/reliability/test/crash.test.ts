@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startCollector, validateLine, type Collector } from '@mapp-s2s/collector';
 import { PAGE_HEADERS } from '@mapp-s2s/adapter-tests';
-import { waitUntil } from '../src/load';
-import { countMarkers, markerOf } from '../src/markers';
-import { report } from '../src/notes';
+import { waitUntil } from '../src/load.js';
+import { countMarkers, markerOf } from '../src/markers.js';
+import { report } from '../src/notes.js';
 
 const EXAMPLE_DIR = resolve(__dirname, '../../../examples/express');
 const CHILD = resolve(__dirname, 'fixtures/crash-shop.ts');

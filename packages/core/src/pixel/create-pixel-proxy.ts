@@ -1,5 +1,5 @@
 import { clientHintParams } from '../client-hints.js';
-import { cutText, encodeValue } from '../encode.js';
+import { cutText, encodeValue, MAX_LINE_BYTES } from '../encode.js';
 import { fromWebRequest } from '../from-web-request.js';
 import { resolveOptions, type TrackerEnv } from '../options.js';
 import { decideConsent } from '../privacy.js';
@@ -179,6 +179,8 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     }
     const spoofed = parsed.reduce((sum, one) => sum + one.removed, 0);
     if (spoofed > 0) emit({ type: 'spoof-removed', pairs: spoofed });
+    const malformed = parsed.reduce((sum, one) => sum + one.malformed, 0);
+    if (malformed > 0) emit({ type: 'malformed-removed', pairs: malformed });
 
     const ctx = fromWebRequest(request, { remoteAddress: extras.remoteAddress });
     const decision = await decideConsent(ctx, config);
@@ -200,7 +202,7 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     const cookieEid = requestAnonymous ? undefined : readEid(ctx.cookies, config.trackIds, config.cookie.name);
     let minted: string | undefined;
     let identified = !requestAnonymous;
-    const lines: PreparedLine[] = kept.map((original) => {
+    const built: PreparedLine[] = kept.map((original) => {
       const anonymous = requestAnonymous || original.anonymous;
       const one = anonymous ? withoutIdentity(original) : original;
       const extra: string[] = [];
@@ -221,7 +223,11 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
       }
       return { line: buildPixelLine(one.pairs, [...extra, ...info]), key: eid ?? fallbackKey };
     });
+    // The tracker's 7 KB line limit (PROTOCOL.md §4) applies in both modes, as in sendLine().
+    const lines = built.filter((prepared) => prepared.line.length <= MAX_LINE_BYTES);
+    if (lines.length < built.length) emit({ type: 'skipped', reason: 'too-large', lines: built.length - lines.length });
     const setCookies = minted === undefined ? [] : [buildEidCookie(minted, config.cookie, facts.scheme === 'https')];
+    if (lines.length === 0) return gifResponse({ setCookies });
 
     if (pixel.mode === 'queue') {
       const sends = lines.map((prepared) => (tracker === undefined ? Promise.resolve(undefined) : hand(tracker, prepared)));

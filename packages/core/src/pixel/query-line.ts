@@ -21,9 +21,12 @@ export interface PixelQuery {
   productStatus?: string | undefined;
   /** How many browser-sent `X-WT-*` client-information pairs were removed. */
   removed: number;
+  /** How many pairs were dropped for a malformed escape or invalid UTF-8. */
+  malformed: number;
 }
 
 const PRINTABLE = /^[\x21-\x7e]*$/;
+const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
 const VERSION = /^\d{1,4}(?:,|$)/;
 const EID = /^\d{19}$/;
 
@@ -57,6 +60,21 @@ export function isServerOwnedKey(normalized: string): boolean {
   );
 }
 
+/**
+ * `true` when every `%` starts a valid escape and the bytes decode as UTF-8. Anything else is
+ * not what the pixel (which uses `encodeURIComponent`) sends, and the tracker could only guess.
+ */
+export function isWellEncoded(text: string): boolean {
+  if (!text.includes('%')) return true;
+  if (BAD_ESCAPE.test(text)) return false;
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false; // invalid UTF-8 or an encoded lone surrogate
+  }
+}
+
 function decodeField(value: string): string {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
@@ -83,11 +101,16 @@ export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
   let hasOrder = false;
   let productStatus: string | undefined;
   let removed = 0;
+  let malformed = 0;
   for (const pair of query.split('&')) {
     if (pair === '') continue;
     const mark = pair.indexOf('=');
     const rawKey = mark === -1 ? pair : pair.slice(0, mark);
     const value = mark === -1 ? '' : pair.slice(mark + 1);
+    if (!isWellEncoded(rawKey) || !isWellEncoded(value)) {
+      malformed++;
+      continue;
+    }
     const key = normalizeKey(rawKey);
     if (isServerOwnedKey(key)) {
       removed++;
@@ -116,7 +139,7 @@ export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
     pairs.push(pair);
   }
   if (pageName === undefined) return undefined;
-  return { pairs, eid, anonymous, pageName, isPage, hasOrder, productStatus, removed };
+  return { pairs, eid, anonymous, pageName, isPage, hasOrder, productStatus, removed, malformed };
 }
 
 /**

@@ -11,7 +11,7 @@ export type PixelProxyMode = 'forward' | 'queue';
 export type PixelRejectReason = 'method' | 'path' | 'track-id' | 'query' | 'query-too-long' | 'body-too-large' | 'body' | 'content-type';
 
 /** Why an accepted pixel hit was not sent (the browser still gets the GIF). */
-export type PixelSkipReason = 'opt-out' | 'consent' | 'privacy-signal' | 'dropped-requests' | 'head';
+export type PixelSkipReason = 'opt-out' | 'consent' | 'privacy-signal' | 'dropped-requests' | 'too-large' | 'head';
 
 /** What the proxy reports through `onPixelEvent`; never thrown, never awaited. */
 export type PixelProxyEvent =
@@ -19,6 +19,8 @@ export type PixelProxyEvent =
   | { type: 'skipped'; reason: PixelSkipReason; lines: number }
   /** Browser-sent `X-WT-IP`/`-UA`/`-RQ`/`-SEC-CH-UA*` pairs that were removed. */
   | { type: 'spoof-removed'; pairs: number }
+  /** Pairs dropped for a malformed percent-escape or invalid UTF-8 (the rest of the hit is kept). */
+  | { type: 'malformed-removed'; pairs: number }
   | { type: 'forwarded'; status: number; lines: number; latencyMs: number }
   | { type: 'fallback'; reason: 'timeout' | 'network' | 'status'; lines: number; detail?: string }
   | { type: 'queued'; result: TrackResult }
