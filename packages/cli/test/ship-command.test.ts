@@ -143,6 +143,34 @@ describe('mapp-s2s ship', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('skips and reports malformed lines instead of sending them, ships the rest, removes the file and exits 1', async () => {
+    const path = join(dir, 'MappIntelligenceRequests-1700000000001.log');
+    const lines = [line(0), 'garbage line here', '\u0000\u0001binary', line(1), `wt?p=600,${'x'.repeat(40_000)}`, 'wt?p=600,raw space', line(2)];
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    spoolFile(1700000000002, 3, 5);
+    const result = await ship();
+    expect(result.code).toBe(1);
+    expect(received()).toEqual([0, 1, 2, 3, 4]);
+    expect(collector.hits().every((hit) => hit.problems.length === 0)).toBe(true);
+    expect(result.stdout).toMatch(/^5 lines shipped from 2 of 2 files in \d+\.\d s, 4 malformed lines skipped and removed\n$/);
+    expect(result.stderr).toContain(`${path} line 2: not a hit line (must start with "wt?"): "garbage line here"; skipped`);
+    expect(result.stderr).toContain(`${path} line 3: not a hit line`);
+    expect(result.stderr).toContain(`${path} line 5: longer than 32768 bytes; skipped`);
+    expect(result.stderr).toContain(`${path} line 6: raw space, control or non-ASCII characters`);
+    expect(readdirSync(dir)).toEqual([]);
+    // Nothing is left: the next run has nothing to do.
+    expect(await ship()).toMatchObject({ code: 0, stdout: `nothing to ship in ${dir}\n` });
+  });
+
+  it('does not let a file of nothing but garbage block the folder', async () => {
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000001.log'), Buffer.from([0xff, 0xfe, 0x00, 0x0a, 0x41, 0x0a]));
+    spoolFile(1700000000002, 0, 2);
+    const result = await ship(['--quiet']);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'mapp-s2s ship: 2 malformed lines skipped and removed\n' });
+    expect(received()).toEqual([0, 1]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('draws a progress bar on a terminal', async () => {
     spoolFile(1700000000001, 0, 20);
     const result = await ship(['--batch-size', '5'], { tty: true });

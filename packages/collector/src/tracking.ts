@@ -48,6 +48,9 @@ export async function handleTracking(
     res.end();
     return;
   }
+  // Every answered tracking request counts, the 404 for an unknown track id included
+  // (types.ts: "including faulted ones"); HEAD and OPTIONS carry no hit.
+  if (method !== 'HEAD') ctx.requests++;
   if (!isAcceptedTrackId(ctx, route.trackId)) {
     req.resume();
     sendText(res, 404, 'unknown track id\n');
@@ -59,7 +62,6 @@ export async function handleTracking(
     return;
   }
 
-  ctx.requests++;
   const decision = ctx.faults.decide();
   if (decision.latencyMs > 0) await ctx.delay(decision.latencyMs);
   if (ctx.isClosed()) return;

@@ -200,6 +200,21 @@ describe('accepted track ids', () => {
     }
   });
 
+  it('counts the answered 404s of unknown track ids in requestCount(), but not HEAD or OPTIONS', async () => {
+    const collector = await startCollector({ trackIds: [TRACK] });
+    try {
+      expect((await fetch(`${collector.url}/${OTHER}/wt?p=600`)).status).toBe(404);
+      expect((await fetch(`${collector.url}/${OTHER}/batch`, { method: 'POST', body: PAGE_VIEW })).status).toBe(404);
+      expect((await fetch(`${collector.url}/${TRACK}/wt?p=600`, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(`${collector.url}/${TRACK}/batch`, { method: 'OPTIONS' })).status).toBe(204);
+      expect((await fetch(`${collector.url}/${TRACK}/wt?p=600`)).status).toBe(200);
+      expect(collector.requestCount()).toBe(3);
+      expect(collector.hits()).toHaveLength(1);
+    } finally {
+      await collector.close();
+    }
+  });
+
   it('rejects a malformed id at start', async () => {
     await expect(startCollector({ trackIds: ['123'] })).rejects.toThrow('trackIds must be 15-digit ids, got "123"');
   });

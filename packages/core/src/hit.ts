@@ -1,4 +1,4 @@
-import { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
+import { codePointLength, cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
 import type { HitData, NumberedParams, ProductData } from './types.js';
 import { PROTOCOL_VERSION, SENDER_PLATFORM, SENDER_VERSION } from './version.js';
 
@@ -78,6 +78,15 @@ class Params {
       this.add(name, values[key as unknown as number]);
     }
   }
+}
+
+/**
+ * Money figures are `decimal(12,2)` at Mapp (PROTOCOL.md §4): a number is rounded to cents,
+ * so float noise such as `0.1 + 0.2` or `price * qty` is never sent as `0.30000000000000004`.
+ * Strings pass through unchanged (the caller formatted them).
+ */
+function figure<T>(value: T): T | number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.round(value * 100) / 100 : value;
 }
 
 /** Parameter ids are 1-4 digit numbers without a leading zero. */
@@ -203,22 +212,22 @@ function addHitData(params: Params, data: HitData): void {
   }
   const order = data.order;
   if (order !== undefined) {
-    params.add('ov', order.value);
+    params.add('ov', figure(order.value));
     params.add('oi', order.id);
-    params.add('cb563', order.couponValue);
-    params.add('cb759', order.tax);
+    params.add('cb563', figure(order.couponValue));
+    params.add('cb759', figure(order.tax));
     params.add('cb761', order.paymentMethod);
     params.add('cb762', order.shippingService);
     params.add('cb763', order.shippingSpeed);
-    params.add('cb764', order.shippingCosts);
-    params.add('cb765', order.grossMargin);
+    params.add('cb764', figure(order.shippingCosts));
+    params.add('cb765', figure(order.grossMargin));
     params.add('cb766', order.status);
     params.numbered('cb', order.parameters);
   }
   const products = data.products;
   if (products !== undefined && products.length > 0) {
     addColumn(params, 'ba', products, (product) => product.id, MAX_PRODUCT_ID_LENGTH);
-    addColumn(params, 'co', products, (product) => product.cost);
+    addColumn(params, 'co', products, (product) => figure(product.cost));
     addColumn(params, 'qn', products, (product) => product.quantity);
     params.add('st', data.productStatus ?? (order !== undefined ? 'conf' : 'view'));
     addNumberedColumns(params, 'ca', products, (product) => product.categories);
@@ -323,8 +332,8 @@ function shortenPageName(input: LineInput, s: Shortening, excess: number): strin
 /**
  * Builds the `wt?p=600,...` line for one hit (PROTOCOL.md §2-§5). Never throws: problems
  * (ignored values) are reported, and a line over 7 KB is shortened, least important values
- * first (page name, referrer query, page URL query, client-hint details, long UA); if that
- * is not enough the hit is dropped as `too-large`.
+ * first (page name, referrer query, page URL query, client-hint details, long UA, referrer
+ * path, then the page URL itself); if that is not enough the hit is dropped as `too-large`.
  */
 export function buildLine(input: LineInput): LineResult {
   const problems: string[] = [];
@@ -351,6 +360,8 @@ export function buildLine(input: LineInput): LineResult {
     ['client hint full version list removed', () => { s.dropFullVersionList = true; }],
     ['user agent cut to 255 characters', () => { if (s.userAgent !== undefined) s.userAgent = cutText(s.userAgent); }],
     ['referrer replaced by its origin', () => { if (s.referrer.length > 1) s.referrer = originOf(s.referrer); }],
+    // Last resort: a very long path (any visitor can request one) would otherwise cost the page view.
+    ['page URL shortened', () => { if (s.pageUrl !== undefined) s.pageUrl = shortenUrl(s.pageUrl, length - MAX_LINE_BYTES); }],
   ];
   for (const [label, apply] of steps) {
     apply();
@@ -371,5 +382,21 @@ function originOf(url: string): string {
   const schemeEnd = url.indexOf('://');
   if (schemeEnd === -1) return cutText(url, 64);
   const slash = url.indexOf('/', schemeEnd + 3);
-  return slash === -1 ? url : url.slice(0, slash);
+  // The Referer is the visitor's to choose: even its host part is bounded.
+  return cutText(slash === -1 ? url : url.slice(0, slash), MAX_TEXT_LENGTH);
+}
+
+/**
+ * Cuts a page URL (sent twice: `X-WT-RQ` and `pu`) so the line loses `excess` bytes, never
+ * below its first 64 characters and never inside a `%XX` escape.
+ */
+function shortenUrl(url: string, excess: number): string {
+  const target = encodeValue(url).length - Math.ceil(excess / 2);
+  let cut = url;
+  while (encodeValue(cut).length > target && cut.length > 64) {
+    const points = codePointLength(cut);
+    const ratio = Math.max(0, target) / encodeValue(cut).length;
+    cut = cutText(cut, Math.max(64, Math.min(points - 1, Math.floor(points * ratio))));
+  }
+  return cut.replace(/%[0-9A-Fa-f]?$/, '');
 }

@@ -72,18 +72,31 @@ export function isHtml(contentType: string): boolean {
   return lower.startsWith('text/html') || lower.startsWith('application/xhtml+xml');
 }
 
+/** The request asks for a document to show: a navigation, or `Accept: text/html`. */
+function asksForDocument(ctx: RequestContext): boolean {
+  const h = ctx.headers;
+  if (h['sec-fetch-dest'] === 'document' || h['sec-fetch-mode'] === 'navigate') return true;
+  const accept = h.accept;
+  return accept !== undefined && (accept.includes('text/html') || accept.includes('application/xhtml+xml'));
+}
+
 /**
  * Response rules, run in `end()`: 2xx and HTML. When the adapter cannot know the response
  * yet (Next middleware runs before rendering), the request must ask for a document:
  * `Accept: text/html` or `Sec-Fetch-Dest: document` / `Sec-Fetch-Mode: navigate`.
+ *
+ * A `304 Not Modified` to a document request is a page view too: the browser revalidated
+ * its cached copy (reload, back/forward) and shows the page again, which the Smart Pixel
+ * would count. Servers strip the content type from a 304, so the request decides.
  */
 export function responseSkipReason(ctx: RequestContext): SkipReason | undefined {
+  if (ctx.status === 304) {
+    if (ctx.contentType !== undefined && !isHtml(ctx.contentType)) return 'content-type';
+    return asksForDocument(ctx) ? undefined : 'status';
+  }
   if (ctx.status !== undefined && (ctx.status < 200 || ctx.status > 299)) return 'status';
   if (ctx.contentType !== undefined) return isHtml(ctx.contentType) ? undefined : 'content-type';
   // A known status without a content type (204, a bodiless redirect...) is no page.
   if (ctx.status !== undefined) return 'content-type';
-  const h = ctx.headers;
-  if (h['sec-fetch-dest'] === 'document' || h['sec-fetch-mode'] === 'navigate') return undefined;
-  const accept = h.accept;
-  return accept !== undefined && (accept.includes('text/html') || accept.includes('application/xhtml+xml')) ? undefined : 'content-type';
+  return asksForDocument(ctx) ? undefined : 'content-type';
 }

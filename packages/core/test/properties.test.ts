@@ -100,10 +100,13 @@ describe('property: building and encoding', () => {
         for (const [name, value] of Object.entries(data.raw ?? {})) {
           if (typeof value !== 'string' || value === '' || !params.has(name)) continue;
           if (result.problems.some((problem) => problem.startsWith(`duplicate parameter ${name}:`))) continue;
+          // A reserved name (`p`, `eid`, `pu`…) is refused with a problem; the sender's own value stays.
+          if (result.problems.includes(`raw parameter name ${JSON.stringify(name.slice(0, 40))} is invalid or reserved`)) continue;
           expect(params.get(name)).toBe(cutText(toWellFormed(value)));
         }
       }),
-      RUNS,
+      // Always run the once-flaky counterexample (seed -694594767): a raw `p` must not count as lost.
+      { ...RUNS, examples: [[{ raw: { p: '&', eid: '1', ok: 'x' } }, '']] },
     );
   });
 

@@ -78,8 +78,9 @@ describe('batch + spool (write-ahead log)', () => {
   });
 
   it('loses and duplicates nothing across a sink outage, with memory bounded by maxQueueSize', async () => {
-    // The sink refuses every connection for a while, then comes back by itself.
-    collector.setFaults({ downForMs: 400 });
+    // The sink refuses every connection until the test brings it back: a timed outage raced
+    // the 400 fsync'd writes on a busy machine (the sink came back early, files were shipped).
+    collector.setFaults({ downForMs: 600_000 });
     const { transport, waitForEvent } = durable({ maxQueueSize: 20, maxBatchSize: 10, concurrency: 3, spool: { maxFileLines: 50 } });
     let maxDepth = 0;
     for (let n = 0; n < 400; n += 1) {
@@ -89,6 +90,7 @@ describe('batch + spool (write-ahead log)', () => {
     await waitForEvent('retry');
     expect(maxDepth).toBeLessThanOrEqual(20);
     expect(spoolFiles().length).toBeGreaterThanOrEqual(8);
+    collector.setFaults({});
     await transport.flush();
     expectExactlyOnce(400);
     expectVisitorOrder(13);

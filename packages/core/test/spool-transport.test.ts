@@ -44,6 +44,17 @@ describe('spool transport', () => {
     expect(files()).toEqual([(tmp as string).replace('.tmp', '.log')]);
   });
 
+  it('close() writes the lines still queued and then finishes the file: no .tmp is left behind', async () => {
+    const { transport } = spool();
+    await transport.send(hit(0, 0)); // a segment is open
+    // Appends still queued (group commit pending) when close() starts, as under load at SIGTERM.
+    const sends = Array.from({ length: 20 }, (_, n) => transport.send(hit(n % 3, n + 1)));
+    await transport.close();
+    expect(await Promise.all(sends)).toEqual(Array.from({ length: 20 }, () => ({ ok: true, status: 'spooled' })));
+    expect(files('.tmp')).toEqual([]);
+    expect(files('.log').flatMap(linesOf)).toEqual(Array.from({ length: 21 }, (_, n) => hitLine(n === 0 ? 0 : (n - 1) % 3, n)));
+  });
+
   it('rotates by lines to .log and keeps every line once, in order, with \\n only', async () => {
     const { transport } = spool({ maxFileLines: 10, prefix: 'shop' });
     // Concurrent appends are group-committed but never reordered or split across files.

@@ -28,9 +28,48 @@ function validHost(value: string | null): string | undefined {
   return value !== null && /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(value) ? value : undefined;
 }
 
+// p fields 3-7 of a browser hit: JS on, screen, colour depth, cookies on, 13-digit client time.
+const P_ANCHOR = [/^[01]?$/, /^(?:\d+x\d+)?$/, /^\d*$/, /^[01]?$/, /^\d{13}$/];
+
 /**
- * Rebuilds the request for the core: the site's own host (Next rewrites `request.url` to
- * `localhost`) and `X-Forwarded-For` without its right-most entry, which `next start` wrote
+ * Re-encodes the decoded `p` value field by field with literal commas (PROTOCOL.md §2). When
+ * the page name or referrer held a comma there are more than ten pieces; fields 3-7 have fixed
+ * shapes (ending in the 13-digit time), which tells where the page name ends.
+ */
+function encodeP(value: string): string {
+  const parts = value.split(',');
+  if (parts.length > 10) {
+    for (let start = 2; start + 5 <= parts.length - 3; start++) {
+      if (!P_ANCHOR.every((shape, offset) => shape.test(parts[start + offset] ?? ''))) continue;
+      const fields = [
+        parts[0] ?? '',
+        parts.slice(1, start).join(','),
+        ...parts.slice(start, start + 5),
+        parts.slice(start + 5, parts.length - 2).join(','),
+        ...parts.slice(parts.length - 2),
+      ];
+      return fields.map((field) => encodeURIComponent(field)).join(',');
+    }
+  }
+  return parts.map((field) => encodeURIComponent(field)).join(',');
+}
+
+/**
+ * Next hands route handlers a re-serialised query (decoded, then form-encoded: commas as
+ * `%2C`, spaces as `+`), not the bytes the pixel sent. Re-encoding every pair the way the
+ * pixel does (`encodeURIComponent`, literal commas between `p` fields) restores its line.
+ */
+export function rebuildPixelQuery(search: URLSearchParams): string {
+  const pairs: string[] = [];
+  search.forEach((value, name) => {
+    pairs.push(`${encodeURIComponent(name)}=${name === 'p' ? encodeP(value) : encodeURIComponent(value)}`);
+  });
+  return pairs.join('&');
+}
+
+/**
+ * Rebuilds the request for the core: the pixel's query encoding, the site's own host (Next
+ * rewrites `request.url` to `localhost`) and `X-Forwarded-For` without its right-most entry, which `next start` wrote
  * from the socket and which is therefore the peer, not a hop (see `splitForwardedFor`).
  */
 function toCoreRequest(request: Request): { request: Request; remoteAddress: string | undefined } {
@@ -40,7 +79,8 @@ function toCoreRequest(request: Request): { request: Request; remoteAddress: str
   else headers.delete('x-forwarded-for');
   const url = new URL(request.url);
   const host = validHost(request.headers.get('host'));
-  const target = `${url.protocol}//${host ?? url.host}${url.pathname}${url.search}`;
+  const query = rebuildPixelQuery(url.searchParams);
+  const target = `${url.protocol}//${host ?? url.host}${url.pathname}${query === '' ? '' : `?${query}`}`;
   const method = request.method.toUpperCase();
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (method === 'POST' && request.body !== null) {

@@ -20,13 +20,29 @@ export function appDir(runtime: Runtime): string {
   return runtime === 'node' ? EXAMPLE_DIR : join(EXAMPLE_DIR, '.edge');
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
+/** Build outputs, copies and files `next build` itself writes: not sources. */
+const NOT_SOURCES = new Set(['node_modules', '.next', '.next-e2e', '.edge', '.e2e-lock', 'next-env.d.ts']);
+
+function newestMtime(dir: string, root = true): number {
+  // A folder's own mtime changes when a file in it is added or deleted (a removed route); the
+  // example's root changes with every lock and build folder, so it does not count.
+  let newest = root ? 0 : statSync(dir).mtimeMs;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (NOT_SOURCES.has(entry.name)) continue;
     const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path, false) : statSync(path).mtimeMs);
   }
   return newest;
+}
+
+/** `true` when the runtime's last e2e build is newer than the example's sources and the packages' dist. */
+function isBuildFresh(runtime: Runtime): boolean {
+  const buildId = join(appDir(runtime), DIST_DIR, 'BUILD_ID');
+  if (!existsSync(buildId)) return false;
+  const dists = ['core', 'next'].map((name) => join(__dirname, '..', '..', name, 'dist', 'index.js'));
+  if (!dists.every((file) => existsSync(file))) return false;
+  const newest = Math.max(newestMtime(EXAMPLE_DIR), ...dists.map((file) => statSync(file).mtimeMs));
+  return statSync(buildId).mtimeMs > newest;
 }
 
 /** Every `next start` this process spawned and has not stopped yet. */
@@ -44,16 +60,8 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
   });
 }
 
-/**
- * Stops every `next start` still running (e.g. when a suite's setup timed out before it got
- * the shop) and releases the e2e lock.
- */
+/** Stops every `next start` still running, e.g. when a suite's setup timed out before it got the shop. */
 export async function stopAllExamples(): Promise<void> {
-  await stopRunning();
-  releaseLock();
-}
-
-async function stopRunning(): Promise<void> {
   await Promise.all(
     [...running].map(
       (child) =>
@@ -92,8 +100,8 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Several jest runs on one checkout (developers, CI) would build into the same folders and
- * restart each other's servers: one e2e run at a time holds this lock (a folder with the
+ * Several jest processes on one checkout (this e2e test, the reliability suite, developers)
+ * must not build into the same folders at once: builds take this lock (a folder with the
  * owner's pid; a dead owner's lock is taken over). Polls with a deadline.
  */
 function acquireLock(deadlineMs = 240000): Promise<void> {
@@ -127,6 +135,7 @@ function acquireLock(deadlineMs = 240000): Promise<void> {
 }
 
 function releaseLock(): void {
+  lock = undefined;
   try {
     if (Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8')) === process.pid) rmSync(LOCK_DIR, { recursive: true, force: true });
   } catch {
@@ -136,15 +145,26 @@ function releaseLock(): void {
 
 const builds = new Map<Runtime, Promise<void>>();
 
-/** Runs `next build` once per runtime and test run (the Edge one in the `.edge` copy). */
+/**
+ * Runs `next build` for a runtime (the Edge one in the `.edge` copy) unless a build newer
+ * than every source exists, e.g. from another jest worker: once per test run at most.
+ */
 export function buildExample(runtime: Runtime): Promise<void> {
   let pending = builds.get(runtime);
   if (!pending) {
     pending = (async () => {
       await acquireLock();
-      await ensurePackagesBuilt();
-      if (runtime === 'edge') await run(process.execPath, [join(EXAMPLE_DIR, 'scripts', 'make-edge-variant.mjs')], EXAMPLE_DIR);
-      await run(process.execPath, [...GUARD, NEXT_BIN, 'build'], appDir(runtime), { ...process.env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' });
+      try {
+        await ensurePackagesBuilt();
+        if (isBuildFresh(runtime)) return;
+        if (runtime === 'edge') await run(process.execPath, [join(EXAMPLE_DIR, 'scripts', 'make-edge-variant.mjs')], EXAMPLE_DIR);
+        // No MAPP_* at build time: the shops get theirs from `next start`, which proves that
+        // Next does not inline them into the middleware.
+        const buildEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MAPP_')));
+        await run(process.execPath, [...GUARD, NEXT_BIN, 'build'], appDir(runtime), { ...buildEnv, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' });
+      } finally {
+        releaseLock();
+      }
     })();
     builds.set(runtime, pending);
   }

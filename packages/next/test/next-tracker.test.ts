@@ -103,4 +103,27 @@ describe('createNextTracker', () => {
 
     expect(memory.lines.map((line) => params(line).get('X-WT-IP'))).toEqual(['127.0.0.1', '198.51.100.7']);
   });
+
+  it('takes the connection scheme from the protocol option, so only a trusted proxy can say https', async () => {
+    const memory = createMemoryTransport();
+    const options = { ...testOptions(memory), protocol: () => 'http' as const };
+    const untrusted = createNextTracker({ ...options, trustProxy: false });
+    const trusted = createNextTracker({ ...options, trustProxy: true });
+    // Next built request.url from the client's X-Forwarded-Proto.
+    const request = { url: 'https://localhost:3000/cart', headers: pageHeaders({ 'x-forwarded-proto': 'https' }) };
+
+    await untrusted.trackEvent({ action: { name: 'a' } }, request);
+    await trusted.trackEvent({ action: { name: 'b' } }, request);
+
+    expect(memory.lines.map((line) => params(line).get('pu'))).toEqual(['http://shop.example.com/cart', 'https://shop.example.com/cart']);
+  });
+
+  it('takes the client IP from the remoteAddress option when the platform provides one', async () => {
+    const memory = createMemoryTransport();
+    const mapp = createNextTracker({ ...testOptions(memory), remoteAddress: (request) => request.headers.get('x-real-ip') ?? undefined });
+
+    await mapp.trackEvent({ action: { name: 'a' } }, { headers: pageHeaders({ 'x-real-ip': '192.0.2.44' }) });
+
+    expect(params(memory.lines[0] ?? '').get('X-WT-IP')).toBe('192.0.2.44');
+  });
 });

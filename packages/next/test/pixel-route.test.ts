@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import type { PixelProxyEvent } from '@mapp-s2s/core';
-import { createPixelRoute } from '../src/pixel-route.js';
+import { createPixelRoute, rebuildPixelQuery } from '../src/pixel-route.js';
 
 const TRACK_ID = '111111111111111';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -28,7 +28,35 @@ function nextRequest(target: string, init: { method?: string; headers?: Record<s
   return new Request(`http://localhost:3000${target}`, requestInit);
 }
 
+/** What `next start` hands a route handler: the query decoded and form-encoded again (seen with Next 16). */
+function nextSerialised(query: string): string {
+  return new URLSearchParams(query).toString();
+}
+
+describe('rebuildPixelQuery', () => {
+  it.each([
+    ['a Smart Pixel hit', 'p=600,pixel-demo-server,1,1280x720,24,1,1795739946997,0,1280x720,0&pf=56&cs802=2048&cs801=38203f3e203e&fns=1&eid=2179573994673053115&one=1&cp1=server&pu=https%3A%2F%2F127.0.0.1%3A39397%2Fpixel%3Fmode%3Dserver&la=en'],
+    ['a page name with a comma and a space', 'p=600,shop%2C%20sale,1,1920x1080,24,1,1730181123123,https%3A%2F%2Fwww.google.com%2F,1280x720,0&cg1=a%20b'],
+    ['a referrer with commas', 'p=600,home,1,1920x1080,24,1,1730181123123,https%3A%2F%2Fa.example%2Fx%2Cy%2Cz,1280x720,0'],
+    ['a double-encoded media code', 'p=600,home&mc=wt_mc%253Dnewsletter.nov&mca=c'],
+    ['a plus sign in a value', 'p=600,home&is=c%2B%2B'],
+  ])('restores %s from Next’s re-serialised query', (_name, query) => {
+    expect(rebuildPixelQuery(new URLSearchParams(nextSerialised(query)))).toBe(query);
+  });
+});
+
 describe('createPixelRoute', () => {
+  it('sends the pixel’s own encoding to Mapp although Next re-serialised the query', async () => {
+    const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, mode: 'forward' });
+    const query = 'p=600,shop%2C%20sale,1,1920x1080,24,1,1730181123123,0,1280x720,0&cg1=a%20b&eor=1';
+    const response = await GET(nextRequest(`/mapp/pixel?${nextSerialised(query)}`));
+    expect(response.status).toBe(200);
+    const [hit] = collector.hits();
+    expect(hit?.raw.startsWith(`wt?${query.replace('&eor=1', '')}&X-WT-IP=127.0.0.1&`)).toBe(true);
+    expect(hit?.p[1]).toBe('shop, sale');
+    expect(hit?.p).toHaveLength(10);
+  });
+
   it('answers the GIF and queues the hit with the client IP from a trusted proxy', async () => {
     const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
     const response = await GET(nextRequest(`/mapp/pixel?${QUERY}&X-WT-IP=6.6.6.6`, { headers: { 'x-forwarded-for': '198.51.100.7, 127.0.0.1' } }));

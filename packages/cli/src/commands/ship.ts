@@ -28,8 +28,9 @@ Options:
 
 Exit codes:
   0  everything was shipped (also when there was nothing to ship)
-  1  something is left (Mapp unreachable, retries exhausted, unknown track id, or
-     lines rejected by Mapp); run again later
+  1  something is left (Mapp unreachable, retries exhausted, unknown track id), or
+     lines were rejected by Mapp or skipped as malformed (not "wt?..." hit lines;
+     they are listed on stderr and removed with their file); run again later
   2  usage error or missing spool folder
   3  the folder is locked by another ship run or a running tracker
 `;
@@ -46,6 +47,7 @@ class UsageError extends Error {}
 function describe(report: ShipReport, seconds: string): string {
   const parts = [`${report.sent} lines shipped from ${report.unitsDone} of ${report.units} files in ${seconds} s`];
   if (report.rejected > 0) parts.push(`${report.rejected} rejected by Mapp and removed`);
+  if (report.invalid > 0) parts.push(`${report.invalid} malformed lines skipped and removed`);
   if (report.retries > 0) parts.push(`${report.retries} retries`);
   return parts.join(', ');
 }
@@ -147,5 +149,6 @@ export async function runShipCommand(argv: string[], io: CommandIo = {}): Promis
     return 1;
   }
   if (!quiet) stdout.write(`${describe(report, seconds)}\n`);
-  return report.rejected > 0 ? 1 : 0;
+  else if (report.invalid > 0) stderr.write(`mapp-s2s ship: ${report.invalid} malformed lines skipped and removed\n`);
+  return report.rejected > 0 || report.invalid > 0 ? 1 : 0;
 }

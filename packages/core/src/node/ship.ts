@@ -82,11 +82,36 @@ export interface ShipReport {
   readonly sent: number;
   /** Lines Mapp rejected for good (non-retryable 4xx/3xx): removed, not resent. */
   readonly rejected: number;
+  /** Malformed lines (not a `wt?…` hit line, see {@link shipLineProblem}): never sent, removed. */
+  readonly invalid: number;
   readonly retries: number;
   /** Why the run stopped early, if it did (retries exhausted, unknown track id). */
   readonly stoppedBy?: string;
   readonly complete: boolean;
 }
+
+/** Longest line `ship` sends: the Smart Pixel's 30,720-character URL cap plus room (PROTOCOL.md §4). */
+export const MAX_SHIP_LINE_BYTES = 32 * 1024;
+
+/** Printable ASCII only: what the tracker and the pixel pass-through write (percent-encoded). */
+const HIT_LINE = /^(?:wt)?\?[\x21-\x7e]+$/;
+
+/**
+ * Why a spooled line cannot be a hit line, or undefined when it may be sent. Garbage (a
+ * foreign or corrupted file, binary junk, a raw space or control character) would be
+ * forwarded to Mapp verbatim and could get the whole batch around it rejected, so `ship`
+ * skips and reports such lines instead.
+ */
+export function shipLineProblem(line: string): string | undefined {
+  // A valid line is ASCII, so its length is its size in bytes.
+  if (line.length > MAX_SHIP_LINE_BYTES) return `longer than ${MAX_SHIP_LINE_BYTES} bytes`;
+  if (HIT_LINE.test(line)) return undefined;
+  if (!line.startsWith('wt?') && !line.startsWith('?')) return `not a hit line (must start with "wt?"): ${JSON.stringify(line.slice(0, 40))}`;
+  return `raw space, control or non-ASCII characters: ${JSON.stringify(line.slice(0, 40))}`;
+}
+
+/** At most this many skipped lines are logged one by one per run; the rest are counted. */
+const MAX_LOGGED_INVALID = 10;
 
 /**
  * Sends every unit of `source` in order, in batches, with the batch transport's retry
@@ -94,7 +119,9 @@ export interface ShipReport {
  * `Retry-After`). A unit is deleted only after all its lines were acknowledged; progress
  * is acknowledged after every accepted batch, so a crashed run resends at most one batch.
  * A 404 (unknown track id) stops the run and keeps everything, since every later batch
- * would fail the same way; other 4xx/3xx drop just that batch. Never throws for HTTP
+ * would fail the same way; other 4xx/3xx drop just that batch. Malformed lines
+ * ({@link shipLineProblem}) are never sent: they are logged, counted and removed with their
+ * unit, so they cannot block a file or spoil a batch. Never throws for HTTP
  * problems; `source.open()` errors (lock held, missing folder) are thrown.
  */
 export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
@@ -114,6 +141,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   let unitsDone = 0;
   let sent = 0;
   let rejected = 0;
+  let invalid = 0;
   let retries = 0;
   let stoppedBy: string | undefined;
 
@@ -159,7 +187,22 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
         return true;
       };
       let ok = true;
+      let skipped: ShipLine[] = [];
+      const ackSkipped = async (): Promise<void> => {
+        if (skipped.length === 0) return;
+        await unit.ack(skipped);
+        skipped = [];
+      };
       for await (const item of unit.lines()) {
+        const problem = shipLineProblem(item.line);
+        if (problem !== undefined) {
+          invalid += 1;
+          const where = typeof item.position === 'number' ? `line ${item.position + 1}` : `entry ${item.position}`;
+          if (invalid <= MAX_LOGGED_INVALID) log(`${unit.id} ${where}: ${problem}; skipped`);
+          skipped.push(item);
+          if (skipped.length >= batchSize) await ackSkipped();
+          continue;
+        }
         const size = utf8Length(item.line) + 1;
         if (batch.length >= batchSize || (batch.length > 0 && batchBytes + size > maxBytes)) {
           ok = await flushBatch();
@@ -169,6 +212,8 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
         batchBytes += size;
       }
       if (ok) ok = await flushBatch();
+      // Skipped lines are settled even when the run stops: they would be skipped again.
+      await ackSkipped();
       if (!ok) break;
       await unit.complete();
       unitsDone += 1;
@@ -179,11 +224,13 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   } finally {
     await options.source.close();
   }
+  if (invalid > MAX_LOGGED_INVALID) log(`${invalid} malformed lines skipped in all (${invalid - MAX_LOGGED_INVALID} not listed)`);
   return {
     units: units.length,
     unitsDone,
     sent,
     rejected,
+    invalid,
     retries,
     ...(stoppedBy === undefined ? {} : { stoppedBy }),
     complete: stoppedBy === undefined && unitsDone === units.length,

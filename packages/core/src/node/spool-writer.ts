@@ -147,7 +147,10 @@ export class SpoolWriter<T> {
 
   private async drainQueue(): Promise<void> {
     while (this.pending.length > 0 || this.rotateWanted) {
-      if (this.rotateWanted || (this.current && this.mustRotate(this.current.meta))) {
+      // Once closed no append can join, so the queued lines are written before the final
+      // rotation; rotating first would leave them in a fresh `.tmp` nobody finishes.
+      const rotateNow = this.rotateWanted && (!this.closed || this.pending.length === 0);
+      if (rotateNow || (this.current && this.mustRotate(this.current.meta))) {
         this.rotateWanted = false;
         await this.finish();
         continue;
