@@ -31,13 +31,13 @@ const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4')
 
 const CONFIG = quick
   ? {
-      overhead: { rounds: 1, duration: 2, warmup: 1, latencyDuration: 2, connections: 10 },
+      overhead: { rounds: 1, duration: 2, warmup: 1, latencyRounds: 1, latencyDuration: 2, connections: 10 },
       throughput: { n: 10_000, runs: 1 },
       outage: { rate: 200, beforeMs: 2000, downMs: 6000, afterMs: 3000, drainMs: 15_000, replayMs: 10_000, sampleMs: 250 },
       hitCost: { targetMs: 50, samples: 5 },
     }
   : {
-      overhead: { rounds: 3, duration: 5, warmup: 3, latencyDuration: 6, connections: 10 },
+      overhead: { rounds: 5, duration: 4, warmup: 3, latencyRounds: 3, latencyDuration: 3, connections: 10 },
       throughput: { n: 50_000, runs: 3 },
       outage: { rate: 300, beforeMs: 5000, downMs: 30_000, afterMs: 10_000, drainMs: 40_000, replayMs: 20_000, sampleMs: 250 },
       hitCost: { targetMs: 150, samples: 9 },
@@ -67,10 +67,18 @@ function missedTargets(results) {
   const notes = [];
   for (const fw of results.overhead ?? []) {
     const name = fw.framework === 'express' ? 'Express' : 'Koa';
-    const r = fw.medianRps.batch / fw.medianRps.bare;
+    const r = fw.ratioToBare.batch;
     const added = fw.latency.batch.p99 - fw.latency.bare.p99;
     if (r < 0.95) notes.push(`${name} + \`batch\` kept ${(r * 100).toFixed(0)}% of bare throughput (target ≥ 95%).`);
     if (!(added < 1)) notes.push(`${name} + \`batch\` added ${added.toFixed(2)} ms at p99 at ${fmt(fw.rate)} req/s (target < 1 ms).`);
+  }
+  // Every served page must have become exactly one hit at the sink (or one spool line).
+  for (const fw of results.overhead ?? []) {
+    for (const variant of VARIANTS.filter((v) => v !== 'bare')) {
+      const stopped = fw.stopped[variant];
+      const got = variant === 'spool' ? stopped.spoolLines : results.overheadSink?.[`${fw.framework}-${variant}`]?.lines;
+      if (got !== stopped.served) notes.push(`${fw.framework} \`${variant}\`: ${got} hits arrived for ${stopped.served} pages served (expected equal).`);
+    }
   }
   const sp = results.outage?.summary['mapp-spool'];
   if (sp && (sp.lost !== 0 || sp.dups !== 0)) notes.push(`Batch + spool lost ${sp.lost} and duplicated ${sp.dups} hits in the outage (target 0 / 0).`);
@@ -82,11 +90,11 @@ function writeCharts(results) {
   for (const fw of results.overhead ?? []) {
     const name = fw.framework === 'express' ? 'Express' : 'Koa';
     panels.push({
-      title: `${name}: throughput with mappTracking(), % of bare ${name} (median req/s)`,
+      title: `${name}: throughput with mappTracking(), % of bare ${name} (median of per-round ratios)`,
       rows: VARIANTS.filter((v) => v !== 'bare').map((v, i) => ({
         label: v === 'batch500' ? 'batch, maxBatchSize 500' : v === 'batch' ? 'batch (defaults)' : v,
-        value: (100 * fw.medianRps[v]) / fw.medianRps.bare,
-        text: `${((100 * fw.medianRps[v]) / fw.medianRps.bare).toFixed(0)}%  (${fmt(fw.medianRps[v])} vs ${fmt(fw.medianRps.bare)} req/s)`,
+        value: 100 * fw.ratioToBare[v],
+        text: `${(100 * fw.ratioToBare[v]).toFixed(0)}%  (${fmt(fw.medianRps[v])} vs ${fmt(fw.medianRps.bare)} req/s)`,
         color: ['#9467bd', '#1f77b4', '#17becf', '#2ca02c'][i],
       })),
       max: 120,
@@ -153,7 +161,7 @@ async function main() {
       for (const framework of ['express', 'koa']) {
         const origins = {};
         for (const variant of VARIANTS) {
-          const { port } = await sink.call('open', { name: `${framework}-${variant}` });
+          const { port } = await sink.call('open', { name: `${framework}-${variant}`, ids: false });
           origins[variant] = `http://127.0.0.1:${port}`;
         }
         const fw = await benchFramework(framework, origins, { ...CONFIG.overhead, log });

@@ -90,7 +90,7 @@ serveParent(
     /** CPU time of this process and pages served so far: their deltas give CPU per request. */
     cpu() {
       const { user, system } = process.cpuUsage();
-      return { cpuUs: user + system, served };
+      return { cpuUs: user + system, userUs: user, systemUs: system, served };
     },
     async stop() {
       let stats;

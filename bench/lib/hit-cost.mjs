@@ -92,39 +92,31 @@ function context(heavy) {
 
 let blackhole = 0;
 
-/** Iterations that take about `targetMs`, measured after a short warm-up. */
-function calibrate(fn, targetMs) {
-  for (let i = 0; i < 2000; i++) blackhole += fn();
-  const t0 = performance.now();
-  for (let i = 0; i < 1000; i++) blackhole += fn();
-  return Math.max(1000, Math.round((1000 * targetMs) / Math.max(0.001, performance.now() - t0)));
-}
-
-function measureSync(fn, targetMs, samples) {
-  const iterations = calibrate(fn, targetMs);
-  for (let i = 0; i < iterations; i++) blackhole += fn(); // warm-up (JIT)
-  const ns = [];
-  for (let s = 0; s < samples; s++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) blackhole += fn();
-    ns.push(Number(process.hrtime.bigint() - t0) / iterations);
+/**
+ * Measures several operations in interleaved rounds (A B C D, A B C D, ...), so JIT and GC
+ * state drift affects all alike. Each operation gets an iteration count that takes about
+ * `targetMs` (calibrated after a warm-up); result: median ns per operation per name.
+ */
+async function measureInterleaved(ops, targetMs, samples) {
+  const iterations = {};
+  for (const [name, op] of Object.entries(ops)) {
+    for (let i = 0; i < 3000; i++) blackhole += op.async ? await op.fn() : op.fn(); // warm-up (JIT)
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) blackhole += op.async ? await op.fn() : op.fn();
+    iterations[name] = Math.max(1000, Math.round((1000 * targetMs) / Math.max(0.001, performance.now() - t0)));
   }
-  return { nsPerOp: median(ns), samples: ns, iterations };
-}
-
-async function measureAsync(fn, targetMs, samples) {
-  for (let i = 0; i < 2000; i++) blackhole += await fn();
-  const c0 = performance.now();
-  for (let i = 0; i < 1000; i++) blackhole += await fn();
-  const iterations = Math.max(1000, Math.round((1000 * targetMs) / Math.max(0.001, performance.now() - c0)));
-  for (let i = 0; i < iterations; i++) blackhole += await fn();
-  const ns = [];
+  const ns = Object.fromEntries(Object.keys(ops).map((name) => [name, []]));
   for (let s = 0; s < samples; s++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) blackhole += await fn();
-    ns.push(Number(process.hrtime.bigint() - t0) / iterations);
+    for (const [name, op] of Object.entries(ops)) {
+      const n = iterations[name];
+      const fn = op.fn;
+      const t0 = process.hrtime.bigint();
+      if (op.async) for (let i = 0; i < n; i++) blackhole += await fn();
+      else for (let i = 0; i < n; i++) blackhole += fn();
+      ns[name].push(Number(process.hrtime.bigint() - t0) / n);
+    }
   }
-  return { nsPerOp: median(ns), samples: ns, iterations };
+  return Object.fromEntries(Object.entries(ns).map(([name, list]) => [name, { nsPerOp: median(list), samples: list, iterations: iterations[name] }]));
 }
 
 /** A transport that accepts and forgets: the benchmark measures the core, not I/O. */
@@ -144,16 +136,25 @@ async function run({ targetMs = 150, samples = 9 }) {
     const input = lineInput(heavy ? HEAVY_DATA : undefined, heavy ? HINTS : undefined);
     const sample = buildLine(input);
     if (!sample.ok) throw new Error(`buildLine failed for ${kind}: ${sample.reason}`);
-    const build = measureSync(() => buildLine(input).line.length, targetMs, samples);
-    const json = measureSync(() => JSON.stringify(input).length, targetMs, samples);
-
     const tracker = createTracker({ trackId: TRACK_ID, trackDomain: 'http://127.0.0.1:9', transport: nullTransport, trustProxy: false, logger: { debug() {}, warn() {}, error() {} } });
     const ctx = context(heavy);
     const data = heavy ? HEAVY_DATA : undefined;
     const first = await tracker.trackPageView(ctx, data);
     if (!first.ok) throw new Error(`trackPageView did not track the ${kind} page: ${JSON.stringify(first)}`);
-    const track = await measureAsync(async () => ((await tracker.trackPageView(ctx, data)).ok ? 1 : 0), targetMs, samples);
-    const trackJson = measureSync(() => JSON.stringify({ ctx, data }).length, targetMs, samples);
+    const m = await measureInterleaved(
+      {
+        build: { fn: () => buildLine(input).line.length },
+        json: { fn: () => JSON.stringify(input).length },
+        track: { async: true, fn: async () => ((await tracker.trackPageView(ctx, data)).ok ? 1 : 0) },
+        trackJson: { fn: () => JSON.stringify({ ctx, data }).length },
+      },
+      targetMs,
+      samples,
+    );
+    const build = m.build;
+    const json = m.json;
+    const track = m.track;
+    const trackJson = m.trackJson;
     await tracker.close();
     out[kind] = {
       lineBytes: sample.line.length,

@@ -64,7 +64,7 @@ async function stopServer(server) {
  * Runs the overhead benchmark for one framework.
  * @param origins sink origin per variant (one sink listener each, so hits can be counted per variant)
  */
-export async function benchFramework(framework, origins, { rounds, duration, warmup, latencyDuration, connections, log }) {
+export async function benchFramework(framework, origins, { rounds, duration, warmup, latencyRounds, latencyDuration, connections, log }) {
   const servers = {};
   for (const variant of VARIANTS) servers[variant] = await startServer(framework, variant, origins[variant]);
   const rps = Object.fromEntries(VARIANTS.map((v) => [v, []]));
@@ -88,38 +88,49 @@ export async function benchFramework(framework, origins, { rounds, duration, war
         rps[variant].push(result.requests.average);
         served[variant] += result.requests.total;
         errors[variant] += result.errors + result.non2xx;
-        log(`  ${framework} ${variant.padEnd(6)} round ${round + 1}: ${Math.round(result.requests.average)} req/s`);
+        log(`  ${framework} ${variant.padEnd(8)} round ${round + 1}: ${Math.round(result.requests.average)} req/s`);
       }
     }
     const bareMax = median(rps.bare);
     const rate = Math.max(50, Math.round(bareMax / 2));
     const latency = {};
+    const latencyRuns = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    for (let round = 0; round < latencyRounds; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+      for (const variant of order) {
+        const samples = [];
+        const result = await runCannon(servers[variant].port, {
+          duration: latencyDuration,
+          connections,
+          overallRate: rate,
+          onLatency: (status, ms) => {
+            if (status === 200) samples.push(ms);
+          },
+        });
+        served[variant] += result.requests.total;
+        errors[variant] += result.errors + result.non2xx;
+        // Drop the first 10% of samples: connection setup and the switch to the fixed rate.
+        const steady = samples.slice(Math.floor(samples.length / 10));
+        latencyRuns[variant].push({ p50: quantile(steady, 0.5), p99: quantile(steady, 0.99), samples: steady.length, achievedRps: result.requests.average });
+      }
+    }
     for (const variant of VARIANTS) {
-      const samples = [];
-      const result = await runCannon(servers[variant].port, {
-        duration: latencyDuration,
-        connections,
-        overallRate: rate,
-        onLatency: (status, ms) => {
-          if (status === 200) samples.push(ms);
-        },
-      });
-      served[variant] += result.requests.total;
-      errors[variant] += result.errors + result.non2xx;
-      // Drop the first 10% of samples: connection setup and JIT of the fixed-rate phase.
-      const steady = samples.slice(Math.floor(samples.length / 10));
+      const runs = latencyRuns[variant];
       latency[variant] = {
-        p50: quantile(steady, 0.5),
-        p99: quantile(steady, 0.99),
-        samples: steady.length,
-        achievedRps: result.requests.average,
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        p99Runs: runs.map((r) => r.p99),
+        samples: runs.reduce((sum, r) => sum + r.samples, 0),
+        achievedRps: median(runs.map((r) => r.achievedRps)),
       };
-      log(`  ${framework} ${variant.padEnd(6)} @${rate}/s: p50 ${latency[variant].p50.toFixed(3)} ms, p99 ${latency[variant].p99.toFixed(3)} ms`);
+      log(`  ${framework} ${variant.padEnd(8)} @${rate}/s: p50 ${latency[variant].p50.toFixed(3)} ms, p99 ${latency[variant].p99.toFixed(3)} ms (runs ${latency[variant].p99Runs.map((x) => x.toFixed(2)).join(', ')})`);
     }
     const stopped = {};
     for (const variant of VARIANTS) stopped[variant] = await stopServer(servers[variant]);
     const cpuUsPerRequest = Object.fromEntries(VARIANTS.map((v) => [v, cpu[v].us / cpu[v].served]));
-    return { framework, cpuUsPerRequest, rps, medianRps: Object.fromEntries(VARIANTS.map((v) => [v, median(rps[v])])), rate, latency, served, errors, stopped };
+    // Ratio per round (variant and bare measured seconds apart), then the median of those.
+    const ratioToBare = Object.fromEntries(VARIANTS.map((v) => [v, median(rps[v].map((x, i) => x / rps.bare[i]))]));
+    return { framework, ratioToBare, cpuUsPerRequest, rps, medianRps: Object.fromEntries(VARIANTS.map((v) => [v, median(rps[v])])), rate, latency, served, errors, stopped };
   } finally {
     for (const server of Object.values(servers)) await server.child.kill();
   }

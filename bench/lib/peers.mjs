@@ -134,6 +134,7 @@ export async function benchOutage(sink, subjects, { rate, beforeMs, downMs, afte
     await pollDrain();
     clearInterval(poller);
     markers.end = (performance.now() - t0) / 1000;
+    clearInterval(sampler); // RSS of the run itself, not of the shutdown below
     const final = await sink.call('statsAll', {});
     const closed = {};
     for (const s of subjects) closed[s] = await clients[s].call('close');

@@ -7,6 +7,8 @@
  * One process can hold several named listeners (one per tracker under test), so an outage
  * can start and end at the same moment for all of them.
  *
+ * Listeners opened with `ids: false` only count lines (the middleware benchmark, where the
+ * sink must cost as little CPU as possible); the others also check ids.
  * Ids: Mapp lines carry the id as `ck1` (event parameter 1), Segment and PostHog as
  * `properties.i`, Snowplow as the structured event label `se_la`.
  */
@@ -50,11 +52,35 @@ function readJson(req, body) {
   return JSON.parse(bytes.toString('utf8'));
 }
 
-function handle(counters, req, res, body) {
+/** Count-only mode: lines in a batch body without making strings (keeps the sink's CPU share small). */
+function countLinesOnly(counters, body) {
+  let lines = 0;
+  let start = 0;
+  for (let nl = body.indexOf(10); nl !== -1; nl = body.indexOf(10, start)) {
+    if (nl > start) lines++;
+    start = nl + 1;
+  }
+  if (start < body.length) lines++;
+  counters.lines += lines;
+}
+
+function handle(counters, req, res, body, ids) {
   counters.requests++;
   counters.bodyBytes += body.length;
   const url = req.url ?? '/';
   const path = url.split('?', 1)[0];
+  if (!ids && path.endsWith('/wt')) {
+    counters.lines++;
+    res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length });
+    res.end(GIF);
+    return;
+  }
+  if (!ids && path.endsWith('/batch')) {
+    countLinesOnly(counters, body);
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
+    return;
+  }
   if (req.method === 'GET' && path.endsWith('/wt')) {
     countMappLine(counters, url.slice(url.lastIndexOf('/') + 1));
     res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length });
@@ -105,7 +131,7 @@ function respondJson(res, value) {
   res.end(text);
 }
 
-function createListener() {
+function createListener(ids) {
   const sockets = new Set();
   const state = { counters: createCounters(), port: 0, up: false, server: undefined };
   state.server = createServer((req, res) => {
@@ -113,7 +139,7 @@ function createListener() {
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       try {
-        handle(state.counters, req, res, Buffer.concat(chunks));
+        handle(state.counters, req, res, Buffer.concat(chunks), ids);
       } catch (error) {
         res.writeHead(400, { 'content-length': 0 });
         res.end();
@@ -163,8 +189,9 @@ function snapshot(counters, below) {
 }
 
 serveParent({
-  async open({ name }) {
-    const listener = createListener();
+  /** `ids: false` = count lines only (part 1), `true` = also track unique/duplicate ids. */
+  async open({ name, ids = true }) {
+    const listener = createListener(ids);
     listeners.set(name, listener);
     return { port: await listener.listen(0) };
   },

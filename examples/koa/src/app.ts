@@ -4,6 +4,7 @@ import { mappTracking, noTracking, trackEvent, trackPage, type KoaTrackingOption
 import { demoCart, productFor } from './catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
 import { cartPage, homePage, notFoundPage, productPage } from './pages.js';
+import { mountSmartPixel } from './smart-pixel.js';
 import { STYLESHEET } from './styles.js';
 
 /** The shop and the tracker behind its middleware (close it on shutdown). */
@@ -23,7 +24,8 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
   const tracking = mappTracking(options);
   app.use(tracking);
 
-  // Further Mapp routes (such as a Smart Pixel pass-through at /mapp/pixel) mount here.
+  // Smart Pixel pass-through at /mapp/pixel, the pixel bundle and a /pixel demo page.
+  mountSmartPixel(app, options, tracking.tracker);
 
   const router = new Router();
 

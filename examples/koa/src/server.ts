@@ -10,14 +10,22 @@ try {
   process.exit(1);
 }
 
-const { app, tracker } = createShop({
-  trackId: settings.trackId,
-  trackDomain: settings.trackDomain,
-  transport: settings.transport,
-  trustProxy: settings.trustProxy,
-  ...(settings.transport === 'spool' ? { spool: { dir: settings.spoolDir } } : {}),
-  ...(settings.flushInterval !== undefined ? { batch: { flushInterval: settings.flushInterval } } : {}),
-});
+// Invalid settings (a bad track id or MAPP_TRUST_PROXY entry) get one clear line, no stack trace.
+let shop: ReturnType<typeof createShop>;
+try {
+  shop = createShop({
+    trackId: settings.trackId,
+    trackDomain: settings.trackDomain,
+    transport: settings.transport,
+    trustProxy: settings.trustProxy,
+    ...(settings.transport === 'spool' ? { spool: { dir: settings.spoolDir } } : {}),
+    ...(settings.flushInterval !== undefined ? { batch: { flushInterval: settings.flushInterval } } : {}),
+  });
+} catch (error) {
+  console.error(`example-koa-shop: ${(error as Error).message}`);
+  process.exit(1);
+}
+const { app, tracker } = shop;
 
 const server = createServer(app.callback());
 server.listen(settings.port, () => {

@@ -183,6 +183,9 @@ describe('mapp-s2s ship', () => {
     const missingId = output();
     expect(await main(['ship', '--dir', dir], { stdout: output(), stderr: missingId, env: { MAPP_TRACK_DOMAIN: collector.url } })).toBe(2);
     expect(missingId.text()).toMatch(/trackId.*MAPP_TRACK_ID/);
+    const badId = output();
+    expect(await main(['ship', '--dir', dir, '--track-id', '12'], { stdout: output(), stderr: badId, env: { MAPP_TRACK_DOMAIN: collector.url } })).toBe(2);
+    expect(badId.text()).toMatch(/^mapp-s2s ship: invalid option `trackId`: received "12"\./);
     const badFlag = output();
     expect(await main(['ship', '--nope'], { stdout: output(), stderr: badFlag, env: {} })).toBe(2);
     expect(badFlag.text()).toMatch(/Unknown option '--nope'/);

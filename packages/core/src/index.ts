@@ -3,6 +3,25 @@
  * Intelligence. This entry uses only web-standard APIs; Node-only helpers live in
  * `@mapp-s2s/core/node`.
  */
+export { createAdapterKit, createRequestTracking } from './adapter/index.js';
+export type {
+  AdapterErrorHandler,
+  AdapterKit,
+  AdapterKitSettings,
+  AdapterTrackingOptions,
+  FrameworkTrustWarning,
+  PageHitData,
+  PageTracking,
+  RequestState,
+  RequestStateStore,
+  RequestTracking,
+  RequestTrackingSettings,
+  ResponseCookies,
+  ResponseFacts,
+  TrackingDecorator,
+  TrackingDecorators,
+  TrackingDecoratorSettings,
+} from './adapter/index.js';
 export { ACCEPT_CH, clientHintParams } from './client-hints.js';
 export { validateLine } from './debug.js';
 export { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';

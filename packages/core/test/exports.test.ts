@@ -14,11 +14,15 @@ const MAIN_EXPORTS = [
   'requestFacts', 'resolveOptions', 'resolveWebTransport', 'validateLine',
   // Smart Pixel pass-through (src/pixel, issue 6)
   'createPixelProxy', 'mappCookieNames', 'PIXEL_OPTION_KEYS', 'pixelGif',
+  // The adapters' shared, framework-neutral half (src/adapter; @internal)
+  'createAdapterKit', 'createRequestTracking',
 ];
 
 const NODE_ONLY_EXPORTS = [
   'DEFAULT_SPOOL_PREFIX', 'ShipLockedError', 'ShipSourceMissingError', 'createDurableBatchTransport', 'createFileShipSource', 'createSpoolTransport',
   'fromNodeRequest', 'resolveNodeTransport', 'shipSpool',
+  // Node-response helpers of the Express and Koa adapters (@internal)
+  'nodeResponseCookies', 'onResponseDone',
 ];
 
 describe('exports', () => {

@@ -19,7 +19,6 @@ describe('pixel query parsing', () => {
     ['X-WT-SEC-CH-UA=%22Evil%22'],
     ['X-WT-SEC-CH-UA-PLATFORM=%22EvilOS%22'],
     ['x-wt-sec-ch-ua-full-version-list=x'],
-    ['X-WT-IP'],
   ])('removes the browser-sent client-information pair %s', (spoof) => {
     const parsed = parsePixelQuery(`${P}&${spoof}&cp1=a&eor=1`);
     expect(parsed?.pairs).toEqual([P, 'cp1=a', 'eor=1']);
@@ -63,10 +62,19 @@ describe('pixel query parsing', () => {
     ['+%ED%A0%80'],
     ['cp1=50%'],
     ['%ZZ=1'],
-  ])('drops the pair %s with a malformed escape or invalid UTF-8 and keeps the rest', (pair) => {
+    ['X-WT-IP'],
+    ['st'],
+    ['=value'],
+  ])('drops the pair %s (no value, a malformed escape, invalid UTF-8 or a repeated name) and keeps the rest', (pair) => {
     const parsed = parsePixelQuery(`${P}&${pair}&cp2=ok%20%C3%A4&eor=1`);
     expect(parsed?.pairs).toEqual([P, 'cp2=ok%20%C3%A4', 'eor=1']);
     expect(parsed?.malformed).toBe(1);
+  });
+
+  it('keeps the first of repeated names only', () => {
+    const parsed = parsePixelQuery(`${P}&cp2=first&cp2=second&ba=1&ba=2`);
+    expect(parsed?.pairs).toEqual([P, 'cp2=first', 'ba=1']);
+    expect(parsed?.malformed).toBe(2);
   });
 
   it('refuses a query whose p itself is malformed', () => {

@@ -107,7 +107,7 @@ describe.each<PixelProxyMode>(['forward', 'queue'])('pixel proxy security (%s mo
 
   it('always sends to the configured track domain, whatever the Host or query says', async () => {
     const { proxy, memory } = setup(mode);
-    const request = new Request(`https://evil.example/mapp/pixel?p=600,x&u=http://evil.example/&@evil.example`, {
+    const request = new Request(`https://evil.example/mapp/pixel?p=600,x&u=http://evil.example/&at=@evil.example`, {
       headers: { host: 'evil.example', 'user-agent': 'Mozilla/5.0 Chrome/131' },
     });
     const response = await proxy(request, { remoteAddress: '203.0.113.9' });
@@ -115,10 +115,10 @@ describe.each<PixelProxyMode>(['forward', 'queue'])('pixel proxy security (%s mo
     if (mode === 'forward') {
       const [hit] = collector.hits();
       expect(hit?.trackId).toBe(TRACK_ID);
-      expect(hit?.raw).toMatch(/^wt\?p=600,x&u=http:\/\/evil\.example\/&@evil\.example&X-WT-IP=203\.0\.113\.9&/);
+      expect(hit?.raw).toMatch(/^wt\?p=600,x&u=http:\/\/evil\.example\/&at=@evil\.example&X-WT-IP=203\.0\.113\.9&/);
     } else {
       const [hit] = await memory.waitForHits(1);
-      expect(hit?.line).toMatch(/^wt\?p=600,x&u=http:\/\/evil\.example\/&@evil\.example&X-WT-IP=203\.0\.113\.9&/);
+      expect(hit?.line).toMatch(/^wt\?p=600,x&u=http:\/\/evil\.example\/&at=@evil\.example&X-WT-IP=203\.0\.113\.9&/);
     }
   });
 });

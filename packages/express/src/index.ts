@@ -1,25 +1,10 @@
-export { mappTracking } from './middleware.js';
-export type { MappTrackingMiddleware } from './middleware.js';
+export { mappTracking, type MappTrackingMiddleware } from './middleware.js';
 export { trackPage, trackEvent } from './track-page.js';
 export { noTracking } from './no-tracking.js';
 export { NoTracking, TrackAs } from './decorators.js';
-export { mappPixelProxy } from './pixel-proxy.js';
-export type { ExpressPixelProxyOptions, MappPixelProxyMiddleware } from './pixel-proxy.js';
-export type { TrackingDecorator } from './decorators.js';
-export type { ExpressTrackingOptions, PageHitData, TrackingErrorHandler } from './options.js';
-export type {
-  ConsentLevel,
-  CookieOptions,
-  HitData,
-  Logger,
-  OrderData,
-  PageData,
-  ProductData,
-  RequestContext,
-  Tracker,
-  TrackerEvent,
-  TrackerOptions,
-  TrackResult,
-  TrustProxy,
-  Visit,
-} from '@mapp-s2s/core';
+export { mappPixelProxy, type ExpressPixelProxyOptions, type MappPixelProxyMiddleware } from './pixel-proxy.js';
+export type { ExpressTrackingOptions, TrackingErrorHandler } from './options.js';
+// The core types users need, so that one install and one import do (STYLE.md §18).
+export type { TrackerOptions, CookieOptions, ConsentLevel, TrustProxy, Logger } from '@mapp-s2s/core';
+export type { HitData, PageHitData, PageData, OrderData, ProductData, TrackingDecorator } from '@mapp-s2s/core';
+export type { Tracker, TrackerEvent, TrackResult, RequestContext, Visit } from '@mapp-s2s/core';

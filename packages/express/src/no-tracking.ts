@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { optOutRequest } from './request-state.js';
+import { kit } from './kit.js';
 
 /**
  * Route middleware: requests through it never become a page view, e.g.
@@ -8,7 +8,7 @@ import { optOutRequest } from './request-state.js';
  */
 export function noTracking(): RequestHandler {
   return function mappNoTracking(req: Request, _res: Response, next: NextFunction): void {
-    optOutRequest(req);
+    kit.optOut(req);
     next();
   };
 }

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { optOutRequest } from './request-state.js';
+import { kit } from './kit.js';
 
 /**
  * Route middleware: requests through it never become a page view, e.g.
@@ -8,7 +8,7 @@ import { optOutRequest } from './request-state.js';
  */
 export function noTracking(): Middleware {
   return function mappNoTracking(ctx, next) {
-    optOutRequest(ctx);
+    kit.optOut(ctx);
     return next();
   };
 }

@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
-import type { HitData, TrackResult } from '@mapp-s2s/core';
-import type { PageHitData } from './options.js';
-import { optOutRequest } from './request-state.js';
+import type { HitData, PageHitData, TrackResult } from '@mapp-s2s/core';
+import { kit } from './kit.js';
 import { trackEvent, trackPage } from './track-page.js';
 
 /** Per-request helpers at `ctx.state.mapp`, the same as the `trackPage(ctx, …)` family. */
@@ -26,6 +25,6 @@ export function createStateHelpers(ctx: Context): MappStateHelpers {
   return {
     trackPage: (data) => trackPage(ctx, data),
     trackEvent: (data) => trackEvent(ctx, data),
-    noTracking: () => optOutRequest(ctx),
+    noTracking: () => kit.optOut(ctx),
   };
 }

@@ -1,61 +1,28 @@
-import type { HitData, TrackResult } from '@mapp-s2s/core';
-import { mergeHitData } from './merge-hit-data.js';
-import type { PageHitData } from './options.js';
-import { getRequestState } from './request-state.js';
-
-const NOT_MOUNTED = 'mappTracking() has not run for this request: app.use(mappTracking(...)) before your routes';
-let warnedNotMounted = false;
-
-function warnNotMounted(caller: string): void {
-  if (warnedNotMounted) return;
-  warnedNotMounted = true;
-  console.warn(`[mapp-s2s] ${caller}(): ${NOT_MOUNTED}.`);
-}
+import type { HitData, PageHitData, TrackResult } from '@mapp-s2s/core';
+import { kit } from './kit.js';
 
 /**
- * Adds data to this request's page-view hit, e.g. a page name, products or an order. Calls
- * merge: objects key by key, lists and single values replaced (the last call wins). The hit
- * is sent once the middleware chain has finished. Never throws. Also `ctx.state.mapp.trackPage(data)`.
+ * Adds data to this request's page-view hit (a page name, products, an order...); calls
+ * merge, the last one wins. Sent once the middleware chain has finished. Never throws.
+ * Also `ctx.state.mapp.trackPage(data)`.
  *
  * ```ts
  * trackPage(ctx, { pageName: 'checkout/confirmation', order: { value: 74.8, id: 'A-1', currency: 'EUR' } });
  * ```
  */
 export function trackPage(ctx: object, data: PageHitData): void {
-  const state = getRequestState(ctx);
-  if (state === undefined) {
-    warnNotMounted('trackPage');
-    return;
-  }
-  try {
-    state.data = mergeHitData(state.data, data);
-  } catch (error) {
-    state.reportError(error);
-  }
+  kit.trackPage(ctx, data);
 }
 
 /**
- * Sends a backend event (library-based tracking) that shares this request's visitor
- * identity, client IP, user agent and page URL, independent of the page view. Never rejects:
- * failures resolve to `{ ok: false }`
- * (and reach `onError` through the tracker's events).
- * Also `ctx.state.mapp.trackEvent(data)`.
+ * Sends a backend event that shares this request's visitor, client IP, user agent and page
+ * URL, independent of the page view. Never rejects: failures resolve to `{ ok: false }` and
+ * reach `onError` through the tracker's events. Also `ctx.state.mapp.trackEvent(data)`.
  *
  * ```ts
  * void trackEvent(ctx, { action: { name: 'newsletter-signup' } });
  * ```
  */
-export async function trackEvent(ctx: object, data: HitData): Promise<TrackResult> {
-  const state = getRequestState(ctx);
-  if (state === undefined) {
-    warnNotMounted('trackEvent');
-    return { ok: false, status: 'failed', error: new Error(NOT_MOUNTED) };
-  }
-  try {
-    const visit = await state.visitReady;
-    return await state.tracker.track(data, visit === undefined ? { context: state.context } : { context: state.context, visit });
-  } catch (error) {
-    state.reportError(error);
-    return { ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
-  }
+export function trackEvent(ctx: object, data: HitData): Promise<TrackResult> {
+  return kit.trackEvent(ctx, data);
 }

@@ -59,4 +59,17 @@ describe('examples/koa started as the issue says (`pnpm --dir examples/koa start
     const lines = files.filter((name) => name.endsWith('.log')).flatMap((name) => readFileSync(join(spoolDir, name), 'utf8').split('\n').filter((line) => line !== ''));
     expect(lines).toHaveLength(pages.length);
   }, 60_000);
+
+  it('refuses an invalid MAPP_TRUST_PROXY with one clear line and exit 1, not a stack trace', async () => {
+    const child = spawn('pnpm', ['--silent', '--dir', SHOP_DIR, 'start'], {
+      env: { ...process.env, PORT: '0', MAPP_TRACK_ID: '123451234512345', MAPP_TRACK_DOMAIN: 'http://127.0.0.1:9', MAPP_TRUST_PROXY: 'loopback, not-an-ip' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', (exitCode) => done(exitCode)));
+    expect(code).toBe(1);
+    expect(stderr).toContain('example-koa-shop: mapp-s2s: invalid option `trustProxy`: received ["loopback","not-an-ip"]');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  }, 60_000);
 });

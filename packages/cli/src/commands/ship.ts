@@ -105,7 +105,8 @@ export async function runShipCommand(argv: string[], io: CommandIo = {}): Promis
       timeout: positiveInt('timeout', values.timeout, 10_000),
     };
   } catch (error) {
-    stderr.write(`mapp-s2s ship: ${(error as Error).message}\nRun "mapp-s2s ship --help" for the options.\n`);
+    // Core errors carry their own "mapp-s2s: " prefix; say it once.
+    stderr.write(`mapp-s2s ship: ${(error as Error).message.replace(/^mapp-s2s: /, '')}\nRun "mapp-s2s ship --help" for the options.\n`);
     return 2;
   }
 

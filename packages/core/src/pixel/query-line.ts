@@ -21,7 +21,7 @@ export interface PixelQuery {
   productStatus?: string | undefined;
   /** How many browser-sent `X-WT-*` client-information pairs were removed. */
   removed: number;
-  /** How many pairs were dropped for a malformed escape or invalid UTF-8. */
+  /** How many pairs were dropped: no `=`, a malformed escape, invalid UTF-8 or a repeated name. */
   malformed: number;
 }
 
@@ -102,12 +102,15 @@ export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
   let productStatus: string | undefined;
   let removed = 0;
   let malformed = 0;
+  const seen = new Set<string>();
   for (const pair of query.split('&')) {
     if (pair === '') continue;
     const mark = pair.indexOf('=');
     const rawKey = mark === -1 ? pair : pair.slice(0, mark);
     const value = mark === -1 ? '' : pair.slice(mark + 1);
-    if (!isWellEncoded(rawKey) || !isWellEncoded(value)) {
+    // The pixel always writes `name=value` with a valid escape; a bare `name`, a malformed
+    // escape or a repeated name is something the tracker could only guess at.
+    if (mark <= 0 || !isWellEncoded(rawKey) || !isWellEncoded(value)) {
       malformed++;
       continue;
     }
@@ -115,6 +118,13 @@ export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
     if (isServerOwnedKey(key)) {
       removed++;
       continue;
+    }
+    if (key !== 'eid' && key !== 'p') {
+      if (seen.has(rawKey)) {
+        malformed++;
+        continue;
+      }
+      seen.add(rawKey);
     }
     if (key === 'eid') {
       // Keep the first valid eid only: a second or malformed one would make the visitor ambiguous.

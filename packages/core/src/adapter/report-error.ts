@@ -1,4 +1,4 @@
-import type { Logger, TrackerEvent } from '@mapp-s2s/core';
+import type { Logger, TrackerEvent } from '../types.js';
 
 const MAX_REMEMBERED = 32;
 
@@ -16,7 +16,7 @@ export function eventError(event: TrackerEvent): Error | undefined {
 }
 
 /**
- * Builds the adapter's error sink: the user's `onError`, or one warning per distinct message
+ * Builds an adapter's error sink: the user's `onError`, or one warning per distinct message
  * (an outage must not flood the log with one line per request). Never throws.
  * @internal
  */

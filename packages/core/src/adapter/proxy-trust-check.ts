@@ -1,23 +1,36 @@
-import type { Logger, RequestContext } from '@mapp-s2s/core';
+import type { Logger, RequestContext } from '../types.js';
 
 const FIX = "set mappTracking({ trustProxy: 'loopback' }) (or your proxies' addresses/CIDRs, or a hop count); set trustProxy: false to state that no proxy is in front";
 
 /**
+ * The warning for a framework's own proxy setting (Express `trust proxy`, Koa `app.proxy`)
+ * while `trustProxy` is not set, or `undefined` when that setting trusts nothing.
+ */
+export type FrameworkTrustWarning = (frameworkSetting: unknown) => string | undefined;
+
+/**
  * Makes a forgotten `trustProxy` visible: one warning at startup when it is not configured
  * at all, and one on the first request that arrives through a proxy while it is not set.
- * Koa's own `app.proxy` setting is never adopted silently, only pointed at.
+ * The framework's own proxy setting is never adopted silently, only pointed at (once).
  * @internal
  */
-export function createProxyTrustCheck(configured: boolean, logger: Logger): (context: RequestContext, koaProxy: unknown) => void {
+export function createProxyTrustCheck(
+  configured: boolean,
+  logger: Logger,
+  frameworkWarning: FrameworkTrustWarning,
+): (context: RequestContext, frameworkSetting: unknown) => void {
   let warnedHeader = configured;
-  let warnedApp = configured;
+  let warnedFramework = configured;
   if (!configured) {
     logger.warn(`[mapp-s2s] trustProxy is not set, so X-WT-IP is the TCP peer address. Behind a proxy or load balancer every visitor gets the proxy's IP: ${FIX}.`);
   }
-  return (context, koaProxy) => {
-    if (!warnedApp && koaProxy === true) {
-      warnedApp = true;
-      logger.warn("[mapp-s2s] Koa's app.proxy is true but mappTracking's trustProxy is not set, and app.proxy is not adopted (it trusts every hop): set mappTracking({ trustProxy }) to your proxies' addresses or hop count.");
+  return (context, frameworkSetting) => {
+    if (!warnedFramework) {
+      const warning = frameworkWarning(frameworkSetting);
+      if (warning !== undefined) {
+        warnedFramework = true;
+        logger.warn(`[mapp-s2s] ${warning}`);
+      }
     }
     if (!warnedHeader && (context.headers['x-forwarded-for'] !== undefined || context.headers['forwarded'] !== undefined)) {
       warnedHeader = true;

@@ -1,5 +1,5 @@
-import type { HitData } from '@mapp-s2s/core';
-import type { PageHitData } from './options.js';
+import type { HitData } from '../types.js';
+import type { PageHitData } from './page-hit-data.js';
 
 // Object-valued parts are merged key by key (and their numbered `parameters`/`categories`
 // too), so `@TrackAs({ page: { type } })` and a later `trackPage(req, { page: { name } })`

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * Calls `callback` once when the response is done: `finish` (fully handed to the OS) or
- * `close` (also fired on client abort, then `writableFinished` is false). Attached
+ * `close` (also fired on client abort, then `writableFinished` is false). Attach it
  * synchronously, before anything awaits, so a fast response cannot slip past it.
  * @internal
  */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { ResponseCookies } from '../adapter/request-tracking.js';
 
 function currentSetCookies(res: ServerResponse): string[] {
   const current = res.getHeader('set-cookie');
@@ -11,10 +12,23 @@ export function appendSetCookie(res: ServerResponse, value: string): void {
   res.setHeader('set-cookie', [...currentSetCookies(res), value]);
 }
 
-/** Takes back a `Set-Cookie` value this adapter added, while headers are still unsent. @internal */
+/** Takes back a `Set-Cookie` value added earlier, while headers are still unsent. @internal */
 export function removeSetCookie(res: ServerResponse, value: string): void {
   if (res.headersSent) return;
   const remaining = currentSetCookies(res).filter((cookie) => cookie !== value);
   if (remaining.length === 0) res.removeHeader('set-cookie');
   else res.setHeader('set-cookie', remaining);
+}
+
+/**
+ * The `Set-Cookie` access `createRequestTracking()` needs, on a Node response (Express's
+ * `res`, Koa's `ctx.res`): never overwrites cookies the app or other middleware set.
+ * @internal
+ */
+export function nodeResponseCookies(res: ServerResponse): ResponseCookies {
+  return {
+    headersSent: () => res.headersSent,
+    append: (value) => appendSetCookie(res, value),
+    remove: (value) => removeSetCookie(res, value),
+  };
 }

@@ -1,0 +1,140 @@
+import type { TrackerEnv } from '../options.js';
+import type { RequestContext, Tracker, TrackerOptions } from '../types.js';
+import type { AdapterTrackingOptions } from './adapter-options.js';
+import { createProxyTrustCheck, type FrameworkTrustWarning } from './proxy-trust-check.js';
+import { createErrorReporter, eventError } from './report-error.js';
+import type { RequestState, RequestStateStore } from './request-state.js';
+import { resolveAdapterTracker } from './resolve-tracker.js';
+
+/** How the adapter reaches the response's `Set-Cookie` header. @internal */
+export interface ResponseCookies {
+  headersSent(): boolean;
+  /** Adds one `Set-Cookie` value, keeping the others. */
+  append(value: string): void;
+  /** Takes back a value added by `append`, while headers are unsent. */
+  remove(value: string): void;
+}
+
+/** What `createRequestTracking()` needs from the adapter. @internal */
+export interface RequestTrackingSettings {
+  readonly states: RequestStateStore;
+  /** Environment fallback for tracker options (adapters pass `process.env`). */
+  readonly env: TrackerEnv;
+  /** Makes the tracker when none is shared (adapters pass `@mapp-s2s/core/node`'s). */
+  readonly createTracker: (options: TrackerOptions, env: TrackerEnv) => Tracker;
+  readonly frameworkTrustWarning: FrameworkTrustWarning;
+}
+
+/** The response facts known once the request is done. @internal */
+export interface ResponseFacts {
+  readonly status: number;
+  readonly contentType: string | undefined;
+}
+
+/** One `mappTracking()` instance's request lifecycle, framework-neutral. @internal */
+export interface RequestTracking<R> {
+  readonly tracker: Tracker;
+  reportError(error: unknown, request: R | undefined): void;
+  /**
+   * Whether to start tracking this request: not when `optOut` already marked it, nor when
+   * another `mappTracking()` handles it (mounted twice; warned about once).
+   */
+  shouldTrack(request: R): boolean;
+  /**
+   * Registers the request's state at once and begins its visit; `ready` settles (never
+   * rejects) once the visitor cookie, if any, is on the response. The framework's own proxy
+   * setting is passed only to point at it when `trustProxy` is unset.
+   */
+  start(request: R, context: RequestContext, frameworkTrust: unknown, cookies: ResponseCookies): { state: RequestState; ready: Promise<void> };
+  /** Hands the finished request to the tracker without waiting for it. Never throws. */
+  finish(state: RequestState, response: ResponseFacts): void;
+}
+
+/**
+ * Builds the framework-neutral part of an adapter's `mappTracking()`. Invalid options throw
+ * here, at startup; afterwards failures go to `onError` (default: one warning per distinct
+ * message) and never to the app.
+ * @internal
+ */
+export function createRequestTracking<R extends object>(options: AdapterTrackingOptions<R>, settings: RequestTrackingSettings): RequestTracking<R> {
+  const { states, env } = settings;
+  const { tracker, ownsTracker } = resolveAdapterTracker(options, (trackerOptions) => settings.createTracker(trackerOptions, env));
+  const logger = options.logger ?? console;
+  const reportError = createErrorReporter(options.onError, logger);
+  const trustConfigured = !ownsTracker || options.trustProxy !== undefined || env['MAPP_TRUST_PROXY'] !== undefined;
+  const checkProxyTrust = createProxyTrustCheck(trustConfigured, logger, settings.frameworkTrustWarning);
+  // Send failures surface as tracker events (background batches have no request to blame).
+  // A shared tracker's events belong to whoever created it.
+  if (ownsTracker) {
+    tracker.on((event) => {
+      const error = eventError(event);
+      if (error !== undefined) reportError(error, undefined);
+    });
+  }
+  let warnedTwice = false;
+
+  return {
+    tracker,
+    reportError,
+    shouldTrack(request) {
+      if (states.get(request) !== undefined) {
+        if (!warnedTwice) {
+          warnedTwice = true;
+          logger.warn('[mapp-s2s] mappTracking() runs twice for the same request (mounted twice?); the second one does nothing, so each request is still tracked once.');
+        }
+        return false;
+      }
+      return !states.isMarkedOptedOut(request);
+    },
+    start(request, context, frameworkTrust, cookies) {
+      const started = performance.now();
+      checkProxyTrust(context, frameworkTrust);
+      let setCookie: string | undefined;
+      const begun = tracker.begin(context);
+      const state: RequestState = {
+        tracker,
+        context,
+        started,
+        visit: undefined,
+        visitReady: begun.then(
+          (visit) => visit,
+          () => undefined,
+        ),
+        data: {},
+        optedOut: false,
+        takeBackCookie: () => {
+          if (setCookie !== undefined) cookies.remove(setCookie);
+          setCookie = undefined;
+        },
+        reportError: (error) => reportError(error, request),
+      };
+      states.set(request, state);
+      const ready = begun.then(
+        (visit) => {
+          state.visit = visit;
+          if (visit.setCookie === undefined || cookies.headersSent() || state.optedOut) return;
+          try {
+            cookies.append(visit.setCookie);
+            setCookie = visit.setCookie;
+          } catch (error) {
+            // `ready` must settle: the adapter waits for it before the route runs.
+            reportError(error, request);
+          }
+        },
+        (error: unknown) => reportError(error, request),
+      );
+      return { state, ready };
+    },
+    finish(state, response) {
+      try {
+        const visit = state.visit;
+        if (state.optedOut || visit === undefined) return;
+        const context: RequestContext = { ...state.context, ...response, durationMs: performance.now() - state.started };
+        // Failed sends arrive as tracker events; only a broken promise is ours to report.
+        tracker.end(context, visit, state.data).catch((error: unknown) => state.reportError(error));
+      } catch (error) {
+        state.reportError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { onResponseDone } from '../src/node/response-done.js';
+import { nodeResponseCookies } from '../src/node/set-cookie.js';
+
+let server: Server | undefined;
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** Serves `handler` on a loopback port and answers one GET with its headers. */
+async function serveOnce(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<IncomingMessage> {
+  server = createServer(handler);
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    get(`http://127.0.0.1:${port}/`, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+    }).on('error', reject);
+  });
+}
+
+describe('nodeResponseCookies', () => {
+  it('appends a cookie next to the ones already set, and takes back only its own', async () => {
+    const res = await serveOnce((_req, response) => {
+      response.setHeader('set-cookie', 'session=1');
+      const cookies = nodeResponseCookies(response);
+      cookies.append('wtstp_eid=2; Path=/');
+      cookies.append('temp=3');
+      cookies.remove('temp=3');
+      response.end('ok');
+    });
+    expect(res.headers['set-cookie']).toEqual(['session=1', 'wtstp_eid=2; Path=/']);
+  });
+
+  it('removes the header when its own cookie was the only one, and reports headersSent', async () => {
+    const seen: boolean[] = [];
+    const res = await serveOnce((_req, response) => {
+      const cookies = nodeResponseCookies(response);
+      cookies.append('wtstp_eid=2');
+      cookies.remove('wtstp_eid=2');
+      seen.push(cookies.headersSent());
+      response.end('ok');
+      seen.push(cookies.headersSent());
+      cookies.remove('anything'); // too late: must not throw
+    });
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(seen).toEqual([false, true]);
+  });
+});
+
+describe('onResponseDone', () => {
+  it('calls back exactly once after the response finished', async () => {
+    const calls: boolean[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    await serveOnce((_req, response) => {
+      onResponseDone(response, () => {
+        calls.push(response.writableFinished);
+        done();
+      });
+      response.end('ok');
+    });
+    await finished;
+    // `close` follows `finish` on this socket; give it its turn by closing the server.
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+    expect(calls).toEqual([true]);
+  });
+});
