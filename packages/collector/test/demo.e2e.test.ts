@@ -92,4 +92,27 @@ describe('pnpm demo', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('stops everything when `pnpm demo` itself gets SIGTERM (no orphaned demo, shop or collector)', async () => {
+    const child = spawn('pnpm', ['demo', '--port', '0', '--shop-port', '0', '--db', join(dir, 'hits-pnpm.sqlite')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const [, shopUrl, inspectorUrl] = await waitForOutput(child, () => output, /Shop:\s+(http:\/\/\S+?)\/\s[\s\S]*Inspector:\s+(http:\/\/\S+?)\/\s/);
+      expect((await fetch(`${shopUrl}/health`)).status).toBe(200);
+      // What a process manager or test harness does: signal the pnpm process only, not its group.
+      child.kill('SIGTERM');
+      await expect(exited).resolves.toBe(0);
+      expect(output).toContain('Demo stopped.');
+      await expect(fetch(`${shopUrl}/health`)).rejects.toThrow();
+      await expect(fetch(`${inspectorUrl}/api/hits`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });

@@ -60,7 +60,7 @@ describe('createRequestTracking', () => {
   it('sends one page view with the status and content type known at the end', async () => {
     const { memory, tracking } = setup({ trustProxy: false });
     const { state } = await startRequest(tracking);
-    tracking.finish(state, { status: 201, contentType: 'text/html' });
+    tracking.finish(state, () => ({ status: 201, contentType: 'text/html' }));
     const [hit] = await memory.waitForHits(1);
     expect(parseLine(hit!.line).params.get('X-WT-IP')).toBe('203.0.113.9');
   });
@@ -86,7 +86,7 @@ describe('createRequestTracking', () => {
     const { request, state, jar } = await startRequest(tracking);
     kit.optOut(request);
     expect(jar.values).toEqual([]);
-    tracking.finish(state, { status: 200, contentType: 'text/html' });
+    tracking.finish(state, () => ({ status: 200, contentType: 'text/html' }));
     const result = await kit.trackEvent(request, { action: { name: 'after-opt-out' } });
     expect(result.ok).toBe(true);
     expect(memory.lines).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('createRequestTracking', () => {
     const { request, state } = await startRequest(tracking);
     kit.trackPage(request, { pageName: 'checkout' });
     kit.trackPage(request, { page: { parameters: { 1: 'x' } } });
-    tracking.finish(state, { status: 200, contentType: 'text/html' });
+    tracking.finish(state, () => ({ status: 200, contentType: 'text/html' }));
     const [hit] = await memory.waitForHits(1);
     const line = parseLine(hit!.line);
     expect(line.p[1]).toBe('checkout');
@@ -198,6 +198,6 @@ describe('createRequestTracking', () => {
     const { state } = await startRequest(tracking);
     expect(failures).toEqual(['begin failed']);
     expect(await state.visitReady).toBeUndefined();
-    expect(() => tracking.finish(state, { status: 200, contentType: undefined })).not.toThrow();
+    expect(() => tracking.finish(state, () => ({ status: 200, contentType: undefined }))).not.toThrow();
   });
 });

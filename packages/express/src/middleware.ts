@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createRequestTracking, type Tracker } from '@mapp-s2s/core';
+import { createRequestTracking, type ResponseFacts, type Tracker } from '@mapp-s2s/core';
 import { createTracker, fromNodeRequest, nodeResponseCookies, onResponseDone } from '@mapp-s2s/core/node';
 import { kit } from './kit.js';
 import type { ExpressTrackingOptions } from './options.js';
@@ -14,6 +14,13 @@ export interface MappTrackingMiddleware extends RequestHandler {
 function expressTrustWarning(trustProxy: unknown): string | undefined {
   if (trustProxy === undefined || trustProxy === false) return undefined;
   return `Express 'trust proxy' is ${JSON.stringify(trustProxy)} but mappTracking's trustProxy is not set and Express's setting is not adopted: pass the same value as mappTracking({ trustProxy }).`;
+}
+
+function responseFacts(res: Response): ResponseFacts | undefined {
+  // Closed before any header went out: the client aborted and got no page.
+  if (!res.writableFinished && !res.headersSent) return undefined;
+  const contentType = res.getHeader('content-type');
+  return { status: res.statusCode, contentType: contentType === undefined ? undefined : String(contentType) };
 }
 
 /**
@@ -36,12 +43,7 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
     try {
       const context = fromNodeRequest(req); // reads req.originalUrl: Express strips the mount path from req.url
       const started = tracking.start(req, context, req.app?.get('trust proxy'), nodeResponseCookies(res));
-      onResponseDone(res, () => {
-        // Closed before any header went out: the client aborted and got no page.
-        if (!res.writableFinished && !res.headersSent) return;
-        const contentType = res.getHeader('content-type');
-        tracking.finish(started.state, { status: res.statusCode, contentType: contentType === undefined ? undefined : String(contentType) });
-      });
+      onResponseDone(res, () => tracking.finish(started.state, () => responseFacts(res)));
       ready = started.ready;
     } catch (error) {
       tracking.reportError(error, req);

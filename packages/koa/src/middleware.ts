@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { createRequestTracking, type RequestState, type Tracker } from '@mapp-s2s/core';
+import { createRequestTracking, type RequestState, type ResponseFacts, type Tracker } from '@mapp-s2s/core';
 import { createTracker, fromNodeRequest, nodeResponseCookies } from '@mapp-s2s/core/node';
 import { kit } from './kit.js';
 import type { KoaTrackingOptions } from './options.js';
@@ -23,6 +23,15 @@ function errorStatus(error: unknown): number {
   return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
 }
 
+/** What the response says once the chain has run; `failure` is an error escaping it. */
+function responseFacts(ctx: Context, failure: { error: unknown } | undefined): ResponseFacts | undefined {
+  // The client went away before Koa could answer: there is no page to count.
+  if (ctx.res.destroyed && !ctx.res.headersSent) return undefined;
+  if (failure !== undefined) return { status: errorStatus(failure.error), contentType: undefined };
+  const contentType = ctx.response.get('Content-Type');
+  return { status: ctx.status, contentType: contentType === '' ? undefined : contentType };
+}
+
 /**
  * Koa 2/3 middleware that sends one Mapp Intelligence page-view hit per page request, once
  * the rest of the chain has run. Mount it first: `app.use(mappTracking({ trackId,
@@ -34,15 +43,6 @@ function errorStatus(error: unknown): number {
  */
 export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMiddleware {
   const tracking = createRequestTracking(options, { states: kit.states, env: process.env, createTracker, frameworkTrustWarning: koaTrustWarning });
-
-  /** Hands the finished request to the tracker without waiting for it. */
-  function finish(ctx: Context, state: RequestState, failure: { error: unknown } | undefined): void {
-    // The client went away before Koa could answer: there is no page to count.
-    if (ctx.res.destroyed && !ctx.res.headersSent) return;
-    const contentType = failure === undefined ? ctx.response.get('Content-Type') : '';
-    const status = failure === undefined ? ctx.status : errorStatus(failure.error);
-    tracking.finish(state, { status, contentType: contentType === '' ? undefined : contentType });
-  }
 
   async function mappTrackingMiddleware(ctx: Context, next: Next): Promise<void> {
     if (!tracking.shouldTrack(ctx)) {
@@ -68,13 +68,7 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
       failure = { error };
       throw error;
     } finally {
-      if (state !== undefined) {
-        try {
-          finish(ctx, state, failure);
-        } catch (error) {
-          tracking.reportError(error, ctx);
-        }
-      }
+      if (state !== undefined) tracking.finish(state, () => responseFacts(ctx, failure));
     }
   }
 

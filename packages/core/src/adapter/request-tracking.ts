@@ -46,8 +46,13 @@ export interface RequestTracking<R> {
    * setting is passed only to point at it when `trustProxy` is unset.
    */
   start(request: R, context: RequestContext, frameworkTrust: unknown, cookies: ResponseCookies): { state: RequestState; ready: Promise<void> };
-  /** Hands the finished request to the tracker without waiting for it. Never throws. */
-  finish(state: RequestState, response: ResponseFacts): void;
+  /**
+   * Hands the finished request to the tracker without waiting for it. `readResponse` reads
+   * the framework's response (inside this call's error handling) and returns `undefined`
+   * when there is no page to count, e.g. the client aborted before any header went out.
+   * Never throws: it runs in `finish`/`close` listeners and `finally` blocks.
+   */
+  finish(state: RequestState, readResponse: () => ResponseFacts | undefined): void;
 }
 
 /**
@@ -125,10 +130,12 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
       );
       return { state, ready };
     },
-    finish(state, response) {
+    finish(state, readResponse) {
       try {
         const visit = state.visit;
         if (state.optedOut || visit === undefined) return;
+        const response = readResponse();
+        if (response === undefined) return;
         const context: RequestContext = { ...state.context, ...response, durationMs: performance.now() - state.started };
         // Failed sends arrive as tracker events; only a broken promise is ours to report.
         tracker.end(context, visit, state.data).catch((error: unknown) => state.reportError(error));

@@ -1,18 +1,18 @@
-import { clientHintParams } from '../client-hints.js';
-import { cutText, encodeValue, MAX_LINE_BYTES } from '../encode.js';
+import { MAX_LINE_BYTES } from '../encode.js';
 import { fromWebRequest } from '../from-web-request.js';
 import { resolveOptions, type TrackerEnv } from '../options.js';
 import { decideConsent } from '../privacy.js';
 import { requestFacts, splitUrl } from '../request-facts.js';
 import { createTracker } from '../tracker.js';
-import type { RequestContext, Tracker, Transport } from '../types.js';
-import { buildEidCookie, mintEid, readEid } from '../visitor.js';
+import type { Tracker, Transport } from '../types.js';
+import { buildEidCookie, readEid } from '../visitor.js';
 import { compileBlacklist, isDroppedRequest } from './dropped-requests.js';
 import { forwardToMapp } from './forward.js';
 import { gifResponse, NO_CACHE_HEADERS } from './gif.js';
 import { mappCookieHeader, mappCookieNames, rewriteSetCookies } from './mapp-cookies.js';
 import { PIXEL_OPTION_KEYS, resolvePixelOptions, trackerOptionsOf } from './pixel-options.js';
-import { buildPixelLine, parsePixelQuery, withoutIdentity, type PixelQuery } from './query-line.js';
+import { clientInfoPairs, prepareLines, type PreparedLine } from './prepare-lines.js';
+import { parsePixelQuery, type PixelQuery } from './query-line.js';
 import { readCappedText, splitBodyLines } from './read-body.js';
 import { isRejection, parsePixelRoute, splitTarget, type PixelRejection } from './route.js';
 import type { PixelProxyEvent, PixelProxyHandler, PixelProxyOptions, PixelRejectReason, PixelRequestExtras } from './types.js';
@@ -21,12 +21,6 @@ import type { PixelProxyEvent, PixelProxyHandler, PixelProxyOptions, PixelReject
 export interface CreatePixelProxySettings {
   /** Builds the tracker when `options.tracker` is not given. @default the main entry's `createTracker` */
   createTracker?: (options: PixelProxyOptions, env: TrackerEnv, settings: { extraOptionKeys: readonly string[] }) => Tracker;
-}
-
-/** One pixel hit ready to leave: the line and its ordering key. */
-interface PreparedLine {
-  line: string;
-  key: string;
 }
 
 function asError(error: unknown): Error {
@@ -136,22 +130,6 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     return queries;
   };
 
-  /** The server's own client information, encoded like the core's hits (PROTOCOL.md §5). */
-  const clientInfo = (ctx: RequestContext, ip: string | undefined): string[] => {
-    const pairs: string[] = [];
-    // Validated and formatted by the core: digits, dots, colons and hex only.
-    if (ip !== undefined) pairs.push(`X-WT-IP=${ip}`);
-    const userAgent = ctx.headers['user-agent'];
-    if (userAgent !== undefined && userAgent !== '') pairs.push(`X-WT-UA=${encodeValue(userAgent)}`);
-    // The Referer of a pixel request is the page itself: exactly what X-WT-RQ means.
-    const page = ctx.headers.referer;
-    if (page !== undefined && page !== '') pairs.push(`X-WT-RQ=${encodeValue(page)}`);
-    if (config.clientHints) {
-      for (const [name, value] of clientHintParams(ctx.headers) ?? []) pairs.push(`${name}=${encodeValue(cutText(value))}`);
-    }
-    return pairs;
-  };
-
   async function handle(request: Request, extras: PixelRequestExtras): Promise<Response> {
     const method = request.method.toUpperCase();
     const { path, query } = targetOf(request, extras);
@@ -196,32 +174,13 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     if (kept.length === 0) return gifResponse();
 
     const facts = requestFacts(ctx, config);
-    const info = clientInfo(ctx, facts.ip);
-    const fallbackKey = `a:${facts.ip ?? ''}|${ctx.headers['user-agent'] ?? ''}`;
-    const requestAnonymous = decision.level === 'anonymous';
-    const cookieEid = requestAnonymous ? undefined : readEid(ctx.cookies, config.trackIds, config.cookie.name);
-    let minted: string | undefined;
-    let identified = !requestAnonymous;
-    const built: PreparedLine[] = kept.map((original) => {
-      const anonymous = requestAnonymous || original.anonymous;
-      const one = anonymous ? withoutIdentity(original) : original;
-      const extra: string[] = [];
-      let eid = one.eid;
-      if (anonymous) {
-        identified = false;
-        if (!original.anonymous) extra.push('nc=1');
-      } else if (eid === undefined) {
-        eid = cookieEid;
-        if (eid === undefined && pixel.serverCookie) {
-          minted ??= mintEid();
-          eid = minted;
-          if (!one.pairs.some((pair) => pair.split('=', 1)[0] === 'one')) extra.push(`eid=${eid}`, 'one=1');
-          else extra.push(`eid=${eid}`);
-        } else if (eid !== undefined) {
-          extra.push(`eid=${eid}`);
-        }
-      }
-      return { line: buildPixelLine(one.pairs, [...extra, ...info]), key: eid ?? fallbackKey };
+    const anonymous = decision.level === 'anonymous';
+    const { lines: built, minted, identified } = prepareLines(kept, {
+      anonymous,
+      cookieEid: anonymous ? undefined : readEid(ctx.cookies, config.trackIds, config.cookie.name),
+      serverCookie: pixel.serverCookie,
+      clientInfo: clientInfoPairs(ctx, facts.ip, config.clientHints),
+      fallbackKey: `a:${facts.ip ?? ''}|${ctx.headers['user-agent'] ?? ''}`,
     });
     // The tracker's 7 KB line limit (PROTOCOL.md §4) applies in both modes, as in sendLine().
     const lines = built.filter((prepared) => prepared.line.length <= MAX_LINE_BYTES);

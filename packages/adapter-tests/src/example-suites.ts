@@ -1,0 +1,176 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { startCollector, type Collector } from '@mapp-s2s/collector';
+import type { TrustProxy } from '@mapp-s2s/core';
+import { request, setCookieValue } from './browser.js';
+import { waitForHit } from './hits.js';
+import type { RunningShop, ShopEnv } from './types.js';
+
+/** How an adapter's example shop plugs into `defineExampleShopSuite()`. */
+export interface ExampleShopSuiteOptions {
+  /** The example's folder, e.g. `examples/express`, shown in the test names. */
+  name: string;
+  /** Starts the example shop pointed at the collector. */
+  startShop(env: ShopEnv): Promise<RunningShop>;
+  /** The example's `readSettings(env)`. */
+  readSettings(env: Readonly<Record<string, string | undefined>>): unknown;
+  /** The example's `parseTrustProxy(value)`. */
+  parseTrustProxy(value: string): TrustProxy;
+}
+
+/**
+ * Registers the example-shop tests beyond the conformance suite: its backend newsletter
+ * event, its cart, and its settings parsing. Call it at the top level of a jest test file.
+ */
+export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
+  describe(`${options.name} beyond the shared suite`, () => {
+    let collector: Collector;
+    let shop: RunningShop;
+
+    beforeAll(async () => {
+      collector = await startCollector();
+      shop = await options.startShop({ trackId: '123451234512345', trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
+    });
+
+    afterAll(async () => {
+      await shop.close();
+      await collector.close();
+    });
+
+    it('sends the newsletter sign-up as a backend event of the visitor, then redirects home', async () => {
+      const home = await request(shop.url, '/');
+      const eid = setCookieValue(home.setCookies, 'wtstp_eid') ?? '';
+      expect(home.body).toContain('action="/newsletter"');
+      const response = await request(shop.url, '/newsletter', {
+        method: 'POST',
+        cookies: { wtstp_eid: eid },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', referer: `${shop.url}/` },
+      });
+      expect(response.status).toBe(303);
+      const event = await waitForHit(collector, (hit) => hit.params['ct'] === 'newsletter_signup' && hit.params['eid'] === eid, 5000, 'newsletter event');
+      expect(event.type).toBe('event');
+      expect(event.params['ck1']).toBe('home');
+      expect(event.problems).toEqual([]);
+      expect(event.raw).not.toContain('example.com');
+    });
+
+    it('adds a product to the cart with status add', async () => {
+      const { setCookies } = await request(shop.url, '/cart?add=sku-3');
+      const eid = setCookieValue(setCookies, 'wtstp_eid');
+      const hit = await waitForHit(collector, (candidate) => candidate.params['eid'] === eid, 5000, 'cart add');
+      expect(hit.params['ba']).toBe('sku-3');
+      expect(hit.params['st']).toBe('add');
+    });
+  });
+
+  describe(`${options.name} settings`, () => {
+    const { readSettings, parseTrustProxy } = options;
+    const env = { MAPP_TRACK_ID: '123451234512345', MAPP_TRACK_DOMAIN: 'http://127.0.0.1:9700' };
+
+    it('names the missing variables', () => {
+      expect(() => readSettings({})).toThrow(/^MAPP_TRACK_ID and MAPP_TRACK_DOMAIN must be set/);
+      expect(() => readSettings({ MAPP_TRACK_ID: env.MAPP_TRACK_ID })).toThrow(/^MAPP_TRACK_DOMAIN must be set/);
+    });
+
+    it('applies the documented defaults', () => {
+      expect(readSettings(env)).toEqual({ ...{ trackId: env.MAPP_TRACK_ID, trackDomain: env.MAPP_TRACK_DOMAIN }, port: 3000, transport: 'batch', trustProxy: 'loopback', spoolDir: './.spool', flushInterval: undefined });
+    });
+
+    it('rejects a bad transport, port or flush interval', () => {
+      expect(() => readSettings({ ...env, MAPP_TRANSPORT: 'carrier-pigeon' })).toThrow(/MAPP_TRANSPORT/);
+      expect(() => readSettings({ ...env, PORT: 'eighty' })).toThrow(/PORT/);
+      expect(() => readSettings({ ...env, MAPP_FLUSH_INTERVAL: '-5' })).toThrow(/MAPP_FLUSH_INTERVAL/);
+    });
+
+    it.each([
+      ['true', true],
+      ['false', false],
+      ['2', 2],
+      ['loopback', 'loopback'],
+      ['10.0.0.0/8, loopback', ['10.0.0.0/8', 'loopback']],
+    ])('parses MAPP_TRUST_PROXY=%s', (value, expected) => {
+      expect(parseTrustProxy(value)).toEqual(expected);
+    });
+  });
+}
+
+/** Resolves true when something accepts connections on the port, false when refused. */
+function isListening(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.on('error', () => done(false));
+  });
+}
+
+/**
+ * Registers the tests that start an example shop the way its README says (`pnpm --dir
+ * <dir> start`) and stop it with SIGTERM. `dir` is the example's absolute path; its folder
+ * name gives the shop's log prefix (`examples/express` logs as `example-express-shop`).
+ */
+export function defineExampleStartSuite(dir: string): void {
+  const example = `examples/${basename(dir)}`;
+  const logName = `example-${basename(dir)}-shop`;
+
+  describe(`${example} started as the issue says (\`pnpm --dir ${example} start\`)`, () => {
+    let spoolDir: string;
+    beforeEach(() => {
+      spoolDir = mkdtempSync(join(tmpdir(), 'mapp-example-start-'));
+    });
+    afterEach(() => {
+      rmSync(spoolDir, { recursive: true, force: true });
+    });
+
+    it('shuts down cleanly on SIGTERM to pnpm: no orphan server, every tracked page in a finished spool file', async () => {
+      const child = spawn('pnpm', ['--dir', dir, 'start'], {
+        env: { ...process.env, PORT: '0', MAPP_TRACK_ID: '123451234512345', MAPP_TRACK_DOMAIN: 'http://127.0.0.1:9', MAPP_TRANSPORT: 'spool', MAPP_SPOOL_DIR: spoolDir, MAPP_TRUST_PROXY: 'loopback' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      const port = await new Promise<number>((done, fail) => {
+        const onData = (): void => {
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+          if (match) done(Number(match[1]));
+        };
+        child.stdout.on('data', onData);
+        void exited.then(() => fail(new Error(`the shop exited before listening:\n${output}`)));
+      });
+      const pages = ['/', '/products/sku-1', '/cart'];
+      for (const path of pages) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0', accept: 'text/html' } });
+        expect(res.status).toBe(200);
+        await res.text();
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('SIGTERM, closing');
+      expect(await isListening(port)).toBe(false);
+      const files = readdirSync(spoolDir);
+      expect(files.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      const lines = files.filter((name) => name.endsWith('.log')).flatMap((name) => readFileSync(join(spoolDir, name), 'utf8').split('\n').filter((line) => line !== ''));
+      expect(lines).toHaveLength(pages.length);
+    }, 60_000);
+
+    it('refuses an invalid MAPP_TRUST_PROXY with one clear line and exit 1, not a stack trace', async () => {
+      const child = spawn('pnpm', ['--silent', '--dir', dir, 'start'], {
+        env: { ...process.env, PORT: '0', MAPP_TRACK_ID: '123451234512345', MAPP_TRACK_DOMAIN: 'http://127.0.0.1:9', MAPP_TRUST_PROXY: 'loopback, not-an-ip' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((done) => child.once('exit', (exitCode) => done(exitCode)));
+      expect(code).toBe(1);
+      expect(stderr).toContain(`${logName}: mapp-s2s: invalid option \`trustProxy\`: received ["loopback","not-an-ip"]`);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    }, 60_000);
+  });
+}
