@@ -63,6 +63,23 @@ function readAnalysis() {
     .map((line) => line.slice(2));
 }
 
+/** Measurement problems: a benchmark of a tracker that does not deliver is not a benchmark. */
+function problems(results) {
+  const notes = [];
+  // Every served page must have become exactly one hit at the sink (or one spool line).
+  for (const fw of results.overhead ?? []) {
+    for (const variant of VARIANTS.filter((v) => v !== 'bare')) {
+      const stopped = fw.stopped[variant];
+      const got = variant === 'spool' ? stopped.spoolLines : results.overheadSink?.[`${fw.framework}-${variant}`]?.lines;
+      if (got !== stopped.served) notes.push(`PROBLEM: ${fw.framework} \`${variant}\`: ${got} hits arrived for ${stopped.served} pages served (expected equal); its numbers are not valid.`);
+    }
+  }
+  for (const [subject, row] of Object.entries(results.throughput?.summary ?? {})) {
+    if (row.unique !== results.throughput.n) notes.push(`PROBLEM: ${subject} delivered ${row.unique} of ${results.throughput.n} events in the throughput run.`);
+  }
+  return notes;
+}
+
 function missedTargets(results) {
   const notes = [];
   for (const fw of results.overhead ?? []) {
@@ -71,14 +88,6 @@ function missedTargets(results) {
     const added = fw.latency.batch.p99 - fw.latency.bare.p99;
     if (r < 0.95) notes.push(`${name} + \`batch\` kept ${(r * 100).toFixed(0)}% of bare throughput (target ≥ 95%).`);
     if (!(added < 1)) notes.push(`${name} + \`batch\` added ${added.toFixed(2)} ms at p99 at ${fmt(fw.rate)} req/s (target < 1 ms).`);
-  }
-  // Every served page must have become exactly one hit at the sink (or one spool line).
-  for (const fw of results.overhead ?? []) {
-    for (const variant of VARIANTS.filter((v) => v !== 'bare')) {
-      const stopped = fw.stopped[variant];
-      const got = variant === 'spool' ? stopped.spoolLines : results.overheadSink?.[`${fw.framework}-${variant}`]?.lines;
-      if (got !== stopped.served) notes.push(`${fw.framework} \`${variant}\`: ${got} hits arrived for ${stopped.served} pages served (expected equal).`);
-    }
   }
   const sp = results.outage?.summary['mapp-spool'];
   if (sp && (sp.lost !== 0 || sp.dups !== 0)) notes.push(`Batch + spool lost ${sp.lost} and duplicated ${sp.dups} hits in the outage (target 0 / 0).`);
@@ -192,11 +201,14 @@ async function main() {
     await sink.kill();
   }
   results.elapsedSec = (performance.now() - started) / 1000;
-  results.notes = [...missedTargets(results), ...readAnalysis()];
+  const found = problems(results);
+  results.notes = [...found, ...missedTargets(results), ...readAnalysis()];
   writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   writeCharts(results);
   const command = `pnpm bench${args.length ? ` ${args.join(' ')}` : ''}`;
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(results, { chartFile: 'bench/chart.svg', outageFile: 'bench/outage-rss.svg', command }));
+  for (const problem of found) console.error(`bench: ${problem}`);
+  if (found.length > 0) process.exitCode = 2;
   log(`bench: wrote ${relative(process.cwd(), join(ROOT, 'BENCHMARKS.md'))}, bench/chart.svg${results.outage ? ', bench/outage-rss.svg' : ''}, bench/results.json in ${fmt(results.elapsedSec)} s`);
 }
 

@@ -106,18 +106,33 @@ export async function benchOutage(sink, subjects, { rate, beforeMs, downMs, afte
     // The backlog: every event tracked before the sink came back (ids are 0, 1, 2, ...).
     const backlog = {};
     await Promise.all(subjects.map(async (s) => (backlog[s] = (await clients[s].call('produced')).produced)));
+    const drained = {};
+    // For trackers that never deliver the whole backlog: when did the last backlog event arrive?
+    const lastBacklogArrival = {};
+    const seenBelow = Object.fromEntries(subjects.map((s) => [s, -1]));
+    const baseBelow = {};
+    const pollDrain = async () => {
+      const below = Object.fromEntries(subjects.map((s) => [`out-${s}`, backlog[s]]));
+      const all = await sink.call('statsAll', { below });
+      const now = (performance.now() - upAt) / 1000; // upAt is set before the first poll runs
+      for (const s of subjects) {
+        const got = all[`out-${s}`].uniqueBelow;
+        if (got > seenBelow[s]) {
+          lastBacklogArrival[s] = now;
+          seenBelow[s] = got;
+        }
+        if (drained[s] === undefined && got >= backlog[s]) drained[s] = now;
+      }
+    };
+    {
+      // Baseline: backlog ids that had arrived before the outage.
+      const base = await sink.call('statsAll', { below: Object.fromEntries(subjects.map((x) => [`out-${x}`, backlog[x]])) });
+      for (const x of subjects) seenBelow[x] = baseBelow[x] = base[`out-${x}`].uniqueBelow;
+    }
     markers.up = (performance.now() - t0) / 1000;
     const upAt = performance.now();
     await Promise.all(subjects.map((s) => sink.call('up', { name: `out-${s}` })));
     log(`  sink up at ${markers.up.toFixed(1)} s`);
-    const drained = {};
-    const pollDrain = async () => {
-      const below = Object.fromEntries(subjects.map((s) => [`out-${s}`, backlog[s]]));
-      const all = await sink.call('statsAll', { below });
-      for (const s of subjects) {
-        if (drained[s] === undefined && all[`out-${s}`].uniqueBelow >= backlog[s]) drained[s] = (performance.now() - upAt) / 1000;
-      }
-    };
     const poller = setInterval(() => void pollDrain().catch(() => {}), 100);
     await delay(afterMs);
     const produced = {};
@@ -162,8 +177,11 @@ export async function benchOutage(sink, subjects, { rate, beforeMs, downMs, afte
       const series = rss[s];
       summary[s] = {
         produced: produced[s],
-        backlog: backlog[s],
+        // Events tracked before the return that had not arrived yet: the backlog to drain.
+        backlog: backlog[s] - baseBelow[s],
         drainSec: drained[s],
+        lastBacklogArrivalSec: lastBacklogArrival[s],
+        backlogDelivered: seenBelow[s] - baseBelow[s],
         // Counted before close(): what arrived by itself. Close may still push a final batch.
         uniqueBeforeClose: final[`out-${s}`].unique,
         unique: r.unique,

@@ -88,7 +88,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
   out.push(`![Benchmark chart](${chartFile})`);
   out.push('');
   if (results.notes?.length) {
-    out.push('### Where a target was missed, and why');
+    out.push('### Problems, missed targets, and why');
     out.push('');
     for (const note of results.notes) out.push(`- ${note}`);
     out.push('');
@@ -180,7 +180,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
     out.push('');
     out.push(
       `All trackers run at once, each in its own process, each tracking ${fmt(ot.rate)} events/s at a steady pace. After ${ot.beforeMs / 1000} s their sink listeners go down (connections refused, keep-alive sockets reset) for ${ot.downMs / 1000} s, then come back; events keep coming for ${ot.afterMs / 1000} s more, then production stops and we wait up to ${ot.drainMs / 1000} s for the rest. ` +
-        `RSS is read from \`/proc/<pid>/status\` every ${ot.sampleMs} ms. *Backlog drained* = time from the sink's return until every event tracked before it came back has arrived (by unique id). *Lost* = tracked − unique ids received; *duplicated* = ids received more than once. ` +
+        `RSS is read from \`/proc/<pid>/status\` every ${ot.sampleMs} ms. *Backlog* = events tracked before the sink came back that had not arrived yet; *drained* = time from the return until all of them arrived (by unique id). *Lost* = tracked − unique ids received; *duplicated* = ids received more than once. ` +
         `For the write-ahead log (batch + spool), give-ups stay in the spool by design and are sent by the next process start: the run restarts it on the same folder and counts what the replay delivers.`,
     );
     out.push('');
@@ -193,7 +193,11 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
           LABELS[s],
           fmt(r.produced),
           fmt(r.backlog),
-          r.drainSec === undefined ? (r.replay?.replaySec !== undefined ? `after restart: ${r.replay.replaySec.toFixed(1)} s` : 'not within the run') : `${r.drainSec.toFixed(1)} s`,
+          r.drainSec !== undefined
+            ? `${r.drainSec.toFixed(1)} s`
+            : r.replay?.replaySec !== undefined
+              ? `after a restart (replay ${r.replay.replaySec.toFixed(1)} s)${r.lastBacklogArrivalSec !== undefined ? `; before it, ${fmt(r.backlogDelivered)} arrived by ${r.lastBacklogArrivalSec.toFixed(1)} s` : ''}`
+              : `never: ${fmt(r.backlogDelivered)} of ${fmt(r.backlog)}${r.lastBacklogArrivalSec !== undefined ? `, the last at ${r.lastBacklogArrivalSec.toFixed(1)} s` : ''}`,
           fmt(r.unique),
           fmt(r.lost),
           fmt(r.dups),

@@ -7,3 +7,8 @@ export { listen, recordingLogger, serveShop } from './support.js';
 export { exportedNames } from './exported-names.js';
 export { defineExampleShopSuite, defineExampleStartSuite } from './example-suites.js';
 export type { ExampleShopSuiteOptions } from './example-suites.js';
+export { rawRequest } from './raw-request.js';
+export type { RawAnswer } from './raw-request.js';
+export { definePixelProxySuite, PIXEL_QUERY, PIXEL_TRACK_ID, PIXEL_UA } from './pixel-suite.js';
+export type { PixelProxySuiteOptions, RunningPixelShop } from './pixel-suite.js';
+export { useCollector } from './use-collector.js';

@@ -65,6 +65,23 @@ describe('createRequestTracking', () => {
     expect(parseLine(hit!.line).params.get('X-WT-IP')).toBe('203.0.113.9');
   });
 
+  it('sends nothing when the response says there is no page, and reports a failing read instead of throwing', async () => {
+    const failures: string[] = [];
+    const { memory, tracking } = setup({ trustProxy: false, onError: (error) => void failures.push(error.message) });
+    const aborted = await startRequest(tracking);
+    tracking.finish(aborted.state, () => undefined);
+    const broken = await startRequest(tracking);
+    expect(() =>
+      tracking.finish(broken.state, () => {
+        throw new Error('headers unreadable');
+      }),
+    ).not.toThrow();
+    expect(failures).toEqual(['headers unreadable']);
+    const result = await kit.trackEvent(broken.request, { action: { name: 'marker' } });
+    expect(result.ok).toBe(true);
+    expect(memory.lines.map((line) => parseLine(line).params.get('ct'))).toEqual(['marker']);
+  });
+
   it('adds the visitor cookie next to the cookies already on the response', async () => {
     const { tracking } = setup({ trustProxy: false });
     const { jar } = await startRequest(tracking, { method: 'GET' }, cookieJar(['session=1']));

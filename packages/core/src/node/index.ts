@@ -12,6 +12,8 @@ export { createFileShipSource, ShipLockedError, ShipSourceMissingError } from '.
 export type { FileShipSourceOptions } from './file-ship-source.js';
 export { fromNodeRequest } from './from-node-request.js';
 export type { NodeRequestLike, NodeResponseLike } from './from-node-request.js';
+export { createNodePixelProxy } from './node-pixel-proxy.js';
+export type { NodePixelProxy, NodePixelProxyOptions, NodePixelRequest } from './node-pixel-proxy.js';
 export { onResponseDone } from './response-done.js';
 export { nodeResponseCookies } from './set-cookie.js';
 export { shipSpool } from './ship.js';

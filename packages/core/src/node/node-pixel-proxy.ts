@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+import type { TrackerEnv } from '../options.js';
+import { createPixelProxy } from '../pixel/create-pixel-proxy.js';
+import { gifResponse } from '../pixel/gif.js';
+import { PIXEL_OPTION_KEYS } from '../pixel/pixel-options.js';
+import type { PixelProxyOptions } from '../pixel/types.js';
+import type { Tracker } from '../types.js';
+import { createTracker } from './create-tracker.js';
+import { toWebRequest } from './to-web-request.js';
+
+/** Pixel-proxy options plus the adapter's `onError`; `R` is the framework's request. @internal */
+export interface NodePixelProxyOptions<R> extends PixelProxyOptions {
+  /**
+   * Receives failures of the adapter itself (the browser still gets the GIF).
+   * @default one `logger.warn` per failure
+   */
+  onError?: (error: Error, request: R) => void;
+}
+
+/** What a Node request carries besides the stream. @internal */
+export interface NodePixelRequest {
+  /** The body, when a body parser already consumed the stream. */
+  readonly parsedBody?: unknown;
+  /** The request target exactly as received, checked before any normalisation. */
+  readonly rawTarget: string;
+}
+
+/** The Smart Pixel pass-through for a Node framework; the adapter writes the answers. @internal */
+export interface NodePixelProxy<R> {
+  /** The tracker that queues lines (created from the options, or the one passed in), once known. */
+  readonly tracker: Tracker | undefined;
+  /** Answers one pixel request. Never rejects: a failure goes to `onError` and the answer is the GIF. */
+  answer(request: R, req: IncomingMessage, extras: NodePixelRequest): Promise<Response>;
+  /** Reports a failure (e.g. writing the answer) and returns the GIF to send instead. */
+  fail(error: unknown, request: R): Response;
+}
+
+/**
+ * Builds the pass-through for a Node adapter (`mappPixelProxy()` of Express and Koa) with
+ * Node's tracker, so `transport: 'spool'` and the write-ahead log work. Invalid options throw
+ * here, at startup.
+ * @internal
+ */
+export function createNodePixelProxy<R>(options: NodePixelProxyOptions<R>, env: TrackerEnv): NodePixelProxy<R> {
+  const { onError, ...pixelOptions } = options;
+  const logger = options.logger ?? console;
+  let tracker: Tracker | undefined = options.tracker;
+  const handler = createPixelProxy(pixelOptions, env, {
+    createTracker: (all, trackerEnv, settings) => {
+      tracker = createTracker(all, trackerEnv, { extraOptionKeys: [...settings.extraOptionKeys, ...PIXEL_OPTION_KEYS] });
+      return tracker;
+    },
+  });
+
+  const fail = (error: unknown, request: R): Response => {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    try {
+      if (onError !== undefined) onError(failure, request);
+      else logger.warn(`[mapp-s2s] pixel proxy failed (the browser got the GIF): ${failure.message}`);
+    } catch (handlerError) {
+      logger.error('[mapp-s2s] onError threw', handlerError);
+    }
+    return gifResponse();
+  };
+
+  return {
+    get tracker() {
+      return tracker;
+    },
+    async answer(request, req, { parsedBody, rawTarget }) {
+      try {
+        return await handler(toWebRequest(req, parsedBody), { remoteAddress: req.socket.remoteAddress, rawTarget });
+      } catch (error) {
+        return fail(error, request);
+      }
+    },
+    fail,
+  };
+}
