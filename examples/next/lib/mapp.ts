@@ -9,6 +9,7 @@ export const mapp = createNextTracker({
   // `next start` serves plain HTTP; a TLS proxy in front says so with X-Forwarded-Proto,
   // which MAPP_TRUST_PROXY decides to believe (Next itself believes anyone).
   protocol: () => 'http',
-  // Opted out: monitoring and the back office are no pages a visitor sees.
-  exclude: [/^\/health(\/|$)/, /^\/admin(\/|$)/],
+  // Opted out: monitoring and the back office are no pages a visitor sees, and the Smart
+  // Pixel pass-through answers GIFs (middleware cannot see that status, so say it here).
+  exclude: [/^\/health(\/|$)/, /^\/admin(\/|$)/, /^\/mapp\/pixel(\/|$)/],
 });

@@ -10,15 +10,32 @@ const STATIC_ROUTES = new Set(['/', '/cart', '/checkout/confirmation', '/health'
  */
 export function isKnownRoute(pathname: string): boolean {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-  return STATIC_ROUTES.has(path) || /^\/products\/[^/]+$/.test(path) || path.startsWith('/mapp/pixel');
+  if (STATIC_ROUTES.has(path) || path.startsWith('/mapp/pixel')) return true;
+  const product = /^\/products\/([^/]+)$/.exec(path);
+  return product !== null && productIdOf(product[1] ?? '') !== undefined;
 }
 
-function decoded(value: string): string | undefined {
+/** URL text decoded, or `undefined` for a malformed percent-escape (`%`, `%E0%A4%A`): user input is never decoded unguarded. */
+function decoded(text: string): string | undefined {
   try {
-    return decodeURIComponent(value);
+    return decodeURIComponent(text);
   } catch {
-    return undefined; // malformed escapes: a plain page view
+    return undefined;
   }
+}
+
+/** `true` when the path has no malformed percent-escape. */
+export function isDecodablePath(pathname: string): boolean {
+  return decoded(pathname) !== undefined;
+}
+
+/**
+ * The product id in a `/products/[id]` path segment, or `undefined` when the segment is no
+ * valid percent-encoding (`/products/%`): the page answers 404 for it and the middleware,
+ * through `isKnownRoute`, sends no page view.
+ */
+export function productIdOf(segment: string): string | undefined {
+  return decoded(segment);
 }
 
 /**
@@ -27,7 +44,7 @@ function decoded(value: string): string | undefined {
  */
 export function routeHitData(request: NextRequest): HitData | undefined {
   const match = /^\/products\/([^/]+)\/?$/.exec(request.nextUrl.pathname);
-  const viewed = match ? decoded(match[1] ?? '') : undefined;
+  const viewed = match ? productIdOf(match[1] ?? '') : undefined;
   if (viewed !== undefined) {
     const product = productFor(viewed);
     return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' };

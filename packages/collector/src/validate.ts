@@ -103,8 +103,10 @@ function checkP(raw: string | undefined, problems: string[]): string[] {
     problems.push('p: missing (every hit needs p=<version>,<page name>,…)');
     return [];
   }
-  if (/%2c/i.test(raw)) problems.push('p: contains an encoded comma (%2C); the field separators must be literal commas');
   const fields = raw.split(',').map((f) => decodeComponent(f).value);
+  // A comma inside a field value (a page name or referrer URL with ",") must be %2C, as
+  // encodeURIComponent writes it; only encoded separators (too few literal commas) are wrong.
+  if (fields.length < P_FIELDS && /%2c/i.test(raw)) problems.push('p: contains an encoded comma (%2C); the field separators must be literal commas');
   if (fields.length !== P_FIELDS) problems.push(`p: ${fields.length} fields, expected ${P_FIELDS} (600,<page name>,,,,,<ms>,<referrer>,,)`);
   const version = fields[0] ?? '';
   if (!/^[3-6]\d\d$/.test(version)) problems.push(`p: version "${preview(version)}" is not a pixel version (600 for S2S)`);

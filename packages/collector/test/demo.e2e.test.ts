@@ -113,6 +113,9 @@ describe('pnpm demo', () => {
       await expect(fetch(`${inspectorUrl}/api/hits`)).rejects.toThrow();
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      // An orphaned demo would hold these pipes open and keep jest from finishing.
+      child.stdout!.destroy();
+      child.stderr!.destroy();
     }
   });
 });

@@ -31,10 +31,18 @@ describe('validateLine', () => {
     expect(result.params['ba']).toBe('a;b');
   });
 
+  it('accepts commas inside p field values, encoded as %2C like encodeURIComponent does', () => {
+    const result = validateLine(`wt?p=600,${encodeURIComponent('shop/shoes,red')},,,,,1764201600000,${encodeURIComponent('https://x.test/a,b?c=1,2')},,`);
+    expect(result.problems).toEqual([]);
+    expect(result.p[1]).toBe('shop/shoes,red');
+    expect(result.p[7]).toBe('https://x.test/a,b?c=1,2');
+  });
+
   it.each([
     ['no p', 'wt?eid=8176420160012345678', 'p: missing'],
     ['a short p', 'wt?p=600,home', 'p: 2 fields, expected 10'],
     ['an encoded comma in p', 'wt?p=600%2Chome%2C%2C%2C%2C%2C%2C%2C%2C', 'p: contains an encoded comma'],
+    ['encoded separators after the version', 'wt?p=600,home%2C%2C%2C%2C%2C1764201600000%2C0%2C%2C', 'p: contains an encoded comma'],
     ['a bad version', 'wt?p=abc,home,,,,,,0,,', 'p: version "abc"'],
     ['a client time in seconds', 'wt?p=600,home,,,,,1764201600,0,,', 'p: client time (field 7) "1764201600"'],
     ['an empty page name', 'wt?p=600,,,,,,,0,,', 'p: empty page name'],

@@ -22,23 +22,48 @@ export function collectHeaders(entries: Iterable<readonly [string, RawHeaderValu
   headers: Record<string, string>;
   cookie: string;
 } {
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  let cookie = '';
-  for (const [rawName, rawValue] of entries) {
+  const collector = new HeaderCollector();
+  for (const [rawName, rawValue] of entries) collector.add(rawName, rawValue);
+  return { headers: collector.headers, cookie: collector.cookie };
+}
+
+/**
+ * `collectHeaders` over a Node-style header record (`req.headers`), without the
+ * `[name, value]` pair per header that `Object.entries` would allocate on every request.
+ */
+export function collectHeaderRecord(record: Readonly<Record<string, RawHeaderValue>>): {
+  headers: Record<string, string>;
+  cookie: string;
+} {
+  const collector = new HeaderCollector();
+  // Own keys only: a polluted Object.prototype must not add headers.
+  const names = Object.keys(record);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    collector.add(name, record[name]);
+  }
+  return { headers: collector.headers, cookie: collector.cookie };
+}
+
+/** The rules of `collectHeaders` for one header. */
+class HeaderCollector {
+  readonly headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  cookie = '';
+
+  add(rawName: string, rawValue: RawHeaderValue): void {
     // HTTP/2 pseudo-headers (`:authority`, `:path`) are connection facts, not headers.
-    if (rawValue === undefined || rawValue === null || rawName.startsWith(':')) continue;
+    if (rawValue === undefined || rawValue === null || rawName.charCodeAt(0) === 58 /* : */) return;
     const name = rawName.toLowerCase();
     const value = typeof rawValue === 'string' ? rawValue : typeof rawValue === 'number' ? String(rawValue) : rawValue.join(name === 'cookie' ? '; ' : ', ');
-    if (value === '') continue;
+    if (value === '') return;
     if (name === 'cookie') {
-      cookie = cookie === '' ? value : `${cookie}; ${value}`;
-      continue;
+      this.cookie = this.cookie === '' ? value : `${this.cookie}; ${value}`;
+      return;
     }
-    if (CREDENTIAL_HEADERS.has(name)) continue;
-    const previous = headers[name];
-    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    if (CREDENTIAL_HEADERS.has(name)) return;
+    const previous = this.headers[name];
+    this.headers[name] = previous === undefined ? value : `${previous}, ${value}`;
   }
-  return { headers, cookie };
 }
 
 /** Parses a `Cookie` header; values stay as sent (not URL-decoded), the first occurrence wins. */

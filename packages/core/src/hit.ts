@@ -89,6 +89,25 @@ function figure<T>(value: T): T | number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.round(value * 100) / 100 : value;
 }
 
+/** What Mapp's tracker-side filter removes before storing a value (PROTOCOL.md §4). */
+const MAPP_FILTERED = /[\x00-\x1f'"<>\\]/g;
+
+/**
+ * The products that have an id Mapp can store. A product whose id is empty once Mapp's filter
+ * ran (``, spaces, control characters, quotes) would leave `co`/`qn`/`st` without `ba`; it is
+ * dropped with a problem, and with none left no product columns are sent at all.
+ */
+function productsWithId(products: readonly ProductData[] | undefined, problems: string[]): readonly ProductData[] | undefined {
+  if (products === undefined || products === null) return products;
+  const kept = products.filter((product) => {
+    const id: unknown = product?.id;
+    const text = typeof id === 'string' ? id : typeof id === 'number' && Number.isFinite(id) ? String(id) : '';
+    return text.replace(MAPP_FILTERED, '').trim() !== '';
+  });
+  if (kept.length < products.length) problems.push(`${products.length - kept.length} of ${products.length} products without an id were dropped`);
+  return kept;
+}
+
 /** Parameter ids are 1-4 digit numbers without a leading zero. */
 function isParamId(key: string): boolean {
   if (key.length === 0 || key.length > 4 || key === '0' || key.charCodeAt(0) === 48) return false;
@@ -224,7 +243,7 @@ function addHitData(params: Params, data: HitData): void {
     params.add('cb766', order.status);
     params.numbered('cb', order.parameters);
   }
-  const products = data.products;
+  const products = productsWithId(data.products, params.problems);
   if (products !== undefined && products.length > 0) {
     addColumn(params, 'ba', products, (product) => product.id, MAX_PRODUCT_ID_LENGTH);
     addColumn(params, 'co', products, (product) => figure(product.cost));

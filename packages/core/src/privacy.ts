@@ -15,16 +15,38 @@ export interface ConsentDecision {
  * when we cannot tell what the visitor allowed, we track nothing.
  */
 export async function decideConsent(ctx: RequestContext, config: ResolvedConfig): Promise<ConsentDecision> {
-  if (config.consent !== undefined) {
-    try {
-      const level = await config.consent(ctx);
-      if (level === 'full' || level === 'anonymous') return { level };
-      return { level: 'none', reason: 'consent' };
-    } catch (error) {
-      return { level: 'none', reason: 'consent', error: error instanceof Error ? error : new Error(String(error)) };
-    }
+  return decideConsentNow(ctx, config);
+}
+
+/**
+ * `decideConsent` without a promise when the answer is synchronous: the request path of
+ * the adapters decides most requests without a microtask. A `consent` callback that
+ * returns a promise makes the result a promise (which never rejects).
+ */
+export function decideConsentNow(ctx: RequestContext, config: ResolvedConfig): ConsentDecision | Promise<ConsentDecision> {
+  if (config.consent === undefined) return decideConsentSync(ctx, config);
+  let level: ConsentLevel | PromiseLike<ConsentLevel>;
+  try {
+    level = config.consent(ctx);
+  } catch (error) {
+    return consentFailed(error);
   }
-  return decideConsentSync(ctx, config);
+  if (isThenable(level)) return Promise.resolve(level).then(consentLevelDecision, consentFailed);
+  return consentLevelDecision(level);
+}
+
+function consentLevelDecision(level: unknown): ConsentDecision {
+  if (level === 'full' || level === 'anonymous') return { level };
+  return { level: 'none', reason: 'consent' };
+}
+
+function consentFailed(error: unknown): ConsentDecision {
+  return { level: 'none', reason: 'consent', error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+/** Whether a callback's answer must be awaited (what `await` would treat as a promise). */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** The cookie and header rules, without the (possibly async) `consent` callback. */

@@ -7,16 +7,18 @@ import { anonymizeAddress, formatIp, parseIp } from './ip.js';
 import { resolveOptions, type ResolvedConfig, type ResolveSettings, type TrackerEnv } from './options.js';
 import { defaultPageName, referrerField } from './page-name.js';
 import { requestSkipReason, responseSkipReason } from './page-view.js';
-import { decideConsent, type ConsentDecision } from './privacy.js';
+import { decideConsent, decideConsentNow, isThenable, type ConsentDecision } from './privacy.js';
 import { requestFacts, splitUrl, type RequestFacts } from './request-facts.js';
 import { createBatchTransport } from './transport/batch.js';
 import { createDirectTransport } from './transport/direct.js';
+import { registerTrackerInternals, type FactsMemo } from './tracker-internals.js';
 import type {
   DropReason,
   HitData,
   OutgoingHit,
   RequestContext,
   SendOutcome,
+  SkipReason,
   TrackCallOptions,
   Tracker,
   TrackerEvent,
@@ -71,6 +73,9 @@ interface OwnStats {
   enqueued: number;
   dropped: Partial<Record<DropReason, number>>;
 }
+
+/** Swallows what nobody waits for. */
+function ignore(): void {}
 
 /** Error from a user callback or an unexpected throw, as an `Error`. */
 function asError(error: unknown): Error {
@@ -209,61 +214,129 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
 
   const skipped = (reason: Visit['skipReason'] & string): TrackResult => ({ ok: false, status: 'skipped', reason });
 
-  async function begin(ctx: RequestContext): Promise<Visit> {
+  const failedVisit = (error: unknown): Visit => {
+    reportError(error);
+    return { consent: 'none', trackable: false, skipReason: 'disabled', isNewVisitor: false };
+  };
+
+  /** `begin()` as a plain value whenever `consent` and `skip` answer synchronously. */
+  function beginNow(ctx: RequestContext, memo?: FactsMemo): Visit | Promise<Visit> {
     try {
-      const decision: ConsentDecision = await decideConsent(ctx, config);
-      if (decision.error !== undefined) reportError(decision.error);
-      if (decision.level === 'none') return { consent: 'none', trackable: false, skipReason: decision.reason ?? 'consent', isNewVisitor: false };
-      const facts = requestFacts(ctx, config);
-      let skipReason = requestSkipReason(ctx, facts, config);
-      if (skipReason === undefined && config.skip !== undefined) {
-        try {
-          if ((await config.skip(ctx)) === true) skipReason = 'skip';
-        } catch (error) {
-          reportError(error);
-          skipReason = 'skip';
-        }
-      }
-      const visit: Visit = { consent: decision.level, trackable: skipReason === undefined, isNewVisitor: false };
-      if (skipReason !== undefined) visit.skipReason = skipReason;
-      if (decision.level === 'anonymous') return visit;
-      visit.ceid = customerId(ctx);
-      let eid = readEid(ctx.cookies, config.trackIds, config.cookie.name);
-      if (eid === undefined && visit.trackable) {
-        const now = Date.now();
-        eid = readHandoverEid(facts.search, now);
-        if (eid === undefined) {
-          eid = mintEid(now);
-          visit.isNewVisitor = true;
-        }
-        visit.setCookie = buildEidCookie(eid, config.cookie, facts.scheme === 'https');
-      }
-      visit.eid = eid;
-      return visit;
+      const decision = decideConsentNow(ctx, config);
+      if (!isThenable(decision)) return afterConsent(ctx, decision, memo);
+      return decision.then((settled) => afterConsent(ctx, settled, memo)).then(undefined, failedVisit);
+    } catch (error) {
+      return failedVisit(error);
+    }
+  }
+
+  function afterConsent(ctx: RequestContext, decision: ConsentDecision, memo: FactsMemo | undefined): Visit | Promise<Visit> {
+    if (decision.error !== undefined) reportError(decision.error);
+    if (decision.level === 'none') return { consent: 'none', trackable: false, skipReason: decision.reason ?? 'consent', isNewVisitor: false };
+    const facts = requestFacts(ctx, config);
+    if (memo !== undefined) memo.facts = facts;
+    const skipReason = requestSkipReason(ctx, facts, config);
+    if (skipReason !== undefined || config.skip === undefined) return visitFor(ctx, decision, facts, skipReason);
+    let skip: boolean | PromiseLike<boolean>;
+    try {
+      skip = config.skip(ctx);
     } catch (error) {
       reportError(error);
-      return { consent: 'none', trackable: false, skipReason: 'disabled', isNewVisitor: false };
+      return visitFor(ctx, decision, facts, 'skip');
     }
+    if (!isThenable(skip)) return visitFor(ctx, decision, facts, skip === true ? 'skip' : undefined);
+    return Promise.resolve(skip)
+      .then(
+        (answer) => visitFor(ctx, decision, facts, answer === true ? 'skip' : undefined),
+        (error: unknown) => {
+          reportError(error);
+          return visitFor(ctx, decision, facts, 'skip');
+        },
+      )
+      .then(undefined, failedVisit);
+  }
+
+  function visitFor(ctx: RequestContext, decision: ConsentDecision, facts: RequestFacts, skipReason: SkipReason | undefined): Visit {
+    const visit: Visit = { consent: decision.level, trackable: skipReason === undefined, isNewVisitor: false };
+    if (skipReason !== undefined) visit.skipReason = skipReason;
+    if (decision.level === 'anonymous') return visit;
+    visit.ceid = customerId(ctx);
+    let eid = readEid(ctx.cookies, config.trackIds, config.cookie.name);
+    if (eid === undefined && visit.trackable) {
+      const now = Date.now();
+      eid = readHandoverEid(facts.search, now);
+      if (eid === undefined) {
+        eid = mintEid(now);
+        visit.isNewVisitor = true;
+      }
+      visit.setCookie = buildEidCookie(eid, config.cookie, facts.scheme === 'https');
+    }
+    visit.eid = eid;
+    return visit;
+  }
+
+  function begin(ctx: RequestContext): Promise<Visit> {
+    try {
+      const visit = beginNow(ctx);
+      // A sync throw in `visitFor` is caught inside beginNow; this only wraps the value.
+      return isThenable(visit) ? visit : Promise.resolve(visit);
+    } catch (error) {
+      return Promise.resolve(failedVisit(error));
+    }
+  }
+
+  /** The page-view line of a finished request, or why there is none. */
+  function pageViewInput(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo: FactsMemo | undefined): LineInput | TrackResult {
+    if (visit.consent === 'none') return skipped(visit.skipReason ?? 'consent');
+    if (!visit.trackable) return skipped(visit.skipReason ?? 'skip');
+    const responseReason = responseSkipReason(ctx);
+    if (responseReason !== undefined) return skipped(responseReason);
+    const facts = memo?.facts ?? requestFacts(ctx, config);
+    const input = contextInput(ctx, facts, data);
+    input.anonymous = visit.consent === 'anonymous';
+    if (!input.anonymous) {
+      input.eid = visit.eid;
+      input.isNewVisitor = visit.isNewVisitor;
+      input.ceid = visit.ceid;
+    }
+    return input;
   }
 
   async function end(ctx: RequestContext, visit: Visit, data?: HitData): Promise<TrackResult> {
     try {
-      if (visit.consent === 'none') return skipped(visit.skipReason ?? 'consent');
-      if (!visit.trackable) return skipped(visit.skipReason ?? 'skip');
-      const responseReason = responseSkipReason(ctx);
-      if (responseReason !== undefined) return skipped(responseReason);
-      const facts = requestFacts(ctx, config);
-      const input = contextInput(ctx, facts, data);
-      input.anonymous = visit.consent === 'anonymous';
-      if (!input.anonymous) {
-        input.eid = visit.eid;
-        input.isNewVisitor = visit.isNewVisitor;
-        input.ceid = visit.ceid;
-      }
+      const input = pageViewInput(ctx, visit, data, undefined);
+      if (!('pageName' in input)) return input;
       return await dispatch(input, orderingKey(input));
     } catch (error) {
       reportError(error);
       return { ok: false, status: 'failed', error: asError(error) };
+    }
+  }
+
+  /** `end()` without its promises: the line goes out the same way, the result is not kept. */
+  function endQuietly(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo?: FactsMemo): void {
+    try {
+      const input = pageViewInput(ctx, visit, data, memo);
+      if (!('pageName' in input)) return;
+      // waitUntil and debug/dry-run want the full result path; so does a closed tracker.
+      if (config.waitUntil !== undefined || config.debug || config.dryRun || closed || transport === undefined) {
+        void dispatch(input, orderingKey(input));
+        return;
+      }
+      const built = buildLine(input);
+      if (!built.ok) {
+        drop('too-large', undefined, built.problems.join('; '));
+        return;
+      }
+      own.enqueued++;
+      try {
+        // `end()` turns a failed send into a failed result the adapter never reads; so does this.
+        transport.send({ line: built.line, key: orderingKey(input), time: input.time }).then(undefined, ignore);
+      } catch {
+        // Same as above: a transport that throws instead of rejecting.
+      }
+    } catch (error) {
+      reportError(error);
     }
   }
 
@@ -312,7 +385,7 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
     }
   }
 
-  return {
+  const tracker: Tracker = {
     begin,
     end,
     async trackPageView(ctx, data) {
@@ -388,6 +461,8 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
       };
     },
   };
+  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly });
+  return tracker;
 }
 
 /** `p` field 7: the hit's event time in ms, now unless the data says otherwise. */

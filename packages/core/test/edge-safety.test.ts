@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { build, type Plugin } from 'esbuild';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { build, stop, type Plugin } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 
@@ -22,6 +22,9 @@ function builtinSpy(found: string[]): Plugin {
 }
 
 describe('edge safety of the main entry', () => {
+  // esbuild keeps a service process alive; when jest runs in band it would keep jest from exiting.
+  afterAll(() => stop());
+
   it.each(['neutral', 'browser'] as const)('bundles for platform %s without any Node built-in', async (platform) => {
     const found: string[] = [];
     const result = await build({

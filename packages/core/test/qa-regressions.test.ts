@@ -81,3 +81,34 @@ describe('conditional GET: a 304 to a document request is a page view', () => {
     expect(await decide(overrides)).toBe(expected);
   });
 });
+
+describe('products without an id Mapp can store', () => {
+  it('drops them, keeping the other columns aligned', () => {
+    const result = buildLine({
+      ...BASE,
+      data: { products: [{ id: '', cost: 1, quantity: 1 }, { id: 'b', cost: 2, quantity: 2, variant: 'v' }, { id: ' "\u0001 ', cost: 3, quantity: 3 }], productStatus: 'add' },
+    });
+    const { params } = parseLine(result.line);
+    expect(params.get('ba')).toBe('b');
+    expect(params.get('co')).toBe('2');
+    expect(params.get('qn')).toBe('2');
+    expect(params.get('cb767')).toBe('v');
+    expect(params.get('st')).toBe('add');
+    expect(result.problems).toContain('2 of 3 products without an id were dropped');
+  });
+
+  it('sends no product columns (and no st or cr) when none is left', () => {
+    const result = buildLine({ ...BASE, data: { products: [{ id: '', cost: 25.1, quantity: 1 }], productStatus: 'add', currency: 'EUR' } });
+    const { names } = parseLine(result.line);
+    for (const name of ['ba', 'co', 'qn', 'st', 'cr']) expect(names).not.toContain(name);
+    expect(result.ok).toBe(true);
+  });
+
+  it('keeps an order without products', () => {
+    const { params, names } = parseLine(buildLine({ ...BASE, data: { order: { value: 10, id: 'o', currency: 'EUR' }, products: [{ id: '  ' }] } }).line);
+    expect(params.get('ov')).toBe('10');
+    expect(params.get('cr')).toBe('EUR');
+    expect(names).not.toContain('ba');
+    expect(names).not.toContain('st');
+  });
+});

@@ -39,7 +39,7 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
       next();
       return;
     }
-    let ready: Promise<void>;
+    let ready: Promise<void> | undefined;
     try {
       const context = fromNodeRequest(req); // reads req.originalUrl: Express strips the mount path from req.url
       const started = tracking.start(req, context, req.app?.get('trust proxy'), nodeResponseCookies(res));
@@ -50,9 +50,10 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
       next();
       return;
     }
-    // The visit (and its cookie) must be settled before the route can send headers; with a
-    // synchronous consent this costs microtasks only, no event-loop turn.
-    ready.then(() => next()).catch((error: unknown) => tracking.reportError(error, req));
+    // The visit (and its cookie) must be settled before the route can send headers. With a
+    // synchronous consent (the default) it already is; otherwise this costs microtasks only.
+    if (ready === undefined) next();
+    else ready.then(() => next()).catch((error: unknown) => tracking.reportError(error, req));
   }
 
   return Object.assign(mappTrackingMiddleware, { tracker: tracking.tracker });

@@ -54,9 +54,9 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
       const context = fromNodeRequest({ method: ctx.req.method, url: ctx.originalUrl, headers: ctx.req.headers, socket: ctx.req.socket });
       const started = tracking.start(ctx, context, ctx.app.proxy, nodeResponseCookies(ctx.res));
       ctx.state.mapp = createStateHelpers(ctx);
-      // The cookie must be on the response before the route can send headers; with a
-      // synchronous consent this costs microtasks only, no event-loop turn.
-      await started.ready;
+      // The cookie must be on the response before the route can send headers. With a
+      // synchronous consent (the default) it already is; otherwise this costs microtasks only.
+      if (started.ready !== undefined) await started.ready;
       state = started.state;
     } catch (error) {
       tracking.reportError(error, ctx);

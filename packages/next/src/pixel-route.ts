@@ -11,6 +11,13 @@ export interface NextPixelRouteOptions extends PixelProxyOptions {
    * @default '/mapp/pixel'
    */
   mountPath?: string;
+  /**
+   * The scheme the client used. Next builds `request.url` from any client's
+   * `X-Forwarded-Proto` without a trust check; `'http'` (what `next start` serves) lets
+   * `trustProxy` alone decide about `https` (it only sets the cookie's `Secure` flag here).
+   * @default the scheme of `request.url`
+   */
+  protocol?: (request: Request) => 'http' | 'https' | undefined;
 }
 
 /** A Next.js route handler (App Router): web `Request` in, web `Response` out. */
@@ -72,7 +79,7 @@ export function rebuildPixelQuery(search: URLSearchParams): string {
  * rewrites `request.url` to `localhost`) and `X-Forwarded-For` without its right-most entry, which `next start` wrote
  * from the socket and which is therefore the peer, not a hop (see `splitForwardedFor`).
  */
-function toCoreRequest(request: Request): { request: Request; remoteAddress: string | undefined } {
+function toCoreRequest(request: Request, scheme: 'http' | 'https' | undefined): { request: Request; remoteAddress: string | undefined } {
   const forwarded = splitForwardedFor(request.headers.get('x-forwarded-for'));
   const headers = new Headers(request.headers);
   if (forwarded.rest !== undefined) headers.set('x-forwarded-for', forwarded.rest);
@@ -80,7 +87,7 @@ function toCoreRequest(request: Request): { request: Request; remoteAddress: str
   const url = new URL(request.url);
   const host = validHost(request.headers.get('host'));
   const query = rebuildPixelQuery(url.searchParams);
-  const target = `${url.protocol}//${host ?? url.host}${url.pathname}${query === '' ? '' : `?${query}`}`;
+  const target = `${scheme === undefined ? url.protocol : `${scheme}:`}//${host ?? url.host}${url.pathname}${query === '' ? '' : `?${query}`}`;
   const method = request.method.toUpperCase();
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (method === 'POST' && request.body !== null) {
@@ -105,6 +112,7 @@ function toCoreRequest(request: Request): { request: Request; remoteAddress: str
  * pass `waitUntil: (promise) => after(() => promise)` (from `next/server`) so the send finishes.
  */
 export function createPixelRoute(options: NextPixelRouteOptions = {}): PixelRouteHandlers {
+  const { protocol, ...proxyOptions } = options;
   let handler: PixelProxyHandler | undefined;
   let failure: Error | undefined;
 
@@ -112,11 +120,11 @@ export function createPixelRoute(options: NextPixelRouteOptions = {}): PixelRout
     if (handler !== undefined) return handler;
     if (failure !== undefined) return failure;
     try {
-      handler = createPixelProxy({ ...options, mountPath: options.mountPath ?? '/mapp/pixel' }, readProcessEnv());
+      handler = createPixelProxy({ ...proxyOptions, mountPath: proxyOptions.mountPath ?? '/mapp/pixel' }, readProcessEnv());
       return handler;
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
-      (options.logger ?? console).error(`[mapp-s2s] pixel route misconfigured: ${failure.message}`);
+      (proxyOptions.logger ?? console).error(`[mapp-s2s] pixel route misconfigured: ${failure.message}`);
       return failure;
     }
   };
@@ -126,7 +134,7 @@ export function createPixelRoute(options: NextPixelRouteOptions = {}): PixelRout
     if (ready instanceof Error) {
       return new Response(`mapp-s2s pixel route: ${ready.message}\n`, { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
     }
-    const core = toCoreRequest(request);
+    const core = toCoreRequest(request, protocol?.(request));
     return ready(core.request, { remoteAddress: core.remoteAddress });
   }
 

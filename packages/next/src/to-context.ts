@@ -6,17 +6,15 @@ import type { RequestSource } from './types.js';
  * Splits `X-Forwarded-For` into the peer (its right-most entry) and the hops before it.
  * Next.js never shows the TCP peer to middleware: `next start` copies the socket address
  * into `X-Forwarded-For` when the request has none, and a proxy in front appends the address
- * it saw. So the right-most entry is the peer as far as this app can know; the rest is
- * what the core may trust according to `trustProxy`.
+ * it saw. So the right-most entry is the peer as far as this app can know; the rest goes to
+ * the core byte for byte (empty entries and junk included), so the core's rules (stop at the
+ * first entry that is no IP, `trustProxy`) decide exactly as in every other adapter.
  */
 export function splitForwardedFor(value: string | null): { peer?: string; rest?: string } {
-  if (!value) return {};
-  const hops = value
-    .split(',')
-    .map((hop) => hop.trim())
-    .filter((hop) => hop !== '');
-  const peer = hops.pop();
-  return { peer, rest: hops.length > 0 ? hops.join(', ') : undefined };
+  if (value === null) return {};
+  const last = value.lastIndexOf(',');
+  const peer = value.slice(last + 1).trim();
+  return { peer: peer === '' ? undefined : peer, rest: last === -1 ? undefined : value.slice(0, last) };
 }
 
 /** Builds the absolute page URL from the `Host` header: Next rewrites `request.url` to its own hostname (`localhost`). */

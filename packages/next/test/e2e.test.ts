@@ -63,6 +63,33 @@ describe.each(['node', 'edge'] as const)('next-specific behaviour of the built e
     expect(event.params['ck1']).toBe('home');
   });
 
+  it('answers 400 to a product id with a malformed escape and sends no page view for it', async () => {
+    const before = lastHitId(collector);
+    // The shop's middleware answers them (Next itself would answer 500: vercel/next.js#94278).
+    const answers = await Promise.all(['/products/%', '/products/%E0%A4%A', '/cart/%zz'].map((path) => request(shop.url, path)));
+    const marker = `/?mk=bad-escape-${runtime}-${Date.now()}`;
+    await request(shop.url, marker);
+    const markerHit = await waitForHit(collector, (hit) => (hit.params['pu'] ?? '').endsWith(marker), 5000, marker);
+
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    expect(hitsAfter(collector, before).map((hit) => hit.raw)).toEqual([markerHit.raw]);
+  });
+
+  it('passes a well-formed Smart Pixel hit through /mapp/pixel with the socket peer as client IP', async () => {
+    const name = `probe-${runtime}`;
+    const response = await request(shop.url, `/mapp/pixel?p=600,${name},1,1920x1080,24,1,1730181123123,0,1280x720,0&pu=x`, {
+      headers: { accept: 'image/avif,image/webp,*/*', 'sec-fetch-dest': 'image', 'sec-fetch-mode': 'no-cors', 'x-forwarded-for': '6.6.6.6' },
+    });
+    const hit = await waitForHit(collector, (candidate) => candidate.p[1] === name, 5000, name);
+
+    expect(response.status).toBe(200);
+    expect(response.contentType).toBe('image/gif');
+    expect(hit.raw.startsWith(`wt?p=600,${name},1,1920x1080,24,1,1730181123123,0,1280x720,0&pu=x&`)).toBe(true);
+    // No proxy is trusted: the client's own X-Forwarded-For must not choose the IP.
+    expect(hit.params['X-WT-IP']).toBe('127.0.0.1');
+    expect(hit.params['X-WT-UA']).toMatch(/Chrome\//);
+  });
+
   it('tracks /cart?add=ID as an add of that product', async () => {
     await request(shop.url, `/cart?add=sku-3&mk=${runtime}`);
     const hit = await waitForHit(collector, (candidate) => (candidate.params['pu'] ?? '').endsWith(`/cart?add=sku-3&mk=${runtime}`), 5000, 'cart add');

@@ -96,6 +96,17 @@ describe('createPixelRoute', () => {
     expect((await collector.waitForHits(1))[0]?.params.eid).toMatch(/^8\d{18}$/);
   });
 
+  it('lets only a trusted proxy say https when the protocol option pins the connection scheme', async () => {
+    const options = { trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct' as const, serverCookie: true, protocol: () => 'http' as const };
+    // Next built request.url from the client's X-Forwarded-Proto: https://localhost:3000/...
+    const spoofed = new Request(`https://localhost:3000/mapp/pixel?${QUERY}`, { headers: { host: 'shop.example.com', 'user-agent': UA, 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } });
+    const untrusted = await createPixelRoute(options).GET(spoofed.clone());
+    const trusted = await createPixelRoute({ ...options, trustProxy: true }).GET(spoofed.clone());
+    expect(untrusted.headers.get('set-cookie')).not.toContain('Secure');
+    expect(trusted.headers.get('set-cookie')).toContain('; Secure');
+    expect(await collector.waitForHits(2)).toHaveLength(2);
+  });
+
   it.each([
     ['an unknown track id', `/mapp/pixel/999999999999999/wt?${QUERY}`, 'GET', 404],
     ['a path outside the route', `/elsewhere?${QUERY}`, 'GET', 404],

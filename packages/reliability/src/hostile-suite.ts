@@ -62,8 +62,10 @@ interface Sent {
  * queries, a 16 KB user agent, broken percent-encoding and UTF-8, spoofed forwarding
  * headers and Smart Pixel pass-through abuse. Two shops run side by side: `trustProxy:
  * false` and `trustProxy: 'loopback'`. Checks: no answer is a 5xx and the app keeps
- * answering; every line the collector stored passes `validateLine`; no spoofed IP is
- * ever reported; no session cookie, injected header or open-proxy request leaves the shop.
+ * answering (a 5xx counts against tracking unless the app repeats it with tracking off);
+ * every line the core built passes `validateLine`, relayed pixel lines have no wire-level
+ * problem; no spoofed IP is ever reported; no session cookie, injected header or
+ * open-proxy request leaves the shop.
  */
 export function defineHostileInputSuite(target: HostileTarget): void {
   describe(`hostile input through ${target.name}`, () => {

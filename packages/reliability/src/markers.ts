@@ -1,10 +1,22 @@
 import type { StoredHit } from '@mapp-s2s/collector';
 
-/** The `rid` query value of a hit's page URL (`pu`), the suite's unique marker per request. */
+/**
+ * The `rid` query value of a hit's page URL (`pu`), the suite's unique marker per request.
+ * The page URL of a pixel request carries the pixel's own `pu` inside its query, so the
+ * marker may sit one or two encodings deeper: decode until it shows.
+ */
 export function markerOf(hit: Pick<StoredHit, 'params'>): string | undefined {
-  const pu = hit.params['pu'];
-  if (pu === undefined) return undefined;
-  return /[?&]rid=([\w.-]+)/.exec(pu)?.[1];
+  let pu = hit.params['pu'];
+  for (let depth = 0; pu !== undefined && depth < 3; depth++) {
+    const found = /[?&]rid=([\w.-]+)/.exec(pu)?.[1];
+    if (found !== undefined) return found;
+    try {
+      pu = decodeURIComponent(pu);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** How often each marker arrived. */

@@ -83,7 +83,7 @@ describe.each(['express', 'koa'] as const)('backend faults under concurrent page
     rmSync(spoolDir, { recursive: true, force: true });
   });
 
-  it.each(SCENARIOS)('$name: every page is served 200 with its normal body, and every hit arrives exactly once', async ({ name, faults, healsItself }) => {
+  it.each(SCENARIOS)('$name: every page is served 200 with its normal body, and every hit arrives exactly once (bar timed-out sends)', async ({ name, faults, healsItself }) => {
     const prefix = name.replace(/[^a-z0-9]+/gi, '_').slice(0, 24);
     const firstEvent = events.length;
     const requestsBefore = collector.requestCount();
@@ -98,8 +98,12 @@ describe.each(['express', 'koa'] as const)('backend faults under concurrent page
     await waitUntil(() => countMarkers(ours()).size === PAGES, 30_000, `all ${PAGES} hits of "${name}"`, () => `${countMarkers(ours()).size} arrived`);
     const delivery = deliveryReport(expected, countMarkers(ours()));
     const stats = shop.tracker.stats();
-    const retries = events.slice(firstEvent).filter((event) => event.type === 'retry').length;
-    report(`reliability/faults ${shopName} "${name}": pages 200 ${load.statuses.filter((s) => s === 200).length}/${PAGES}, arrived ${countMarkers(ours()).size}, lost ${delivery.lost.length}, duplicated ${delivery.duplicated}, max queue depth ${load.maxQueueDepth}/${MAX_QUEUE}, retry events ${retries}`);
+    const retryEvents = events.slice(firstEvent).filter((event): event is Extract<TrackerEvent, { type: 'retry' }> => event.type === 'retry');
+    const retries = retryEvents.length;
+    // Lines whose POST timed out: the sink may have stored them before its answer was late, and
+    // without an idempotency key their retry counts twice (PROTOCOL.md §1). Only these may repeat.
+    const timedOutLines = retryEvents.filter((event) => event.reason.startsWith('timeout')).reduce((sum, event) => sum + event.lines, 0);
+    report(`reliability/faults ${shopName} "${name}": pages 200 ${load.statuses.filter((s) => s === 200).length}/${PAGES}, arrived ${countMarkers(ours()).size}, lost ${delivery.lost.length}, duplicated ${delivery.duplicated}, max queue depth ${load.maxQueueDepth}/${MAX_QUEUE}, retry events ${retries}, lines retried after a timeout ${timedOutLines}`);
 
     // The visitor never notices: every page is the normal page.
     expect(load.statuses).toEqual(expected.map(() => 200));
@@ -107,7 +111,8 @@ describe.each(['express', 'koa'] as const)('backend faults under concurrent page
     // The fault really happened (the transport had to retry), and nothing was lost or doubled.
     expect(retries).toBeGreaterThan(0);
     expect(requestsDuringFault).toBeGreaterThan(0);
-    expect(delivery).toEqual({ lost: [], duplicated: 0, unexpected: [] });
+    expect({ lost: delivery.lost, unexpected: delivery.unexpected }).toEqual({ lost: [], unexpected: [] });
+    expect(delivery.duplicated).toBeLessThanOrEqual(timedOutLines);
     // Memory: the in-memory queue never held more than its bound; the log took the rest, dropping nothing.
     expect(load.maxQueueDepth).toBeLessThanOrEqual(MAX_QUEUE);
     expect(stats.queueDepth).toBeLessThanOrEqual(MAX_QUEUE);

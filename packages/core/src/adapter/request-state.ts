@@ -48,7 +48,11 @@ export function createRequestStateStore(namespace: string): RequestStateStore {
     typeof carrier === 'object' && carrier !== null ? (carrier as Carrier)[STATE] : undefined;
   return {
     get,
-    set: (carrier, state) => Object.defineProperty(carrier, STATE, { value: state, configurable: true, enumerable: false }),
+    // A plain store under a symbol (invisible to for-in, Object.keys and JSON), not
+    // defineProperty: that is a slow runtime call on every request.
+    set: (carrier, state) => {
+      (carrier as Carrier)[STATE] = state;
+    },
     isMarkedOptedOut: (carrier) => (carrier as Carrier)[OPTED_OUT] === true,
     optOut: (carrier) => {
       const state = get(carrier);

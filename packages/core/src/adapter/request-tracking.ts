@@ -5,6 +5,9 @@ import { createProxyTrustCheck, type FrameworkTrustWarning } from './proxy-trust
 import { createErrorReporter, eventError } from './report-error.js';
 import type { RequestState, RequestStateStore } from './request-state.js';
 import { resolveAdapterTracker } from './resolve-tracker.js';
+import { TrackedRequest } from './tracked-request.js';
+import { isThenable } from '../privacy.js';
+import { trackerInternals } from '../tracker-internals.js';
 
 /** How the adapter reaches the response's `Set-Cookie` header. @internal */
 export interface ResponseCookies {
@@ -42,10 +45,12 @@ export interface RequestTracking<R> {
   shouldTrack(request: R): boolean;
   /**
    * Registers the request's state at once and begins its visit; `ready` settles (never
-   * rejects) once the visitor cookie, if any, is on the response. The framework's own proxy
+   * rejects) once the visitor cookie, if any, is on the response. It is `undefined` when
+   * that already happened synchronously (consent and skip answered at once, the default):
+   * the adapter can go on without a microtask. The framework's own proxy
    * setting is passed only to point at it when `trustProxy` is unset.
    */
-  start(request: R, context: RequestContext, frameworkTrust: unknown, cookies: ResponseCookies): { state: RequestState; ready: Promise<void> };
+  start(request: R, context: RequestContext, frameworkTrust: unknown, cookies: ResponseCookies): { state: RequestState; ready: Promise<void> | undefined };
   /**
    * Hands the finished request to the tracker without waiting for it. `readResponse` reads
    * the framework's response (inside this call's error handling) and returns `undefined`
@@ -77,6 +82,8 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
     });
   }
   let warnedTwice = false;
+  // Trackers from createTracker() have an allocation-light request path; others use the contract.
+  const internals = trackerInternals(tracker);
 
   return {
     tracker,
@@ -94,40 +101,25 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
     start(request, context, frameworkTrust, cookies) {
       const started = performance.now();
       checkProxyTrust(context, frameworkTrust);
-      let setCookie: string | undefined;
-      const begun = tracker.begin(context);
-      const state: RequestState = {
-        tracker,
-        context,
-        started,
-        visit: undefined,
-        visitReady: begun.then(
-          (visit) => visit,
-          () => undefined,
-        ),
-        data: {},
-        optedOut: false,
-        takeBackCookie: () => {
-          if (setCookie !== undefined) cookies.remove(setCookie);
-          setCookie = undefined;
-        },
-        reportError: (error) => reportError(error, request),
-      };
+      const state = new TrackedRequest(tracker, context, started, cookies, request, reportError);
+      const begun = internals !== undefined && tracker.begin === internals.begin ? internals.beginNow(context, state) : tracker.begin(context);
       states.set(request, state);
-      const ready = begun.then(
-        (visit) => {
-          state.visit = visit;
-          if (visit.setCookie === undefined || cookies.headersSent() || state.optedOut) return;
-          try {
-            cookies.append(visit.setCookie);
-            setCookie = visit.setCookie;
-          } catch (error) {
-            // `ready` must settle: the adapter waits for it before the route runs.
-            reportError(error, request);
-          }
+      if (!isThenable(begun)) {
+        // Consent and skip answered synchronously (the default): no promise at all.
+        state.settle(begun);
+        return { state, ready: undefined };
+      }
+      const pending = Promise.resolve(begun).then(
+        (visit) => visit,
+        (error: unknown) => {
+          reportError(error, request);
+          return undefined;
         },
-        (error: unknown) => reportError(error, request),
       );
+      state.pending = pending;
+      const ready = pending.then((visit) => {
+        if (visit !== undefined) state.settle(visit);
+      });
       return { state, ready };
     },
     finish(state, readResponse) {
@@ -136,7 +128,23 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
         if (state.optedOut || visit === undefined) return;
         const response = readResponse();
         if (response === undefined) return;
-        const context: RequestContext = { ...state.context, ...response, durationMs: performance.now() - state.started };
+        const base = state.context;
+        // Every field of RequestContext, spelled out: cheaper than a spread, same object.
+        const context: RequestContext = {
+          method: base.method,
+          url: base.url,
+          headers: base.headers,
+          cookies: base.cookies,
+          remoteAddress: base.remoteAddress,
+          status: response.status,
+          contentType: response.contentType,
+          durationMs: performance.now() - state.started,
+        };
+        const memo = state instanceof TrackedRequest ? state : undefined;
+        if (internals !== undefined && tracker.end === internals.end) {
+          internals.endQuietly(context, visit, state.data, memo);
+          return;
+        }
         // Failed sends arrive as tracker events; only a broken promise is ours to report.
         tracker.end(context, visit, state.data).catch((error: unknown) => state.reportError(error));
       } catch (error) {

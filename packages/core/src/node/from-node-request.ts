@@ -1,4 +1,4 @@
-import { collectHeaders, parseCookies, type RawHeaderValue } from '../headers.js';
+import { collectHeaderRecord, parseCookies, type RawHeaderValue } from '../headers.js';
 import type { RequestContext } from '../types.js';
 
 /**
@@ -27,7 +27,7 @@ export interface NodeResponseLike {
  * header; proxy headers are left for the core to apply only for trusted peers.
  */
 export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): RequestContext {
-  const { headers, cookie } = collectHeaders(Object.entries(req.headers));
+  const { headers, cookie } = collectHeaderRecord(req.headers);
   const scheme = req.socket?.encrypted === true ? 'https' : 'http';
   const path = req.originalUrl ?? req.url ?? '/';
   let url: string;

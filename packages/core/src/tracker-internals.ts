@@ -1,0 +1,48 @@
+import type { RequestFacts } from './request-facts.js';
+import type { HitData, RequestContext, Tracker, Visit } from './types.js';
+
+/**
+ * Where `beginNow` leaves the request facts it derived, so `endQuietly` does not derive
+ * them a second time for the same request. The adapters' request state is one.
+ * @internal
+ */
+export interface FactsMemo {
+  facts: RequestFacts | undefined;
+}
+
+/**
+ * The allocation-light request path of a tracker made by `createTracker`, for the
+ * adapters. Same decisions and the same lines as `begin()`/`end()`; it only skips the
+ * promises and result objects a middleware does not need. Not part of the `Tracker`
+ * contract: a tracker the user built himself has none, and the adapters fall back to
+ * `begin()`/`end()`.
+ * @internal
+ */
+export interface TrackerInternals {
+  /** The tracker's own `begin`/`end`: when someone replaced them on the object (a wrapper, a spy), theirs are used. */
+  readonly begin: Tracker['begin'];
+  readonly end: Tracker['end'];
+  /**
+   * `begin()`, but the visit comes back as a plain value when `consent` and `skip` answer
+   * synchronously (the default). Never throws, never rejects.
+   */
+  beginNow(ctx: RequestContext, memo?: FactsMemo): Visit | Promise<Visit>;
+  /**
+   * `end()` for a caller that ignores the result: failures still become tracker events,
+   * exactly as in `end()`. Never throws.
+   */
+  endQuietly(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo?: FactsMemo): void;
+}
+
+// A WeakMap, not a property: the tracker object stays exactly what the contract says.
+const registry = new WeakMap<object, TrackerInternals>();
+
+/** Records the fast path of a tracker made here. @internal */
+export function registerTrackerInternals(tracker: Tracker, internals: TrackerInternals): void {
+  registry.set(tracker, internals);
+}
+
+/** The fast path of `tracker`, when `createTracker` made it. @internal */
+export function trackerInternals(tracker: Tracker): TrackerInternals | undefined {
+  return registry.get(tracker);
+}
