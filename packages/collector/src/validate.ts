@@ -107,7 +107,9 @@ function checkP(raw: string | undefined, problems: string[]): string[] {
   // A comma inside a field value (a page name or referrer URL with ",") must be %2C, as
   // encodeURIComponent writes it; only encoded separators (too few literal commas) are wrong.
   if (fields.length < P_FIELDS && /%2c/i.test(raw)) problems.push('p: contains an encoded comma (%2C); the field separators must be literal commas');
-  if (fields.length !== P_FIELDS) problems.push(`p: ${fields.length} fields, expected ${P_FIELDS} (600,<page name>,,,,,<ms>,<referrer>,,)`);
+  // Fewer fields are valid: the docs' minimal request is `p=<version>` (and `p=600,home`);
+  // senders fill all ten (600,<page name>,,,,,<ms>,<referrer>,,). More than ten is not p.
+  if (fields.length > P_FIELDS) problems.push(`p: ${fields.length} fields, at most ${P_FIELDS} (600,<page name>,,,,,<ms>,<referrer>,,)`);
   const version = fields[0] ?? '';
   if (!/^[3-6]\d\d$/.test(version)) problems.push(`p: version "${preview(version)}" is not a pixel version (600 for S2S)`);
   const name = fields[1];

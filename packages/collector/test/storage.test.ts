@@ -15,7 +15,7 @@ describe('SQLite storage', () => {
   it('writes hits to a WAL-mode file with the documented columns, kept across restarts', async () => {
     const file = join(dir, 'hits.sqlite');
     const first = await startCollector({ db: file });
-    await fetch(`${first.url}/${TRACK}/batch`, { method: 'POST', body: `${PAGE_VIEW}\n${ORDER}\nwt?p=600,bad` });
+    await fetch(`${first.url}/${TRACK}/batch`, { method: 'POST', body: `${PAGE_VIEW}\n${ORDER}\nwt?p=600,bad&eid=123` });
     await first.close();
 
     const db = new Database(file, { readonly: true });
@@ -25,7 +25,7 @@ describe('SQLite storage', () => {
       expect(rows).toEqual([
         expect.objectContaining({ id: 1, track_id: TRACK, via: 'batch', type: 'page', raw: PAGE_VIEW, client_address: '127.0.0.1', page_name: 'shop.example.com/', problem_count: 0, n: 0 }),
         expect.objectContaining({ id: 2, type: 'order', eid: VISITOR_B, oi: 'ORD-1001', page_name: 'shop.example.com/checkout/confirmation' }),
-        expect.objectContaining({ id: 3, eid: null, page_name: 'bad', problem_count: 1, n: 1 }),
+        expect.objectContaining({ id: 3, eid: '123', page_name: 'bad', problem_count: 1, n: 1 }),
       ]);
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hits' ORDER BY name").pluck().all();
       expect(indexes).toEqual(['hits_eid', 'hits_page_name', 'hits_received_at', 'hits_type']);

