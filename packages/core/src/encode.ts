@@ -47,7 +47,35 @@ function fixSurrogates(text: string): string {
  * but without throwing on lone surrogates.
  */
 export function encodeValue(value: string): string {
-  return encodeURIComponent(toWellFormed(value));
+  // Most values (ids, numbers, plain words) need no escaping: one table scan instead of
+  // a surrogate scan plus encodeURIComponent's copy.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || UNRESERVED[c] === 0) return encodeURIComponent(wellFormed(value));
+  }
+  return value;
+}
+
+/**
+ * What `encodeURIComponent` leaves as is: `A-Z a-z 0-9 - _ . ! ~ * ' ( )`. 1 = unreserved.
+ * Everything else, `,` `;` `&` `=` `#` `%` `+` and CR/LF included, is escaped.
+ */
+const UNRESERVED: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()";
+  for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
+  return table;
+})();
+
+type MaybeWellFormed = string & { isWellFormed?: () => boolean; toWellFormed?: () => string };
+
+/** `toWellFormed`, with the runtime's own (Node 20+, modern browsers) when it has one. */
+function wellFormed(text: string): string {
+  const native = text as MaybeWellFormed;
+  if (typeof native.isWellFormed === 'function' && typeof native.toWellFormed === 'function') {
+    return native.isWellFormed() ? text : native.toWellFormed();
+  }
+  return toWellFormed(text);
 }
 
 /** Cuts `text` to at most `max` code points; a surrogate pair is never split. */

@@ -47,6 +47,8 @@ export interface ResolvedConfig {
   timeout: number;
   /** `true` when `timeout` was given (the batch transport keeps its own, longer default otherwise). */
   timeoutExplicit: boolean;
+  /** Whether `fetch` was given: otherwise the Node entry may send with `node:http` (same exchange). */
+  fetchExplicit: boolean;
   batch: BatchOptions;
   spool: SpoolOptions;
   trustProxy: TrustPredicate;
@@ -419,6 +421,7 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     transport,
     timeout: checkPositive('timeout', options.timeout, 500),
     timeoutExplicit: options.timeout !== undefined,
+    fetchExplicit: options.fetch !== undefined,
     batch: resolveNested<BatchOptions>('batch', options.batch, BATCH_KEYS),
     spool: resolveNested<SpoolOptions>('spool', options.spool, SPOOL_KEYS),
     trustProxy: trust.predicate,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutgoingHit, SendOutcome, SpoolOptions, Transport, TransportContext, TransportFactory } from '../types.js';
-import type { BatchTransportOptions } from '../transport/batch.js';
+import type { BatchTransportInternals, BatchTransportOptions } from '../transport/batch.js';
 import { BatchEngine, type BatchEngineHooks, type EngineEntry, type SettleResult } from '../transport/batch-engine.js';
 import { resolveBatchOptions } from '../transport/batch-options.js';
 import { asError } from '../transport/http.js';
@@ -79,7 +79,7 @@ const LOCK_RETRY_MS = 1000;
  * `close({ timeout })` drains the in-memory window; what is unsent then simply stays in
  * the log for the next start. Node-only (`@mapp-s2s/core/node`).
  */
-export function createDurableBatchTransport(options: DurableBatchTransportOptions): TransportFactory {
+export function createDurableBatchTransport(options: DurableBatchTransportOptions, internal: BatchTransportInternals = {}): TransportFactory {
   const batchOptions = resolveBatchOptions(options);
   const spoolOptions = resolveSpoolOptions(options.spool);
   return function durableBatchTransport(context: TransportContext): Transport {
@@ -99,7 +99,9 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
       context.emit({ type: 'error', error: asError(error) });
     };
 
+    const client = internal.httpClient?.(context.fetch);
     const hooks: BatchEngineHooks = { parkOnGiveUp: false, onSettled: settled, onRoom: scheduleLoad };
+    if (client !== undefined) hooks.request = client.request;
     const engine = new BatchEngine(context, batchOptions, stats, hooks);
     let writer: SpoolWriter<OutgoingHit> | undefined;
     let retryTimer: ReturnType<typeof setInterval> | undefined;
@@ -378,6 +380,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         if (closing) return;
         closing = true;
         const leftovers = await engine.drain(timeout);
+        client?.close();
         // Logged leftovers stay in their files for the next start; memory-only ones are lost.
         const memoryOnly = leftovers.filter((entry) => entry.ref === undefined).length;
         if (memoryOnly > 0) {

@@ -1,6 +1,6 @@
 import type { DropReason, OutgoingHit, TransportContext } from '../types.js';
 import type { ResolvedBatchOptions } from './batch-options.js';
-import { ABORTED_BY_CLOSE, requestMapp, utf8Length } from './http.js';
+import { ABORTED_BY_CLOSE, requestMapp, utf8Length, type HttpRequester } from './http.js';
 import { backoffDelay } from './retry.js';
 import type { StatsRecorder } from './stats.js';
 
@@ -27,6 +27,8 @@ export interface BatchEngineHooks {
   onRoom?(): void;
   /** Give-ups (attempts or age exhausted) are `parked` instead of `dropped` (durable mode). */
   parkOnGiveUp?: boolean;
+  /** How a batch is POSTed; default `requestMapp` over the context's fetch. */
+  request?: HttpRequester;
 }
 
 interface Batch {
@@ -254,7 +256,10 @@ export class BatchEngine {
     batch.timer = undefined;
     batch.attempts += 1;
     const lines = batch.entries.length;
-    const result = await requestMapp(this.context.fetch, this.url, { method: 'POST', body: batch.body }, this.options.timeout, this.closer.signal);
+    const body = { method: 'POST', body: batch.body } as const;
+    const result = this.hooks.request
+      ? await this.hooks.request(this.url, body, this.options.timeout, this.closer.signal)
+      : await requestMapp(this.context.fetch, this.url, body, this.options.timeout, this.closer.signal);
     if (batch.abandoned) return;
     if (result.kind === 'ok') {
       this.stats.sent += lines;

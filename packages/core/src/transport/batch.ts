@@ -1,5 +1,6 @@
 import type { BatchOptions, OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
 import { BatchEngine } from './batch-engine.js';
+import type { HttpClientFactory } from './http.js';
 import { resolveBatchOptions } from './batch-options.js';
 import { createStatsRecorder } from './stats.js';
 
@@ -14,6 +15,12 @@ export interface BatchTransportOptions extends BatchOptions {
    * receives the same context. The batch transport owns it: `close()` closes it too.
    */
   overflow?: Transport | TransportFactory;
+}
+
+/** What the Node entry adds to {@link createBatchTransport}. @internal */
+export interface BatchTransportInternals {
+  /** The HTTP client (Node: `node:http`); default `fetch`. */
+  httpClient?: HttpClientFactory;
 }
 
 /**
@@ -33,12 +40,13 @@ export interface BatchTransportOptions extends BatchOptions {
  *
  * Web-standard (fetch and timers only).
  */
-export function createBatchTransport(options: BatchTransportOptions = {}): TransportFactory {
+export function createBatchTransport(options: BatchTransportOptions = {}, internal: BatchTransportInternals = {}): TransportFactory {
   const resolved = resolveBatchOptions(options);
   return function batchTransport(context: TransportContext): Transport {
     const overflow = typeof options.overflow === 'function' ? options.overflow(context) : options.overflow;
     const stats = createStatsRecorder();
-    const engine = new BatchEngine(context, resolved, stats);
+    const client = internal.httpClient?.(context.fetch);
+    const engine = new BatchEngine(context, resolved, stats, client === undefined ? {} : { request: client.request });
     let closed = false;
 
     function refuse(): Promise<SendOutcome> {
@@ -74,6 +82,7 @@ export function createBatchTransport(options: BatchTransportOptions = {}): Trans
           }
         }
         await overflow?.close({ timeout });
+        client?.close();
       },
       stats() {
         const own = stats.snapshot({ queueDepth: engine.depth, inFlight: engine.inFlight });

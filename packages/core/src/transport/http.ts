@@ -6,6 +6,26 @@ export type HttpResult =
   | { kind: 'retry'; status?: number; reason: string; retryAfterMs?: number; error?: Error }
   | { kind: 'reject'; status: number; reason: string };
 
+/**
+ * One request to Mapp, as the transports make it: `requestMapp` over a fetch, or the Node
+ * entry's `node:http` client. Never rejects.
+ * @internal
+ */
+export type HttpRequester = (url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal) => Promise<HttpResult>;
+
+/** An HTTP client for one transport: `close()` frees its idle connections. @internal */
+export interface HttpClient {
+  readonly request: HttpRequester;
+  close(): void;
+}
+
+/**
+ * Makes a transport's HTTP client from the tracker's fetch (the Node entry passes one that
+ * uses `node:http`). Transports without one call `requestMapp` over `fetch`.
+ * @internal
+ */
+export type HttpClientFactory = (fetchFn: typeof fetch) => HttpClient;
+
 /** Thrown-away marker for requests aborted by `close()`. @internal */
 export const ABORTED_BY_CLOSE = 'mapp-s2s: transport closed';
 
