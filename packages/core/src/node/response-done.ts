@@ -11,10 +11,10 @@ export function onResponseDone(res: ServerResponse, callback: () => void): void 
   const done = (): void => {
     if (called) return;
     called = true;
-    res.removeListener('finish', done);
-    res.removeListener('close', done);
     callback();
   };
-  res.once('finish', done);
-  res.once('close', done);
+  // `on`, not `once`: no wrapper per listener, and nothing to remove; the response object
+  // and its listeners are garbage together once the request is over.
+  res.on('finish', done);
+  res.on('close', done);
 }

@@ -26,9 +26,22 @@ export function removeSetCookie(res: ServerResponse, value: string): void {
  * @internal
  */
 export function nodeResponseCookies(res: ServerResponse): ResponseCookies {
-  return {
-    headersSent: () => res.headersSent,
-    append: (value) => appendSetCookie(res, value),
-    remove: (value) => removeSetCookie(res, value),
-  };
+  return new NodeResponseCookies(res);
+}
+
+/** One object per request, methods on the prototype (this runs on every tracked request). */
+class NodeResponseCookies implements ResponseCookies {
+  constructor(private readonly res: ServerResponse) {}
+
+  headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  append(value: string): void {
+    appendSetCookie(this.res, value);
+  }
+
+  remove(value: string): void {
+    removeSetCookie(this.res, value);
+  }
 }

@@ -17,6 +17,9 @@ export interface BatchTransportOptions extends BatchOptions {
   overflow?: Transport | TransportFactory;
 }
 
+/** Every queued hit gets the same settled answer: nothing to allocate per hit. */
+const QUEUED: Promise<SendOutcome> = Promise.resolve(Object.freeze({ ok: true, status: 'queued' }) as SendOutcome);
+
 /** What the Node entry adds to {@link createBatchTransport}. @internal */
 export interface BatchTransportInternals {
   /** The HTTP client (Node: `node:http`); default `fetch`. */
@@ -61,7 +64,7 @@ export function createBatchTransport(options: BatchTransportOptions = {}, intern
         if (closed || engine.isClosed) return refuse();
         if (!engine.hasRoom() && overflow) return overflow.send(hit);
         engine.push(hit);
-        return Promise.resolve({ ok: true, status: 'queued' });
+        return QUEUED;
       },
       async flush() {
         await engine.flush();
