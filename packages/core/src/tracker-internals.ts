@@ -34,15 +34,21 @@ export interface TrackerInternals {
   endQuietly(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo?: FactsMemo): void;
 }
 
-// A WeakMap, not a property: the tracker object stays exactly what the contract says.
-const registry = new WeakMap<object, TrackerInternals>();
+/**
+ * Kept on the tracker under a global symbol, not in a module-level map: the package's two
+ * entries are bundled separately (`@mapp-s2s/core` and `@mapp-s2s/core/node` each carry a
+ * copy of this module), and a tracker made by one must be recognised by the adapter code of
+ * the other. Non-enumerable, so the tracker still looks exactly like the contract.
+ */
+const INTERNALS: unique symbol = Symbol.for('@mapp-s2s/core.tracker-internals') as never;
 
 /** Records the fast path of a tracker made here. @internal */
 export function registerTrackerInternals(tracker: Tracker, internals: TrackerInternals): void {
-  registry.set(tracker, internals);
+  Object.defineProperty(tracker, INTERNALS, { value: internals, enumerable: false, configurable: false, writable: false });
 }
 
 /** The fast path of `tracker`, when `createTracker` made it. @internal */
 export function trackerInternals(tracker: Tracker): TrackerInternals | undefined {
-  return registry.get(tracker);
+  const internals = (tracker as { [INTERNALS]?: TrackerInternals })[INTERNALS];
+  return typeof internals === 'object' && internals !== null && typeof internals.beginNow === 'function' ? internals : undefined;
 }

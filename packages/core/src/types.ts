@@ -429,7 +429,13 @@ export interface TrackerOptions {
   logger?: Logger;
   /** Keeps serverless functions alive until a send finishes (e.g. Next's `event.waitUntil`). */
   waitUntil?: (promise: Promise<unknown>) => void;
-  /** HTTP client. @default globalThis.fetch */
+  /**
+   * HTTP client. @default globalThis.fetch
+   * Without it, `@mapp-s2s/core/node`'s `batch` transport (and its write-ahead log) POSTs
+   * over `node:http`/`node:https` with keep-alive while `globalThis.fetch` is Node's own:
+   * the same requests for a fraction of the CPU. Passing `fetch` (or replacing
+   * `globalThis.fetch`) routes every request through it.
+   */
   fetch?: typeof fetch;
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { encodeValue, toWellFormed } from '../src/encode.js';
 import { collectHeaderRecord, collectHeaders } from '../src/headers.js';
@@ -115,5 +115,21 @@ describe('tracker fast path (beginNow / endQuietly)', () => {
     });
     expect(skipThrows.internals.beginNow(context())).toMatchObject({ trackable: false, skipReason: 'skip' });
     expect(events).toEqual(['consent broke', 'skip broke']);
+  });
+});
+
+describe('tracker internals across bundles', () => {
+  it('are found by another copy of the module (the package ships two separately bundled entries)', () => {
+    const { tracker } = setup();
+    let foreign: typeof trackerInternals | undefined;
+    jest.isolateModules(() => {
+      foreign = (jest.requireActual('../src/tracker-internals.js') as { trackerInternals: typeof trackerInternals }).trackerInternals;
+    });
+    expect(foreign).toBeDefined();
+    expect(foreign).not.toBe(trackerInternals);
+    expect(foreign?.(tracker)).toBe(trackerInternals(tracker));
+    // Invisible to enumeration: the tracker still looks like the contract.
+    expect(Object.keys(tracker)).not.toContain('beginNow');
+    expect(Object.getOwnPropertySymbols(tracker).every((symbol) => !Object.prototype.propertyIsEnumerable.call(tracker, symbol))).toBe(true);
   });
 });

@@ -130,4 +130,23 @@ describe('createNodeRequester', () => {
     expect(calls).toEqual([batchUrl()]);
     expect(collector.hits().map((stored) => stored.p[1])).toEqual(['a', 'b']);
   });
+
+  it('carries a Node tracker’s direct GETs too, many in flight at once without a MaxListeners warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    collector.setFaults({ latencyMs: 30 });
+    const tracker = createTracker({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', timeout: 2000, trustProxy: false }, {});
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => tracker.track({ page: { name: `p${i}` } })));
+      expect(results.every((result) => result.ok && result.status === 'sent')).toBe(true);
+    } finally {
+      await tracker.close({ timeout: 2000 });
+      process.off('warning', onWarning);
+    }
+    expect(collector.hits().map((stored) => stored.p[1]).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort());
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
 });

@@ -1,4 +1,6 @@
 import type { TrackerEnv } from '../options.js';
+import { isThenable } from '../privacy.js';
+import { trackerInternals } from '../tracker-internals.js';
 import type { RequestContext, Tracker, TrackerOptions } from '../types.js';
 import type { AdapterTrackingOptions } from './adapter-options.js';
 import { createProxyTrustCheck, type FrameworkTrustWarning } from './proxy-trust-check.js';
@@ -6,8 +8,6 @@ import { createErrorReporter, eventError } from './report-error.js';
 import type { RequestState, RequestStateStore } from './request-state.js';
 import { resolveAdapterTracker } from './resolve-tracker.js';
 import { TrackedRequest } from './tracked-request.js';
-import { isThenable } from '../privacy.js';
-import { trackerInternals } from '../tracker-internals.js';
 
 /** How the adapter reaches the response's `Set-Cookie` header. @internal */
 export interface ResponseCookies {
@@ -129,7 +129,7 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
         const response = readResponse();
         if (response === undefined) return;
         const base = state.context;
-        // Every field of RequestContext, spelled out: cheaper than a spread, same object.
+        // Every field of RequestContext, spelled out: cheaper than a spread, same result.
         const context: RequestContext = {
           method: base.method,
           url: base.url,

@@ -2,6 +2,7 @@ import type { ResolvedConfig, TrackerEnv } from '../options.js';
 import { createTrackerWith, resolveWebTransport, type CreateTrackerSettings } from '../tracker.js';
 import type { Tracker, TrackerOptions, TransportFactory } from '../types.js';
 import { createBatchTransport } from '../transport/batch.js';
+import { createDirectTransport } from '../transport/direct.js';
 import { createDurableBatchTransport } from './durable-batch.js';
 import { createNodeRequester } from './node-requester.js';
 import { createSpoolTransport } from './spool.js';
@@ -14,13 +15,14 @@ import { createSpoolTransport } from './spool.js';
  */
 export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
   if (config.transport === 'spool') return createSpoolTransport(config.spool);
-  // Without a user `fetch`, batches go out over node:http (see createNodeRequester).
+  // Without a user `fetch`, requests go out over node:http (see createNodeRequester).
   const internal = config.fetchExplicit ? {} : { httpClient: createNodeRequester };
   if (config.transport === 'batch' && config.spool.dir !== undefined) {
     // The 500 ms `timeout` default is for `direct`; a POST keeps the batch's own default unless set.
     return createDurableBatchTransport({ ...config.batch, ...(config.timeoutExplicit ? { timeout: config.timeout } : {}), spool: config.spool }, internal);
   }
   if (config.transport === 'batch') return createBatchTransport(config.timeoutExplicit ? { ...config.batch, timeout: config.timeout } : { ...config.batch }, internal);
+  if (config.transport === 'direct') return createDirectTransport({ timeout: config.timeout }, internal);
   return resolveWebTransport(config);
 }
 

@@ -1,4 +1,5 @@
 import type { OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
+import type { BatchTransportInternals } from './batch.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp } from './http.js';
 import { createStatsRecorder } from './stats.js';
 
@@ -16,17 +17,29 @@ export interface DirectTransportOptions {
  * is counted in `stats().dropped['retries-exhausted']` (its one attempt is used up).
  * Web-standard (fetch only), so it runs on the edge too.
  */
-export function createDirectTransport(options: DirectTransportOptions = {}): TransportFactory {
+export function createDirectTransport(options: DirectTransportOptions = {}, internal: BatchTransportInternals = {}): TransportFactory {
   const timeout = options.timeout ?? 500;
   return function directTransport(context: TransportContext): Transport {
     const stats = createStatsRecorder();
     const inFlight = new Set<Promise<SendOutcome>>();
-    const closer = new AbortController();
+    // One controller per request, aborted together by close(): a shared signal would get one
+    // 'abort' listener per in-flight request (Node warns past 10).
+    const aborts = new Set<AbortController>();
+    const client = internal.httpClient?.(context.fetch);
     let closed = false;
 
     async function deliver(hit: OutgoingHit): Promise<SendOutcome> {
       const url = `${context.origin}/${context.trackId}/wt?${lineQuery(hit.line)}`;
-      const result = await requestMapp(context.fetch, url, { method: 'GET' }, timeout, closer.signal);
+      const abort = new AbortController();
+      aborts.add(abort);
+      let result: Awaited<ReturnType<typeof requestMapp>>;
+      try {
+        result = client
+          ? await client.request(url, { method: 'GET' }, timeout, abort.signal)
+          : await requestMapp(context.fetch, url, { method: 'GET' }, timeout, abort.signal);
+      } finally {
+        aborts.delete(abort);
+      }
       if (result.kind === 'ok') {
         stats.sent += 1;
         stats.latency(result.latencyMs);
@@ -67,7 +80,10 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Tra
       },
       async close({ timeout: closeTimeout = 5000 } = {}) {
         closed = true;
-        if (inFlight.size === 0) return;
+        if (inFlight.size === 0) {
+          client?.close();
+          return;
+        }
         let timer: ReturnType<typeof setTimeout> | undefined;
         const expired = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, closeTimeout);
@@ -76,8 +92,9 @@ export function createDirectTransport(options: DirectTransportOptions = {}): Tra
         await Promise.race([Promise.all([...inFlight]).then(() => undefined), expired]);
         clearTimeout(timer);
         // Past the deadline the remaining requests are cut; their hits count as `closed`.
-        closer.abort();
+        for (const abort of aborts) abort.abort();
         await Promise.all([...inFlight]);
+        client?.close();
       },
       stats() {
         return stats.snapshot({ queueDepth: 0, inFlight: inFlight.size });
