@@ -61,6 +61,8 @@ export interface ResolvedConfig {
   customerId: ((ctx: RequestContext) => string | undefined) | undefined;
   pageName: ((ctx: RequestContext) => string | undefined) | undefined;
   pageNameParams: readonly string[];
+  /** Query parameters that carry a campaign media code on landing pages. */
+  campaignParams: readonly string[];
   /** Own domains for referrer code 1; empty means "the request host". */
   domains: readonly UrlPattern[];
   consent: ((ctx: RequestContext) => MaybePromise<ConsentLevel>) | undefined;
@@ -91,10 +93,12 @@ export interface ResolveSettings {
 
 const OPTION_KEYS: readonly (keyof TrackerOptions)[] = [
   'trackId', 'trackDomain', 'transport', 'timeout', 'batch', 'spool', 'trustProxy', 'clientIpHeaders',
-  'anonymizeIp', 'sendIp', 'cookie', 'customerId', 'pageName', 'pageNameParams', 'domains', 'consent',
+  'anonymizeIp', 'sendIp', 'cookie', 'customerId', 'pageName', 'pageNameParams', 'campaignParams', 'domains', 'consent',
   'privacySignals', 'optOutCookie', 'anonymousCookie', 'isBot', 'ignoreStaticAssets', 'include', 'exclude',
   'skip', 'clientHints', 'dryRun', 'debug', 'onEvent', 'logger', 'waitUntil', 'fetch',
 ];
+/** The media-code URL parameters of the Smart Pixel (PROTOCOL.md §3, Campaign). */
+const DEFAULT_CAMPAIGN_PARAMS: readonly string[] = ['mc', 'wt_mc'];
 const COOKIE_KEYS: readonly string[] = ['name', 'domain', 'path', 'maxAge', 'secure', 'httpOnly', 'sameSite'];
 const BATCH_KEYS: readonly string[] = [
   'maxBatchSize', 'maxBatchBytes', 'flushInterval', 'maxQueueSize', 'concurrency', 'maxAttempts', 'maxRetryAge',
@@ -433,6 +437,7 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     customerId: checkFunction('customerId', options.customerId),
     pageName: checkFunction('pageName', options.pageName),
     pageNameParams: checkStringList('pageNameParams', options.pageNameParams),
+    campaignParams: options.campaignParams === undefined ? DEFAULT_CAMPAIGN_PARAMS : checkStringList('campaignParams', options.campaignParams),
     domains: checkPatterns('domains', options.domains),
     consent: checkFunction('consent', options.consent),
     privacySignals,

@@ -17,6 +17,21 @@ function queryValues(search: string, wanted: readonly string[]): Map<string, str
 }
 
 /**
+ * The campaign media code of a landing URL: `<param>=<value>` for the first of `params` that the
+ * query carries with a value (in `params` order), decoded once, or undefined. The hit builder
+ * encodes it twice as `mc` (PROTOCOL.md §3).
+ */
+export function campaignFromQuery(search: string, params: readonly string[]): string | undefined {
+  if (params.length === 0 || search.length < 2) return undefined;
+  const values = queryValues(search, params);
+  for (const param of params) {
+    const value = values.get(param);
+    if (value !== undefined && value !== '') return `${param}=${value}`;
+  }
+  return undefined;
+}
+
+/**
  * The default page name (PROTOCOL.md §8): URL-decoded, scheme dropped, `host[:port]/path`
  * lower-cased, then `?k=v&...` for the whitelisted parameters that are present, in the
  * configured order; `0` when there is no URL.

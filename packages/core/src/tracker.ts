@@ -5,7 +5,7 @@ import { UnsupportedTransportError } from './errors.js';
 import { buildLine, type LineInput } from './hit.js';
 import { anonymizeAddress, formatIp, parseIp } from './ip.js';
 import { resolveOptions, type ResolvedConfig, type ResolveSettings, type TrackerEnv } from './options.js';
-import { defaultPageName, referrerField } from './page-name.js';
+import { campaignFromQuery, defaultPageName, referrerField } from './page-name.js';
 import { requestSkipReason, responseSkipReason } from './page-view.js';
 import { decideConsent, decideConsentNow, isThenable, type ConsentDecision } from './privacy.js';
 import { requestFacts, splitUrl, type RequestFacts } from './request-facts.js';
@@ -285,6 +285,14 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
     }
   }
 
+  /** A landing page's media code (`?wt_mc=...`) as the hit's campaign, unless the handler set one. */
+  function withLandingCampaign(data: HitData | undefined, search: string): HitData | undefined {
+    if (search.length < 2 || (data?.campaign?.mediaCode !== undefined && data.campaign.mediaCode !== '')) return data;
+    const mediaCode = campaignFromQuery(search, config.campaignParams);
+    if (mediaCode === undefined) return data;
+    return { ...data, campaign: { ...data?.campaign, mediaCode } };
+  }
+
   /** The page-view line of a finished request, or why there is none. */
   function pageViewInput(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo: FactsMemo | undefined): LineInput | TrackResult {
     if (visit.consent === 'none') return skipped(visit.skipReason ?? 'consent');
@@ -292,7 +300,7 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
     const responseReason = responseSkipReason(ctx);
     if (responseReason !== undefined) return skipped(responseReason);
     const facts = memo?.facts ?? requestFacts(ctx, config);
-    const input = contextInput(ctx, facts, data);
+    const input = contextInput(ctx, facts, withLandingCampaign(data, facts.search));
     input.anonymous = visit.consent === 'anonymous';
     if (!input.anonymous) {
       input.eid = visit.eid;

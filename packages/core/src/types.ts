@@ -397,6 +397,13 @@ export interface TrackerOptions {
   pageName?: (ctx: RequestContext) => string | undefined;
   /** Query parameters kept in the default page name, in this order. @default [] */
   pageNameParams?: readonly string[];
+  /**
+   * Landing-page query parameters that carry a campaign media code (PROTOCOL.md §3). When a page
+   * view's URL has one (e.g. `?wt_mc=newsletter.nov`) and the handler set no `campaign.mediaCode`,
+   * the hit gets `mc` (`wt_mc=newsletter.nov`, double-encoded) and `mca=c`, as the Smart Pixel does.
+   * `[]` turns detection off. @default ['mc', 'wt_mc']
+   */
+  campaignParams?: readonly string[];
   /** The site's own domains for referrer code `1`. @default [the request host] */
   domains?: readonly UrlPattern[];
   /** Overrides every other privacy signal when given. */

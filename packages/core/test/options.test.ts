@@ -131,7 +131,7 @@ describe('other options', () => {
     expect(config).toMatchObject({
       transport: 'direct', timeout: 500, batch: {}, spool: {}, trustsAnyProxy: false, clientIpHeaders: [], anonymizeIp: false, sendIp: true,
       cookie: { name: 'wtstp_eid', domain: undefined, path: '/', maxAge: 15552000, secure: 'auto', httpOnly: false, sameSite: 'Lax' },
-      pageNameParams: [], domains: [], privacySignals: 'anonymous', optOutCookie: 'webtrekkOptOut', anonymousCookie: 'miCookieOptOut',
+      pageNameParams: [], campaignParams: ['mc', 'wt_mc'], domains: [], privacySignals: 'anonymous', optOutCookie: 'webtrekkOptOut', anonymousCookie: 'miCookieOptOut',
       ignoreStaticAssets: true, include: undefined, exclude: undefined, clientHints: true, dryRun: false, debug: false, logger: console,
     });
     expect(typeof config.fetch).toBe('function');

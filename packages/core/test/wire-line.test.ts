@@ -283,3 +283,38 @@ describe('hit data (PROTOCOL.md §3)', () => {
     expect(result.problems.join()).toMatch(/duplicate parameter cp1/);
   });
 });
+
+describe('campaign from the landing URL (PROTOCOL.md §3, Campaign)', () => {
+  it.each([
+    ['wt_mc on the landing page', 'https://shop.example.com/?wt_mc=newsletter.nov', {}, undefined, 'wt_mc%253Dnewsletter.nov'],
+    ['mc, the other default parameter', 'https://shop.example.com/?a=1&mc=sea.brand', {}, undefined, 'mc%253Dsea.brand'],
+    ['the first configured parameter wins', 'https://shop.example.com/?wt_mc=b&mc=a', {}, undefined, 'mc%253Da'],
+    ['a value decoded once, then encoded twice', 'https://shop.example.com/?wt_mc=summer%20sale%2Fde', {}, undefined, 'wt_mc%253Dsummer%2520sale%252Fde'],
+    ['a custom parameter list', 'https://shop.example.com/?utm_campaign=x', { campaignParams: ['utm_campaign'] }, undefined, 'utm_campaign%253Dx'],
+    ['detection turned off', 'https://shop.example.com/?wt_mc=x', { campaignParams: [] }, undefined, undefined],
+    ['an empty value', 'https://shop.example.com/?wt_mc=', {}, undefined, undefined],
+    ['no query', 'https://shop.example.com/', {}, undefined, undefined],
+    ['the handler set its own media code', 'https://shop.example.com/?wt_mc=x', {}, { campaign: { mediaCode: 'mc=own' } }, 'mc%253Down'],
+  ] as const)('%s', async (_label, url, options, data, expected) => {
+    const { raw } = parseLine(await pageLine(context({ url }), options as TrackerOptions, data as HitData | undefined));
+    expect(raw.get('mc')).toBe(expected);
+    expect(raw.get('mca')).toBe(expected === undefined ? undefined : 'c');
+  });
+
+  it('keeps the campaign parameters the handler gave', async () => {
+    const line = await pageLine(context({ url: 'https://shop.example.com/?wt_mc=x' }), {}, { campaign: { parameters: { 2: 'y' } } });
+    expect(parseLine(line).raw.get('cc2')).toBe('y');
+    expect(parseLine(line).raw.get('mc')).toBe('wt_mc%253Dx');
+  });
+
+  it('adds no campaign to backend events of the same request', async () => {
+    const memory = createMemoryTransport();
+    const tracker = createTracker({ trackId: TRACK_ID, trackDomain: 'http://127.0.0.1:9700', transport: memory });
+    const result = await tracker.track({ action: { name: 'signup' } }, { context: context({ url: 'https://shop.example.com/?wt_mc=x' }) });
+    expect(result.ok && parseLine(result.line).raw.has('mc')).toBe(false);
+  });
+
+  it('rejects a campaignParams that is not a list of names', () => {
+    expect(() => createTracker({ trackId: TRACK_ID, trackDomain: 'http://127.0.0.1:9700', campaignParams: 'wt_mc' as unknown as string[] })).toThrow(/campaignParams/);
+  });
+});
