@@ -36,7 +36,7 @@ export function describeSettings(subject, mode, n) {
   switch (subject) {
     case 'mapp-batch':
     case 'mapp-spool':
-      return `transport 'batch', batch.maxBatchSize ${batchOf(subject)} (default 50), flushInterval ${FLUSH_MS}, concurrency 2 (default), ${big ? `maxQueueSize ${n}` : 'maxQueueSize 10000 (default)'}, maxAttempts 8 / backoff 250 ms..30 s (defaults)${subject === 'mapp-spool' ? ", spool.dir set (write-ahead log), fsync 'interval' (default)" : ''}`;
+      return `transport 'batch', batch.maxBatchSize ${batchOf(subject)} (default 50), flushInterval ${FLUSH_MS}, concurrency 2 (default), ${big ? `maxQueueSize ${n}` : 'maxQueueSize 10000 (default)'}, maxAttempts 30 / backoff 250 ms..30 s (defaults)${subject === 'mapp-spool' ? ", spool.dir set (write-ahead log), fsync 'interval' (default)" : ''}`;
     case 'segment':
       return `flushAt (maxEventsInBatch) ${batchOf(subject)}, flushInterval ${FLUSH_MS}, maxRetries 3 (default), unbounded queue (the SDK has no bound)`;
     case 'posthog':

@@ -27,7 +27,13 @@ export function headline(results) {
     const addedP99 = fw.latency.batch.p99 - fw.latency.bare.p99;
     const name = fw.framework === 'express' ? 'Express' : 'Koa';
     rows.push([`${name} + batch: throughput vs bare`, ratio(r), '≥ 0.95×', pass(r >= 0.95)]);
-    rows.push([`${name} + batch: added p99 at ${fmt(fw.rate)} req/s`, signedMs(addedP99), '< 1 ms', pass(addedP99 < 1)]);
+    const sustained = fw.latency.batch.achievedRps >= 0.97 * fw.rate;
+    rows.push([
+      `${name} + batch: added p99 at ${fmt(fw.rate)} req/s`,
+      sustained ? signedMs(addedP99) : `${signedMs(addedP99)} (rate not sustained: ${fmt(fw.latency.batch.achievedRps)} req/s)`,
+      '< 1 ms',
+      sustained ? pass(addedP99 < 1) : (addedP99 < 1 ? 'met, not like for like' : pass(false)),
+    ]);
     if (fw.medianRps.batch500 !== undefined) {
       rows.push([`${name} + batch with maxBatchSize 500: throughput vs bare; added p99`, `${ratio(fw.ratioToBare.batch500)}; ${signedMs(fw.latency.batch500.p99 - fw.latency.bare.p99)}`, '(not a target)', '–']);
     }

@@ -457,7 +457,10 @@ export interface BatchOptions {
   maxQueueSize?: number;
   /** Parallel POSTs. @default 2 */
   concurrency?: number;
-  /** Attempts per batch, the first included. @default 8 */
+  /**
+   * Attempts per batch, the first included. With the default backoff, 30 attempts ride out an
+   * outage of about five minutes on average before a batch is given up. @default 30
+   */
   maxAttempts?: number;
   /** Give up retrying hits older than this (ms). @default 3600000 */
   maxRetryAge?: number;

@@ -28,7 +28,7 @@ export function resolveBatchOptions(options: BatchOptions & { timeout?: number }
     flushInterval: positive('flushInterval', options.flushInterval, 2000),
     maxQueueSize: positive('maxQueueSize', options.maxQueueSize, 10_000),
     concurrency: positive('concurrency', options.concurrency, 2, 64),
-    maxAttempts: positive('maxAttempts', options.maxAttempts, 8),
+    maxAttempts: positive('maxAttempts', options.maxAttempts, 30),
     maxRetryAge: positive('maxRetryAge', options.maxRetryAge, 3_600_000),
     backoffBase: positive('backoffBase', options.backoffBase, 250),
     backoffMax: positive('backoffMax', options.backoffMax, 30_000),
