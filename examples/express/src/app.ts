@@ -1,10 +1,10 @@
 import express, { type Express } from 'express';
 import { mappTracking, noTracking, trackEvent, trackPage, type ExpressTrackingOptions, type Tracker } from '@mapp-s2s/express';
-import { demoCart, productFor } from './catalog.js';
+import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
-import { cartPage, homePage, notFoundPage, productPage } from './pages.js';
+import { cartPage, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
-import { STYLESHEET } from './styles.js';
+import { STYLESHEET } from '../../shop-kit/styles.js';
 
 /** The shop and the tracker behind its middleware (close it on shutdown). */
 export interface Shop {

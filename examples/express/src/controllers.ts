@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { NoTracking, TrackAs, trackPage, type Tracker } from '@mapp-s2s/express';
-import { CURRENCY, cartTotal, cents, demoCart } from './catalog.js';
-import { adminPage, confirmationPage } from './pages.js';
+import { CURRENCY, cartTotal, cents, demoCart } from '../../shop-kit/catalog.js';
+import { adminPage, confirmationPage } from '../../shop-kit/pages.js';
 
 /** The first value of a query parameter (Express may give arrays or objects). */
 export function queryString(value: unknown): string | undefined {

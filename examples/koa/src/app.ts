@@ -1,11 +1,11 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { mappTracking, noTracking, trackEvent, trackPage, type KoaTrackingOptions, type Tracker } from '@mapp-s2s/koa';
-import { demoCart, productFor } from './catalog.js';
+import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
-import { cartPage, homePage, notFoundPage, productPage } from './pages.js';
+import { cartPage, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
-import { STYLESHEET } from './styles.js';
+import { STYLESHEET } from '../../shop-kit/styles.js';
 
 /** The shop and the tracker behind its middleware (close it on shutdown). */
 export interface Shop {

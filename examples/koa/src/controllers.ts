@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { NoTracking, TrackAs, trackPage, type Tracker } from '@mapp-s2s/koa';
-import { CURRENCY, cartTotal, cents, demoCart } from './catalog.js';
-import { adminPage, confirmationPage } from './pages.js';
+import { CURRENCY, cartTotal, cents, demoCart } from '../../shop-kit/catalog.js';
+import { adminPage, confirmationPage } from '../../shop-kit/pages.js';
 
 /** The first value of a query parameter (Koa gives arrays for repeated names). */
 export function queryString(value: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createShop } from './app.js';
-import { readSettings, type ShopSettings } from './settings.js';
+import { readSettings, type ShopSettings } from '../../shop-kit/settings.js';
 
 let settings: ShopSettings;
 try {

@@ -1,6 +1,6 @@
 import { defineExampleShopSuite, serveShop } from '@mapp-s2s/adapter-tests';
 import { createShop } from '../../../examples/express/src/app.js';
-import { parseTrustProxy, readSettings } from '../../../examples/express/src/settings.js';
+import { parseTrustProxy, readSettings } from '../../../examples/shop-kit/settings.js';
 
 defineExampleShopSuite({
   name: 'examples/express',

@@ -1,6 +1,6 @@
 import { defineExampleShopSuite, serveShop } from '@mapp-s2s/adapter-tests';
 import { createShop } from '../../../examples/koa/src/app.js';
-import { parseTrustProxy, readSettings } from '../../../examples/koa/src/settings.js';
+import { parseTrustProxy, readSettings } from '../../../examples/shop-kit/settings.js';
 
 defineExampleShopSuite({
   name: 'examples/koa',

@@ -1,4 +1,4 @@
-import type { TrustProxy } from '@mapp-s2s/express';
+import type { TrustProxy } from '@mapp-s2s/core';
 
 /** What the shop reads from the environment. */
 export interface ShopSettings {
