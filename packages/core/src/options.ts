@@ -81,6 +81,8 @@ export interface ResolvedConfig {
   logger: Logger;
   waitUntil: ((promise: Promise<unknown>) => void) | undefined;
   fetch: typeof fetch;
+  /** Node entry: ms a process that exits on its own waits for pending hits, or `false`. */
+  flushOnExit: number | false;
 }
 
 /** Options accepted by `resolveOptions` beyond the user's options. */
@@ -95,16 +97,18 @@ const OPTION_KEYS: readonly (keyof TrackerOptions)[] = [
   'trackId', 'trackDomain', 'transport', 'timeout', 'batch', 'spool', 'trustProxy', 'clientIpHeaders',
   'anonymizeIp', 'sendIp', 'cookie', 'customerId', 'pageName', 'pageNameParams', 'campaignParams', 'domains', 'consent',
   'privacySignals', 'optOutCookie', 'anonymousCookie', 'isBot', 'ignoreStaticAssets', 'include', 'exclude',
-  'skip', 'clientHints', 'dryRun', 'debug', 'onEvent', 'logger', 'waitUntil', 'fetch',
+  'skip', 'clientHints', 'dryRun', 'debug', 'onEvent', 'logger', 'waitUntil', 'fetch', 'flushOnExit',
 ];
 /** The media-code URL parameters of the Smart Pixel (PROTOCOL.md §3, Campaign). */
 const DEFAULT_CAMPAIGN_PARAMS: readonly string[] = ['mc', 'wt_mc'];
 const COOKIE_KEYS: readonly string[] = ['name', 'domain', 'path', 'maxAge', 'secure', 'httpOnly', 'sameSite'];
 const BATCH_KEYS: readonly string[] = [
-  'maxBatchSize', 'maxBatchBytes', 'flushInterval', 'maxQueueSize', 'concurrency', 'maxAttempts', 'maxRetryAge',
+  'maxBatchSize', 'maxBacklogBatchSize', 'maxBatchBytes', 'flushInterval', 'maxQueueSize', 'maxQueueBytes', 'concurrency', 'maxAttempts', 'maxRetryAge',
   'backoffBase', 'backoffMax',
 ];
-const SPOOL_KEYS: readonly string[] = ['dir', 'prefix', 'fsync', 'fsyncInterval', 'maxFileLines', 'maxFileAge', 'maxFileSize'];
+const SPOOL_KEYS: readonly string[] = ['dir', 'prefix', 'fsync', 'fsyncInterval', 'maxFileLines', 'maxFileAge', 'maxFileSize', 'maxTotalBytes'];
+/** How long a process that exits on its own waits for its pending hits by default. */
+const DEFAULT_EXIT_TIMEOUT_MS = 5000;
 
 const TRACK_ID = /^\d{15}$/;
 /** Cookie names are RFC 6265 tokens. */
@@ -346,6 +350,12 @@ function resolveTrust(value: unknown, source: string): { predicate: TrustPredica
   return { predicate, any };
 }
 
+function resolveFlushOnExit(value: unknown): number | false {
+  if (value === undefined || value === true) return DEFAULT_EXIT_TIMEOUT_MS;
+  if (value === false) return false;
+  return checkPositive('flushOnExit', value, DEFAULT_EXIT_TIMEOUT_MS);
+}
+
 /** User agents repeat heavily; isbot's large regex costs microseconds per call. */
 const BOT_CACHE_SIZE = 2048;
 const botCache = new Map<string, boolean>();
@@ -395,6 +405,13 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
   if (typeof transport !== 'function' && transport !== 'direct' && transport !== 'batch' && transport !== 'spool') {
     throw invalid(transportSource, transport, "Use 'direct', 'batch', 'spool' (from @mapp-s2s/core/node) or a transport factory function.");
   }
+  const spool = resolveNested<SpoolOptions>('spool', options.spool, SPOOL_KEYS);
+  if (transport === 'spool' && (spool.dir === undefined || spool.dir.trim() === '')) {
+    throw new MissingOptionError(
+      'spool.dir',
+      `mapp-s2s: missing option \`spool.dir\`: ${transportSource} 'spool' writes hits to files and needs a folder, e.g. { transport: 'spool', spool: { dir: '/var/spool/mapp' } }.`,
+    );
+  }
 
   const trust =
     options.trustProxy !== undefined
@@ -427,7 +444,7 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     timeoutExplicit: options.timeout !== undefined,
     fetchExplicit: options.fetch !== undefined,
     batch: resolveNested<BatchOptions>('batch', options.batch, BATCH_KEYS),
-    spool: resolveNested<SpoolOptions>('spool', options.spool, SPOOL_KEYS),
+    spool,
     trustProxy: trust.predicate,
     trustsAnyProxy: trust.any,
     clientIpHeaders: checkStringList('clientIpHeaders', options.clientIpHeaders, (name) => HEADER_NAME.test(name)).map((name) => name.toLowerCase()),
@@ -455,5 +472,6 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     logger,
     waitUntil: checkFunction('waitUntil', options.waitUntil),
     fetch: checkFunction<typeof fetch>('fetch', options.fetch) ?? globalFetch,
+    flushOnExit: resolveFlushOnExit(options.flushOnExit),
   };
 }

@@ -1,5 +1,6 @@
 import { clientHintParams } from './client-hints.js';
 import { validateLine } from './debug.js';
+import { createDropWarnings } from './drop-warnings.js';
 import { MAX_LINE_BYTES } from './encode.js';
 import { UnsupportedTransportError } from './errors.js';
 import { buildLine, type LineInput } from './hit.js';
@@ -86,13 +87,23 @@ function asError(error: unknown): Error {
  * Builds a tracker with a given transport resolver.
  * @internal Used by the Node entry to add the `spool` transport.
  */
-export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, resolveTransport: TransportResolver, settings: ResolveSettings = {}): Tracker {
+export function createTrackerWith(
+  options: TrackerOptions,
+  env: TrackerEnv,
+  resolveTransport: TransportResolver,
+  settings: ResolveSettings = {},
+  afterCreate?: (tracker: Tracker, config: ResolvedConfig) => void,
+): Tracker {
   const config = resolveOptions(options, env, settings);
   const listeners = new Set<(event: TrackerEvent) => void>();
   const own: OwnStats = { enqueued: 0, dropped: {} };
   let closed = false;
+  // Every lost hit and every failed delivery is warned about, rate-limited, without a debug flag.
+  const warnings = createDropWarnings(config.logger);
 
   const emit = (event: TrackerEvent): void => {
+    if (event.type === 'dropped') warnings.dropped(event.reason, event.lines, event.detail);
+    else if (event.type === 'retry') warnings.retrying(event.lines, event.reason);
     if (config.onEvent !== undefined) {
       try {
         config.onEvent(event);
@@ -214,6 +225,18 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
 
   const skipped = (reason: Visit['skipReason'] & string): TrackResult => ({ ok: false, status: 'skipped', reason });
 
+  /** With `debug`, says why a request did not become a hit. */
+  const notTracked = (ctx: RequestContext, reason: SkipReason): TrackResult => {
+    if (config.debug) {
+      try {
+        config.logger.debug(`mapp-s2s: not tracked (${reason}${SKIP_HINTS[reason] ?? ''}): ${ctx.method} ${ctx.url}`);
+      } catch {
+        // A broken logger must never reach the request path.
+      }
+    }
+    return skipped(reason);
+  };
+
   const failedVisit = (error: unknown): Visit => {
     reportError(error);
     return { consent: 'none', trackable: false, skipReason: 'disabled', isNewVisitor: false };
@@ -295,10 +318,10 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
 
   /** The page-view line of a finished request, or why there is none. */
   function pageViewInput(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo: FactsMemo | undefined): LineInput | TrackResult {
-    if (visit.consent === 'none') return skipped(visit.skipReason ?? 'consent');
-    if (!visit.trackable) return skipped(visit.skipReason ?? 'skip');
+    if (visit.consent === 'none') return notTracked(ctx, visit.skipReason ?? 'consent');
+    if (!visit.trackable) return notTracked(ctx, visit.skipReason ?? 'skip');
     const responseReason = responseSkipReason(ctx);
-    if (responseReason !== undefined) return skipped(responseReason);
+    if (responseReason !== undefined) return notTracked(ctx, responseReason);
     const facts = memo?.facts ?? requestFacts(ctx, config);
     const input = contextInput(ctx, facts, withLandingCampaign(data, facts.search));
     input.anonymous = visit.consent === 'anonymous';
@@ -415,6 +438,8 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
       } catch (error) {
         reportError(error);
       }
+      // What was dropped since the last warning line is said now, not lost with the process.
+      warnings.flush();
     },
     stats(): TrackerStats {
       const base: TrackerStats = {
@@ -424,6 +449,7 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
         dropped: { ...own.dropped },
         spooled: 0,
         queueDepth: 0,
+        queueBytes: 0,
         inFlight: 0,
         latencyMs: { p50: 0, p99: 0, max: 0, count: 0 },
       };
@@ -438,16 +464,19 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
       for (const [reason, count] of Object.entries(extra.dropped ?? {}) as Array<[DropReason, number]>) {
         dropped[reason] = (dropped[reason] ?? 0) + count;
       }
-      return {
+      const merged: TrackerStats = {
         enqueued: Math.max(base.enqueued, extra.enqueued ?? 0),
         sent: extra.sent ?? 0,
         retried: extra.retried ?? 0,
         dropped,
         spooled: extra.spooled ?? 0,
         queueDepth: extra.queueDepth ?? 0,
+        queueBytes: extra.queueBytes ?? 0,
         inFlight: extra.inFlight ?? 0,
         latencyMs: extra.latencyMs ?? base.latencyMs,
       };
+      if (extra.spoolBytes !== undefined) merged.spoolBytes = extra.spoolBytes;
+      return merged;
     },
     async sendLine(line, lineOptions = {}) {
       try {
@@ -470,8 +499,23 @@ export function createTrackerWith(options: TrackerOptions, env: TrackerEnv, reso
     },
   };
   registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly });
+  afterCreate?.(tracker, config);
   return tracker;
 }
+
+/** What `debug` adds to a skip reason that is not self-explaining. */
+const SKIP_HINTS: Partial<Record<SkipReason, string>> = {
+  bot: ': the User-Agent is a bot or missing (curl counts as a bot)',
+  'content-type': ': the response is not HTML',
+  status: ': the response status is not 2xx or 304',
+  prefetch: ': a prefetch or prerender, not a page view',
+  asset: ': a static asset (ignoreStaticAssets)',
+  method: ': only GET requests are page views',
+  'opt-out': ': the opt-out cookie is set',
+  'privacy-signal': ': Sec-GPC/DNT with privacySignals "skip"',
+  excluded: ': matches `exclude`',
+  'not-included': ': does not match `include`',
+};
 
 /** `p` field 7: the hit's event time in ms, now unless the data says otherwise. */
 function hitTime(data: HitData | undefined): number {

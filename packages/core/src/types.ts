@@ -248,6 +248,7 @@ export type DropReason =
   | 'too-old'
   | 'too-large' // line over 7 KB even after shortening
   | 'closed' // tracker closed and nothing could take the hit
+  | 'spool-full' // spool.maxTotalBytes reached
   | 'invalid';
 
 /** The promise returned by `track()`/`end()` always resolves to one of these; it never rejects. */
@@ -271,8 +272,14 @@ export interface TrackerStats {
   retried: number;
   dropped: Partial<Record<DropReason, number>>;
   spooled: number;
+  /** Hits waiting in memory (not in flight). */
   queueDepth: number;
+  /** Bytes of the hits waiting in memory. */
+  queueBytes: number;
+  /** Hits in batches being sent or waiting for a retry. */
   inFlight: number;
+  /** Bytes in the spool folder's files (spool and write-ahead log only). */
+  spoolBytes?: number;
   /** Send latency of accepted requests in ms (p50 / p99 / max over a recent window). */
   latencyMs: { p50: number; p99: number; max: number; count: number };
 }
@@ -444,17 +451,42 @@ export interface TrackerOptions {
    * `globalThis.fetch`) routes every request through it.
    */
   fetch?: typeof fetch;
+  /**
+   * Node entry (`@mapp-s2s/core/node`) only. When the process is about to exit on its own
+   * (the event loop ran empty: a script that tracked and ended) while hits are still
+   * queued, the tracker is closed with this timeout in ms, which keeps the process alive
+   * until they are delivered (or spooled, or reported as dropped). Uses `beforeExit`; no
+   * signal handlers are installed. `false` turns it off. @default 5000
+   */
+  flushOnExit?: boolean | number;
 }
 
 export interface BatchOptions {
-  /** Lines per POST. @default 50 */
+  /**
+   * Lines that make a batch leave at once. When a visitor lane's backlog is larger, its next
+   * batch takes the backlog, up to `maxBacklogBatchSize` lines and `maxBatchBytes`, so a burst
+   * drains in a few large POSTs instead of thousands of small ones. @default 50
+   */
   maxBatchSize?: number;
-  /** Bytes per POST. @default 1 MiB (cap 20 MiB) */
+  /**
+   * Lines per batch while a lane's backlog is larger than `maxBatchSize` (after a burst or an
+   * outage). Larger batches drain a backlog faster; with a write-ahead log (`spool.dir`) they
+   * also widen the duplicate window after a crash (the batches in flight are resent), so
+   * lower it there if duplicates matter more than catch-up speed. @default 10000 (the cap)
+   */
+  maxBacklogBatchSize?: number;
+  /** Bytes per POST (also the cap of backlog batches). @default 4 MiB (cap 20 MiB) */
   maxBatchBytes?: number;
   /** Send a partial batch after this many ms. @default 2000 */
   flushInterval?: number;
-  /** Hits held in memory; really enforced. @default 10000 */
+  /**
+   * Hits held in memory. When the queue is full (this or `maxQueueBytes`), a new hit goes to
+   * the spool when one is configured (`spool.dir`), else it is dropped (`queue-full`, counted,
+   * warned, and `track()` resolves `dropped`); queued hits are never evicted. @default 100000
+   */
   maxQueueSize?: number;
+  /** Bytes of queued lines held in memory (see `maxQueueSize`). @default 64 MiB */
+  maxQueueBytes?: number;
   /** Parallel POSTs. @default 2 */
   concurrency?: number;
   /**
@@ -485,6 +517,12 @@ export interface SpoolOptions {
   maxFileAge?: number;
   /** Rotate after this many bytes. @default 20 MiB */
   maxFileSize?: number;
+  /**
+   * Cap on the spool folder's files of this prefix (`.tmp` and `.log`), in bytes. A hit that
+   * would pass it is dropped (`spool-full`: counted, emitted, warned) instead of filling the
+   * disk. @default 1 GiB
+   */
+  maxTotalBytes?: number;
 }
 
 /** Options for a single `track()` call (backend events, library-based tracking). */

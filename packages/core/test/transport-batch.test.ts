@@ -24,6 +24,15 @@ function batch(options: Parameters<typeof createBatchTransport>[0] = {}, trackId
   return { transport, ...recording };
 }
 
+/** Waits until `n` batches were accepted. */
+async function waitForSent(events: readonly { type: string }[], n: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (events.filter((e) => e.type === 'sent').length < n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} batches sent within 5 s`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** cp1 values per eid, in the order the collector stored them. */
 function orderByVisitor(): Map<string, number[]> {
   const byEid = new Map<string, number[]>();
@@ -37,17 +46,48 @@ function orderByVisitor(): Map<string, number[]> {
 
 describe('batch transport', () => {
   it('POSTs newline-separated lines to /<trackId>/batch, maxBatchSize lines at a time', async () => {
-    const { transport, events } = batch({ maxBatchSize: 50, flushInterval: 60_000 });
-    const outcomes = await Promise.all(Array.from({ length: 120 }, (_, n) => transport.send(hit(n % 7, n))));
-    expect(outcomes.every((outcome) => outcome.ok && outcome.status === 'queued')).toBe(true);
+    const { transport, events } = batch({ maxBatchSize: 50, flushInterval: 60_000, concurrency: 1 });
+    for (let n = 0; n < 49; n += 1) await transport.send(hit(n % 7, n));
+    expect(collector.requestCount()).toBe(0);
+    await transport.send(hit(0, 49));
+    await waitForSent(events, 1);
+    for (let n = 50; n < 70; n += 1) await transport.send(hit(n % 7, n));
     await transport.flush();
     const stored = collector.hits();
-    expect(stored).toHaveLength(120);
+    expect(stored).toHaveLength(70);
     expect(stored.every((h) => h.via === 'batch' && h.problems.length === 0)).toBe(true);
-    // 50 + 50 full batches, then the 20 left over sent by flush().
-    expect(events.filter((e) => e.type === 'sent').map((e) => (e.type === 'sent' ? e.lines : 0)).sort((a, b) => a - b)).toEqual([20, 50, 50]);
-    expect(collector.requestCount()).toBe(3);
-    expect(transport.stats?.()).toMatchObject({ enqueued: 120, sent: 120, queueDepth: 0, inFlight: 0 });
+    // A full batch of 50 left at once; the 20 left over were sent by flush().
+    expect(events.flatMap((e) => (e.type === 'sent' ? [e.lines] : []))).toEqual([50, 20]);
+    expect(transport.stats?.()).toMatchObject({ enqueued: 70, sent: 70, queueDepth: 0, queueBytes: 0, inFlight: 0 });
+  });
+
+  it('sends a backlog larger than maxBatchSize in larger batches, up to maxBacklogBatchSize', async () => {
+    collector.setFaults({ latencyMs: 100 });
+    const { transport, events } = batch({ maxBatchSize: 50, maxBacklogBatchSize: 400, flushInterval: 60_000, concurrency: 1 });
+    // The first 50 leave at once; the rest pile up behind that request.
+    for (let n = 0; n < 1000; n += 1) await transport.send(hit(1, n));
+    await transport.flush();
+    expect(collector.hits().map((h) => Number(h.params.cp1))).toEqual(Array.from({ length: 1000 }, (_, n) => n));
+    expect(events.flatMap((e) => (e.type === 'sent' ? [e.lines] : []))).toEqual([50, 400, 400, 150]);
+  });
+
+  it('sends a line over 7 KB on its own, as a GET, in its place in the order', async () => {
+    const { transport, events } = batch({ maxBatchSize: 3, flushInterval: 60_000, concurrency: 1 });
+    const long = { ...hit(1, 1), line: `${hit(1, 1).line}&cp2=${'x'.repeat(8 * 1024)}` };
+    await transport.send(hit(1, 0));
+    await transport.send(long);
+    await transport.send(hit(1, 2));
+    await transport.send(hit(1, 3));
+    await transport.flush();
+    const stored = collector.hits();
+    expect(stored.map((h) => [Number(h.params.cp1), h.via])).toEqual([
+      [0, 'batch'],
+      [1, 'wt'],
+      [2, 'batch'],
+      [3, 'batch'],
+    ]);
+    expect(stored[1]?.params.cp2).toHaveLength(8 * 1024);
+    expect(events.flatMap((e) => (e.type === 'sent' ? [e.lines] : []))).toEqual([1, 1, 2]);
   });
 
   it('sends a partial batch after flushInterval', async () => {
@@ -163,17 +203,28 @@ describe('batch transport', () => {
     expect(collector.requestCount()).toBe(1);
   });
 
-  it('enforces maxQueueSize by dropping the oldest waiting hits', async () => {
+  it('enforces maxQueueSize by refusing new hits, never evicting queued ones', async () => {
     collector.setFaults({ latencyMs: 300 });
-    const { transport, waitForEvent } = batch({ maxQueueSize: 10, maxBatchSize: 5, concurrency: 1, flushInterval: 60_000 });
-    for (let n = 0; n < 100; n += 1) await transport.send(hit(1, n));
-    const stats = transport.stats?.();
-    // 5 hits went out in the first batch; of the other 95 only the newest 10 are kept.
-    expect(stats).toMatchObject({ queueDepth: 10, inFlight: 5, dropped: { 'queue-full': 85 } });
+    const { transport, waitForEvent, count } = batch({ maxQueueSize: 10, maxBatchSize: 5, concurrency: 1, flushInterval: 60_000 });
+    const outcomes = [];
+    for (let n = 0; n < 100; n += 1) outcomes.push(await transport.send(hit(1, n)));
+    // 5 hits went out in the first batch, 10 wait; the other 85 were refused, and told so.
+    expect(transport.stats?.()).toMatchObject({ queueDepth: 10, inFlight: 5, dropped: { 'queue-full': 85 } });
+    expect(outcomes.slice(15).every((o) => !o.ok && o.status === 'dropped' && o.reason === 'queue-full')).toBe(true);
+    expect(count('dropped')).toBe(85);
     await waitForEvent('sent');
     collector.setFaults({});
     await transport.flush();
-    expect(collector.hits().map((h) => Number(h.params.cp1))).toEqual([0, 1, 2, 3, 4, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    expect(collector.hits().map((h) => Number(h.params.cp1))).toEqual(Array.from({ length: 15 }, (_, n) => n));
+  });
+
+  it('enforces maxQueueBytes as well as maxQueueSize', async () => {
+    collector.setFaults({ latencyMs: 300 });
+    const size = hit(1, 10).line.length + 1;
+    const { transport } = batch({ maxQueueSize: 1000, maxQueueBytes: size * 4, maxBatchSize: 2, concurrency: 1, flushInterval: 60_000 });
+    for (let n = 10; n < 30; n += 1) await transport.send(hit(1, n));
+    // 2 in flight, 4 fit the byte cap, 14 refused.
+    expect(transport.stats?.()).toMatchObject({ queueDepth: 4, queueBytes: size * 4, inFlight: 2, dropped: { 'queue-full': 14 } });
   });
 
   it('sends overflow to the overflow transport instead of dropping', async () => {

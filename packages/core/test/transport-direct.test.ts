@@ -49,7 +49,7 @@ describe('direct transport', () => {
     expect(reset).toMatchObject({ ok: false, status: 'failed' });
     if (!slow.ok && slow.status === 'failed') expect(slow.error.message).toMatch(/timeout after 80 ms/);
     if (!server.ok && server.status === 'failed') expect(server.error.message).toMatch(/HTTP 500/);
-    expect(count('error')).toBe(3);
+    expect(count('dropped')).toBe(3);
     expect(collector.requestCount()).toBe(3);
   });
 

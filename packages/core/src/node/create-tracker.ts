@@ -4,6 +4,7 @@ import type { Tracker, TrackerOptions, TransportFactory } from '../types.js';
 import { createBatchTransport } from '../transport/batch.js';
 import { createDirectTransport } from '../transport/direct.js';
 import { createDurableBatchTransport } from './durable-batch.js';
+import { flushOnExit } from './exit-flush.js';
 import { createNodeRequester } from './node-requester.js';
 import { createSpoolTransport } from './spool.js';
 
@@ -29,9 +30,12 @@ export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
 /**
  * Node's `createTracker`: like the main entry's, but `env` defaults to `process.env`,
  * the default transport is `batch`, and `transport: 'spool'` and `batch` + `spool.dir`
- * (write-ahead log) are available. Registers no signal handlers: call
+ * (write-ahead log) are available. A process that exits on its own still delivers its
+ * queued hits (`flushOnExit`, via `beforeExit`). Registers no signal handlers: call
  * `tracker.close({ timeout })` on SIGTERM yourself (see the README).
  */
 export function createTracker(options: TrackerOptions, env: TrackerEnv = process.env, settings: CreateTrackerSettings = {}): Tracker {
-  return createTrackerWith(options, env, resolveNodeTransport, { ...settings, defaultTransport: 'batch' });
+  return createTrackerWith(options, env, resolveNodeTransport, { ...settings, defaultTransport: 'batch' }, (tracker, config) => {
+    if (config.flushOnExit !== false && !config.dryRun) flushOnExit(tracker, config.flushOnExit, config.logger);
+  });
 }

@@ -42,7 +42,7 @@ export function acquireDirLock(path: string): LockAttempt {
   const me = hostname();
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      const fd = openSync(path, 'wx');
+      const fd = openSync(path, 'wx', 0o600);
       try {
         writeSync(fd, `${process.pid}\n${me}\n${new Date().toISOString()}\n`);
       } finally {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutgoingHit, SendOutcome, SpoolOptions, Transport, TransportContext, TransportFactory } from '../types.js';
 import type { BatchTransportInternals, BatchTransportOptions } from '../transport/batch.js';
@@ -10,9 +10,16 @@ import { keyFromLine } from '../transport/line-key.js';
 import { createStatsRecorder } from '../transport/stats.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { readLines } from './read-lines.js';
-import { appendAcks, finishSpoolFile, listSpoolFiles, readAcks, removeSpoolFile } from './spool-files.js';
+import { RangeSet } from './range-set.js';
+import { openRegular, PRIVATE_DIR_MODE } from './safe-fs.js';
+import { appendAcks, countLines, finishSpoolFile, listSpoolFiles, readAcks, removeSpoolFile } from './spool-files.js';
 import { resolveSpoolOptions } from './spool-options.js';
-import { SpoolWriter, type WriterSegment } from './spool-writer.js';
+import { SPOOL_FULL, SpoolWriter, type WriterSegment } from './spool-writer.js';
+
+const FULL_DETAIL = 'spool.maxTotalBytes reached; the write-ahead log cannot take more hits until Mapp accepts the backlog';
+const FULL: SendOutcome = Object.freeze({ ok: false, status: 'dropped', reason: 'spool-full', detail: FULL_DETAIL }) as SendOutcome;
+const QUEUE_FULL_DETAIL = 'the write-ahead log is unavailable and the memory queue is full';
+const QUEUE_FULL: SendOutcome = Object.freeze({ ok: false, status: 'dropped', reason: 'queue-full', detail: QUEUE_FULL_DETAIL }) as SendOutcome;
 
 /** Options of {@link createDurableBatchTransport}. */
 export interface DurableBatchTransportOptions extends Omit<BatchTransportOptions, 'overflow'> {
@@ -31,7 +38,9 @@ interface Segment {
   /** Line count, once known (finished and, for recovered files, read to the end). */
   total: number | undefined;
   /** Acknowledged (or empty) line indexes: never sent again. */
-  readonly acked: Set<number>;
+  acked: RangeSet;
+  /** A file left by an earlier run: its line count and `.ack` are read when it is first loaded. */
+  recovered: boolean;
   /** Lines given up on (retries exhausted): kept in the file for the next start. */
   parked: number;
   /** Load cursor: next line index and its byte offset. */
@@ -66,7 +75,9 @@ const LOCK_RETRY_MS = 1000;
  *   unacknowledged line is replayed, oldest file first.
  * - **Duplicate window:** a crash can resend the batches that were in flight or whose 2xx
  *   arrived but whose ack record was not yet appended: at most `concurrency ×
- *   maxBatchSize` hits. Nothing that `send()` resolved for is lost by a process crash.
+ *   maxBacklogBatchSize` hits (batches grow to that size only while a backlog is being
+ *   caught up; lower it to narrow the window). Nothing that `send()` resolved for is lost
+ *   by a process crash.
  * - **Give-ups** (`maxAttempts`/`maxRetryAge` exhausted) are not acknowledged: they stay
  *   in the file and are replayed on the next start (or by `mapp-s2s ship`). A replayed
  *   hit's age for `maxRetryAge` counts from its replay.
@@ -75,6 +86,11 @@ const LOCK_RETRY_MS = 1000;
  *   its own `dir` or `prefix`. If the folder can't be used (unwritable, locked by a live
  *   process, a running `ship`), an `error` event is emitted and hits are kept in memory
  *   only; the lock is retried every second and the log is used from then on.
+ *
+ * - **Bounded disk:** at `spool.maxTotalBytes` (default 1 GiB) new hits are dropped
+ *   (`spool-full`: counted, emitted, warned). Folder `0700`, files `0600`; only regular
+ *   files are read (symlinks, directories and FIFOs are skipped with a warning), and `.ack`
+ *   entries are checked against the file's line count.
  *
  * `close({ timeout })` drains the in-memory window; what is unsent then simply stays in
  * the log for the next start. Node-only (`@mapp-s2s/core/node`).
@@ -111,18 +127,20 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
      * starts the writer. Throws when the folder can't be used.
      */
     function adopt(): void {
-      mkdirSync(spoolOptions.dir, { recursive: true });
+      mkdirSync(spoolOptions.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       const attempt = acquireDirLock(join(spoolOptions.dir, `${spoolOptions.prefix}.lock`));
       if (!attempt.ok) throw new Error(`spool folder ${spoolOptions.dir} is in use by process ${attempt.pid} on ${attempt.host || 'an unknown host'} (${attempt.path})`);
       try {
         let maxId = 0;
-        for (const found of listSpoolFiles(spoolOptions.dir, spoolOptions.prefix)) {
+        const skip = (path: string, kind: string): void => context.logger.warn(`mapp-s2s: ${path} is ${kind}, not a regular file; the write-ahead log leaves it alone`);
+        for (const found of listSpoolFiles(spoolOptions.dir, spoolOptions.prefix, skip)) {
           const file = finishSpoolFile(found);
           maxId = Math.max(maxId, file.id);
           if (byId.has(file.id)) continue;
           const segment = newSegment(file.id, file.base, file.path, undefined);
           segment.finished = true;
-          for (const index of readAcks(file.base)) segment.acked.add(index);
+          // Its `.ack` is read (and checked against its line count) when it is first loaded.
+          segment.recovered = true;
           segments.push(segment);
           byId.set(file.id, segment);
         }
@@ -173,8 +191,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
             for (const record of records) {
               // Fast path: the memory window is caught up with the log and has room, so the
               // hit joins the queue straight away without being read back from disk.
-              if (!loading && !closing && cursor() === segment && segment.loadLine === record.index && engine.hasRoom()) {
-                engine.push(record.tag, { segment, index: record.index } satisfies Ref);
+              if (!loading && !closing && cursor() === segment && segment.loadLine === record.index && engine.push(record.tag, { segment, index: record.index } satisfies Ref)) {
                 segment.loadLine = record.index + 1;
                 segment.loadByte = record.end;
               } else {
@@ -198,7 +215,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
     }
 
     function newSegment(id: number, base: string, path: string, meta: WriterSegment | undefined): Segment {
-      return { id, base, path, writer: meta, finished: false, total: undefined, acked: new Set(), parked: 0, loadLine: 0, loadByte: 0, size: undefined, handle: undefined, ackChain: Promise.resolve(), deleting: false };
+      return { id, base, path, writer: meta, finished: false, total: undefined, acked: new RangeSet(), recovered: false, parked: 0, loadLine: 0, loadByte: 0, size: undefined, handle: undefined, ackChain: Promise.resolve(), deleting: false };
     }
 
     function segmentFor(meta: WriterSegment): Segment {
@@ -249,26 +266,24 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         while (!closing && engine.hasRoom()) {
           const segment = cursor();
           if (!segment) break;
+          if (segment.recovered && !(await recover(segment))) continue;
           const live = segment.writer !== undefined && !segment.finished;
           const limit = segment.writer ? segment.writer.bytes : await sizeOf(segment);
           if (live && segment.loadByte >= limit) break; // caught up with the writer
           segment.handle ??= await openForReading(segment);
           const chunk = await readLines(segment.handle, segment.loadByte, limit, READ_CHUNK, segment.finished && !segment.writer);
-          let room = batchOptions.maxQueueSize - engine.depth;
           let consumed = 0;
           for (const [i, line] of chunk.lines.entries()) {
-            if (room <= 0 || closing) break;
+            if (closing) break;
             const index = segment.loadLine;
+            const skip = line === '' || segment.acked.has(index);
+            // A full window leaves the line on disk for the next load.
+            if (!skip && !engine.push({ line, key: keyFromLine(line), time: Date.now() }, { segment, index } satisfies Ref)) break;
             segment.loadLine += 1;
             segment.loadByte = chunk.ends[i] as number;
             consumed += 1;
-            if (line === '' || segment.acked.has(index)) {
-              segment.acked.add(index);
-              continue;
-            }
-            if (!segment.writer) replayed += 1;
-            engine.push({ line, key: keyFromLine(line), time: Date.now() }, { segment, index } satisfies Ref);
-            room -= 1;
+            if (skip) segment.acked.add(index);
+            else if (!segment.writer) replayed += 1;
           }
           if (segment.finished && segment.loadByte >= limit) {
             segment.total = segment.loadLine;
@@ -284,6 +299,33 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         emitError(new Error(`mapp-s2s: reading the write-ahead log failed: ${(error as Error).message}`, { cause: error }));
       } finally {
         loading = false;
+      }
+    }
+
+    /**
+     * First load of a file left by an earlier run: count its lines and read its `.ack`
+     * against that count (a corrupt or hostile `.ack` is ignored entry by entry, never
+     * expanded). A file or sidecar that is not a regular file is left alone, with a warning.
+     */
+    async function recover(segment: Segment): Promise<boolean> {
+      try {
+        segment.handle ??= await openForReading(segment);
+        const size = await sizeOf(segment);
+        const lines = await countLines(segment.handle, size);
+        const { acked, ignored } = readAcks(segment.base, lines);
+        if (ignored > 0) context.logger.warn(`mapp-s2s: ${segment.base}.ack: ${ignored} entr${ignored === 1 ? 'y' : 'ies'} outside the file's ${lines} lines ignored (corrupt or tampered)`);
+        segment.acked = acked;
+        segment.total = lines;
+        segment.recovered = false;
+        return true;
+      } catch (error) {
+        context.logger.warn(`mapp-s2s: write-ahead log file ${segment.path} skipped: ${(error as Error).message}`);
+        await segment.handle?.close().catch(() => undefined);
+        segment.handle = undefined;
+        const at = segments.indexOf(segment);
+        if (at !== -1) segments.splice(at, 1);
+        byId.delete(segment.id);
+        return false;
       }
     }
 
@@ -323,7 +365,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
 
     function maybeDelete(segment: Segment): void {
       if (segment.deleting || !segment.finished || segment.total === undefined) return;
-      if (segment.acked.size < segment.total) return;
+      if (segment.acked.countBelow(segment.total) < segment.total) return;
       segment.deleting = true;
       // After the pending ack appends, or they would recreate the sidecar.
       segment.ackChain = segment.ackChain
@@ -331,6 +373,7 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           await segment.handle?.close().catch(() => undefined);
           segment.handle = undefined;
           await removeSpoolFile(segment.base);
+          writer?.budget.release(segment.writer?.bytes ?? segment.size ?? 0);
           const at = segments.indexOf(segment);
           if (at !== -1) segments.splice(at, 1);
           byId.delete(segment.id);
@@ -346,21 +389,25 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           return { ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' };
         }
         if (!writer) {
-          engine.push(hit);
-          return { ok: true, status: 'queued' };
+          if (engine.push(hit)) return { ok: true, status: 'queued' };
+          stats.drop('queue-full');
+          context.emit({ type: 'dropped', lines: 1, reason: 'queue-full', detail: QUEUE_FULL_DETAIL });
+          return QUEUE_FULL;
         }
         try {
           await writer.append(hit.line, hit);
           return { ok: true, status: 'spooled' };
         } catch (cause) {
+          if (cause === SPOOL_FULL) {
+            stats.drop('spool-full');
+            context.emit({ type: 'dropped', lines: 1, reason: 'spool-full', detail: FULL_DETAIL });
+            return FULL;
+          }
           const error = new Error(`mapp-s2s: could not write the write-ahead log in ${spoolOptions.dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); hit kept in memory only`, { cause });
           emitError(error);
           // Better sent without durability than not at all; order is kept unless the
           // memory window was behind the log at this moment.
-          if (engine.hasRoom() && !engine.isClosed) {
-            engine.push(hit);
-            return { ok: true, status: 'queued' };
-          }
+          if (!engine.isClosed && engine.push(hit)) return { ok: true, status: 'queued' };
           return { ok: false, status: 'failed', error };
         }
       },
@@ -394,19 +441,23 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
         lock?.release();
       },
       stats() {
-        return { ...stats.snapshot({ queueDepth: engine.depth, inFlight: engine.inFlight }), replayed } as ReturnType<NonNullable<Transport['stats']>>;
+        const snapshot = stats.snapshot({ queueDepth: engine.depth, queueBytes: engine.depthBytes, inFlight: engine.inFlight });
+        return { ...snapshot, ...(writer === undefined ? {} : { spoolBytes: writer.budget.bytes }), replayed } as ReturnType<NonNullable<Transport['stats']>>;
       },
     };
   };
 }
 
-/** Opens a segment; a `.tmp` → `.log` rename may race with us, so retry on the new path. */
+/**
+ * Opens a segment (a regular file only, never through a symlink or blocking on a FIFO);
+ * a `.tmp` → `.log` rename may race with us, so retry on the new path.
+ */
 async function openForReading(segment: Segment): Promise<FileHandle> {
   try {
-    return await open(segment.path, 'r');
+    return await openRegular(segment.path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return open(`${segment.base}.log`, 'r');
+    return openRegular(`${segment.base}.log`);
   }
 }
 

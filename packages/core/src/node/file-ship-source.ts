@@ -1,10 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { readLines } from './read-lines.js';
+import { openRegular } from './safe-fs.js';
 import type { ShipLine, ShipSource, ShipUnit } from './ship.js';
-import { appendAcks, DEFAULT_SPOOL_PREFIX, finishSpoolFile, listSpoolFiles, mtimeOf, readAcks, removeSpoolFile } from './spool-files.js';
+import { appendAcks, countLines, DEFAULT_SPOOL_PREFIX, finishSpoolFile, listSpoolFiles, mtimeOf, readAcks, removeSpoolFile } from './spool-files.js';
 
 /** Options of {@link createFileShipSource}. */
 export interface FileShipSourceOptions {
@@ -18,6 +18,12 @@ export interface FileShipSourceOptions {
    * @default 1800000 (30 min)
    */
   readonly maxFileAge?: number;
+  /**
+   * Told about everything skipped for safety: a symlink, directory or FIFO with a spool
+   * file's name, an `.ack` that is not a regular file, `.ack` entries beyond the file's
+   * line count. @default ignore
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Thrown by `open()` when another run (or a live write-ahead log) holds the folder. */
@@ -51,11 +57,12 @@ export class ShipSourceMissingError extends Error {
 export function createFileShipSource(options: FileShipSourceOptions): ShipSource {
   const prefix = options.prefix ?? DEFAULT_SPOOL_PREFIX;
   const maxFileAge = options.maxFileAge ?? 30 * 60 * 1000;
+  const warn = options.onWarning ?? (() => undefined);
   let lock: DirLock | undefined;
   return {
     description: `${options.dir}/${prefix}-*.log`,
     async open() {
-      if (!existsSync(options.dir) || !statSync(options.dir).isDirectory()) {
+      if (!existsSync(options.dir) || !lstatSync(options.dir).isDirectory() || !statSync(options.dir).isDirectory()) {
         throw new ShipSourceMissingError(`spool folder ${options.dir} does not exist`);
       }
       const attempt = acquireDirLock(join(options.dir, `${prefix}.lock`));
@@ -65,7 +72,7 @@ export function createFileShipSource(options: FileShipSourceOptions): ShipSource
       lock = attempt.lock;
       const now = Date.now();
       const units: ShipUnit[] = [];
-      for (const found of listSpoolFiles(options.dir, prefix)) {
+      for (const found of listSpoolFiles(options.dir, prefix, (path, kind) => warn(`${path} is ${kind}, not a regular file; skipped`))) {
         let file = found;
         if (file.state === 'tmp') {
           const mtime = mtimeOf(file.path);
@@ -74,14 +81,18 @@ export function createFileShipSource(options: FileShipSourceOptions): ShipSource
         }
         const base = file.base;
         const path = file.path;
-        const size = statSync(path).size;
+        const size = lstatSync(path).size;
         units.push({
           id: path,
           size,
           async *lines(): AsyncIterable<ShipLine> {
-            const acked = readAcks(base);
-            const handle = await open(path, 'r');
+            // Regular files only, opened without following symlinks or blocking on FIFOs.
+            const handle = await openRegular(path);
             try {
+              // Acks are checked against the real line count: a hostile `.ack` cannot mark
+              // lines that do not exist, nor cost more than its own size.
+              const { acked, ignored } = readAcks(base, await countLines(handle, size));
+              if (ignored > 0) warn(`${base}.ack: ${ignored} entr${ignored === 1 ? 'y' : 'ies'} outside the file's lines ignored (corrupt or tampered)`);
               let offset = 0;
               let index = 0;
               for (;;) {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ABORTED_BY_CLOSE, asError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
+import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 
 /** Node's own fetch, as it was when this module loaded: anything else is a user's or a test's double. */
@@ -65,8 +65,7 @@ export function nodeRequest(agents: NodeAgents, url: string, init: { method: 'GE
         response.resume();
       });
       request.on('error', (cause) => {
-        const error = asError(cause);
-        fail((error as { code?: string }).code ?? error.message, error);
+        fail(describeNetworkError(cause, url), asError(cause));
       });
       if (abort?.aborted) {
         onAbort();

@@ -1,4 +1,5 @@
-import { requestMapp, utf8Length } from '../transport/http.js';
+import { MAX_LINE_BYTES } from '../encode.js';
+import { lineQuery, requestMapp, utf8Length } from '../transport/http.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
 import { backoffDelay } from '../transport/retry.js';
 
@@ -84,6 +85,8 @@ export interface ShipReport {
   readonly rejected: number;
   /** Malformed lines (not a `wt?…` hit line, see {@link shipLineProblem}): never sent, removed. */
   readonly invalid: number;
+  /** Units skipped because they could not be read safely (not a regular file, I/O error): kept. */
+  readonly skippedUnits: number;
   readonly retries: number;
   /** Why the run stopped early, if it did (retries exhausted, unknown track id). */
   readonly stoppedBy?: string;
@@ -110,6 +113,11 @@ export function shipLineProblem(line: string): string | undefined {
   return `raw space, control or non-ASCII characters: ${JSON.stringify(line.slice(0, 40))}`;
 }
 
+/** Too long for a batch line (7 KB): sent as its own GET. */
+function isOverLong(line: string): boolean {
+  return line.length > MAX_LINE_BYTES;
+}
+
 /** At most this many skipped lines are logged one by one per run; the rest are counted. */
 const MAX_LOGGED_INVALID = 10;
 
@@ -133,6 +141,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   const backoffBase = options.backoffBase ?? 250;
   const backoffMax = options.backoffMax ?? 30_000;
   const url = `${options.origin}/${options.trackId}/batch`;
+  const hitUrl = `${options.origin}/${options.trackId}/wt?`;
   const log = options.onLog ?? (() => undefined);
 
   const units = await options.source.open();
@@ -143,13 +152,20 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   let rejected = 0;
   let invalid = 0;
   let retries = 0;
+  let skippedUnits = 0;
   let stoppedBy: string | undefined;
 
-  /** Sends one batch with retries: 'ok' | 'rejected' | a stop reason. */
+  /**
+   * Sends one batch with retries: 'ok' | 'rejected' | a stop reason. A line over the 7 KB
+   * batch-line limit (a Smart Pixel hit passed through) goes alone, as the GET the pixel
+   * itself would have sent (PROTOCOL.md §4).
+   */
   async function deliver(batch: ShipLine[]): Promise<'ok' | 'rejected' | { stop: string }> {
-    const body = batch.map((item) => item.line).join('\n');
+    const single = batch.length === 1 && isOverLong((batch[0] as ShipLine).line);
+    const target = single ? `${hitUrl}${lineQuery((batch[0] as ShipLine).line)}` : url;
+    const init = single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: batch.map((item) => item.line).join('\n') } as const);
     for (let attempt = 1; ; attempt += 1) {
-      const result = await requestMapp(fetchFn, url, { method: 'POST', body }, timeout);
+      const result = await requestMapp(fetchFn, target, init, timeout);
       if (result.kind === 'ok') return 'ok';
       if (result.kind === 'reject') {
         if (result.status === 404) return { stop: `${result.reason}: Mapp does not know track id ${options.trackId}; nothing was deleted` };
@@ -166,6 +182,22 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
 
   try {
     for (const unit of units) {
+      try {
+        if ((await shipUnit(unit)) === 'stop') break;
+      } catch (error) {
+        // One unreadable unit (not a regular file, an I/O error) must not stop every run:
+        // it is kept, reported, and the others go on.
+        skippedUnits += 1;
+        log(`${unit.id}: ${(error as Error).message}; kept, not shipped`);
+      }
+    }
+  } finally {
+    await options.source.close();
+  }
+
+  /** Ships one unit; 'stop' when the run must stop (retries exhausted, unknown track id). */
+  async function shipUnit(unit: ShipUnit): Promise<'done' | 'stop'> {
+    {
       let batch: ShipLine[] = [];
       let batchBytes = 0;
       let unitBytes = 0;
@@ -204,25 +236,30 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
           continue;
         }
         const size = utf8Length(item.line) + 1;
-        if (batch.length >= batchSize || (batch.length > 0 && batchBytes + size > maxBytes)) {
+        const overLong = isOverLong(item.line);
+        if (batch.length >= batchSize || (batch.length > 0 && (batchBytes + size > maxBytes || overLong))) {
           ok = await flushBatch();
           if (!ok) break;
         }
         batch.push(item);
         batchBytes += size;
+        // Sent on its own, in its place in the file's order.
+        if (overLong) {
+          ok = await flushBatch();
+          if (!ok) break;
+        }
       }
       if (ok) ok = await flushBatch();
       // Skipped lines are settled even when the run stops: they would be skipped again.
       await ackSkipped();
-      if (!ok) break;
+      if (!ok) return 'stop';
       await unit.complete();
       unitsDone += 1;
       // Acknowledged-before lines never pass through a batch: account for them here.
       bytesDone += Math.max(0, unit.size - unitBytes);
       options.onProgress?.({ unit: unit.id, unitsDone, unitsTotal: units.length, bytesDone, bytesTotal, sent });
+      return 'done';
     }
-  } finally {
-    await options.source.close();
   }
   if (invalid > MAX_LOGGED_INVALID) log(`${invalid} malformed lines skipped in all (${invalid - MAX_LOGGED_INVALID} not listed)`);
   return {
@@ -231,6 +268,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
     sent,
     rejected,
     invalid,
+    skippedUnits,
     retries,
     ...(stoppedBy === undefined ? {} : { stoppedBy }),
     complete: stoppedBy === undefined && unitsDone === units.length,

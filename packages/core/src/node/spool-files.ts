@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { appendFile, rm } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync, renameSync } from 'node:fs';
+import { rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RangeSet } from './range-set.js';
+import { appendRegular, fileKind, readRegularSync } from './safe-fs.js';
 
 /** Default file prefix, as the official libraries (PROTOCOL.md §10). */
 export const DEFAULT_SPOOL_PREFIX = 'MappIntelligenceRequests';
@@ -28,14 +30,24 @@ export function spoolBase(dir: string, prefix: string, id: number): string {
   return join(dir, `${prefix}-${id}`);
 }
 
-/** Lists `.tmp` and `.log` files of `prefix` in `dir`, oldest first. Missing dir = none. @internal */
-export function listSpoolFiles(dir: string, prefix: string): SpoolFile[] {
+/**
+ * Lists `.tmp` and `.log` files of `prefix` in `dir`, oldest first. Missing dir = none.
+ * Only regular files count: a symlink, directory, FIFO or socket with a spool file's name is
+ * reported to `onSkip` and left alone (never read, renamed or deleted).
+ * @internal
+ */
+export function listSpoolFiles(dir: string, prefix: string, onSkip?: (path: string, kind: string) => void): SpoolFile[] {
   if (!existsSync(dir)) return [];
   const pattern = new RegExp(`^${escapeRegExp(prefix)}-(\\d+)\\.(tmp|log)$`);
   const files: SpoolFile[] = [];
-  for (const name of readdirSync(dir)) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const name = entry.name;
     const match = pattern.exec(name);
     if (!match) continue;
+    if (!entry.isFile()) {
+      onSkip?.(join(dir, name), fileKind(entry));
+      continue;
+    }
     const id = Number(match[1]);
     const state = match[2] as 'tmp' | 'log';
     files.push({ id, base: spoolBase(dir, prefix, id), state, path: join(dir, name) });
@@ -51,36 +63,71 @@ export function finishSpoolFile(file: SpoolFile): SpoolFile {
   return { ...file, state: 'log', path };
 }
 
-/** Modification time of a file in ms, or undefined if it vanished. @internal */
+/** Modification time of a file (not followed if a symlink) in ms, or undefined if it vanished. @internal */
 export function mtimeOf(path: string): number | undefined {
   try {
-    return statSync(path).mtimeMs;
+    return lstatSync(path).mtimeMs;
   } catch {
     return undefined;
   }
 }
 
-/** Reads the acknowledged line indexes of a spool file. A torn last record is ignored. @internal */
-export function readAcks(base: string): Set<number> {
-  const acked = new Set<number>();
-  let text: string;
-  try {
-    text = readFileSync(`${base}.ack`, 'utf8');
-  } catch {
-    return acked;
-  }
+/** The acknowledged lines of a spool file, and how many `.ack` entries were not believable. @internal */
+export interface AckRecord {
+  readonly acked: RangeSet;
+  /** Entries outside `0..lines-1` or reversed (`9-3`): a corrupt or hostile `.ack`, ignored. */
+  readonly ignored: number;
+}
+
+/**
+ * Reads the acknowledged line indexes of a spool file of `lines` lines. A torn last record
+ * is ignored (a crash mid-append). Every range is checked against the line count, so a
+ * corrupt or hostile `.ack` can neither mark lines that do not exist nor cost more than its
+ * own length: a range is one entry, never expanded. A missing `.ack` means nothing acked;
+ * one that is not a regular file (symlink, FIFO) throws `NotRegularFileError`.
+ * @internal
+ */
+export function readAcks(base: string, lines: number): AckRecord {
+  const acked = new RangeSet();
+  let ignored = 0;
+  const text = readRegularSync(`${base}.ack`);
+  if (text === undefined) return { acked, ignored };
   // Only records ending in '\n' are complete: a crash mid-append leaves a torn tail.
   const complete = text.slice(0, text.lastIndexOf('\n') + 1);
   for (const record of complete.split('\n')) {
+    if (record === '') continue;
     for (const part of record.split(',')) {
-      const match = /^(\d+)(?:-(\d+))?$/.exec(part);
-      if (!match) continue;
-      const from = Number(match[1]);
-      const to = match[2] === undefined ? from : Number(match[2]);
-      for (let i = from; i <= to; i += 1) acked.add(i);
+      const match = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(part);
+      const from = match ? Number(match[1]) : Number.NaN;
+      const to = match ? (match[2] === undefined ? from : Number(match[2])) : Number.NaN;
+      if (!(from <= to && to < lines)) {
+        ignored += 1;
+        continue;
+      }
+      acked.addRange(from, to);
     }
   }
-  return acked;
+  return { acked, ignored };
+}
+
+/**
+ * Counts the lines of an open spool file of `size` bytes the way `readLines` splits them:
+ * one per '\n', plus a last line without one. Reads in chunks; memory stays flat.
+ * @internal
+ */
+export async function countLines(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(Math.min(Math.max(size, 1), 256 * 1024));
+  let lines = 0;
+  let offset = 0;
+  let last = -1;
+  while (offset < size) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - offset), offset);
+    if (bytesRead === 0) break;
+    for (let at = chunk.indexOf(0x0a, 0); at !== -1 && at < bytesRead; at = chunk.indexOf(0x0a, at + 1)) lines += 1;
+    last = chunk[bytesRead - 1] as number;
+    offset += bytesRead;
+  }
+  return offset > 0 && last !== 0x0a ? lines + 1 : lines;
 }
 
 /** `[0,1,2,5,7,8]` → `0-2,5,7-8` @internal */
@@ -102,10 +149,13 @@ export function formatAckRanges(indexes: readonly number[]): string {
   return parts.join(',');
 }
 
-/** Appends one ack record (a single write, so a crash tears at most this record). @internal */
+/**
+ * Appends one ack record (a single write, so a crash tears at most this record), creating
+ * the sidecar owner-only; never through a symlink. @internal
+ */
 export async function appendAcks(base: string, indexes: readonly number[]): Promise<void> {
   if (indexes.length === 0) return;
-  await appendFile(`${base}.ack`, `${formatAckRanges(indexes)}\n`);
+  await appendRegular(`${base}.ack`, `${formatAckRanges(indexes)}\n`);
 }
 
 /** Deletes a finished spool file and its sidecar. @internal */

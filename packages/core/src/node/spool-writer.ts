@@ -1,8 +1,76 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { ResolvedSpoolOptions } from './spool-options.js';
 import { asError } from '../transport/http.js';
-import { spoolBase } from './spool-files.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './safe-fs.js';
+import { listSpoolFiles, spoolBase } from './spool-files.js';
+
+/** How often a full spool looks again whether `ship` (another process) freed space. */
+const RESCAN_MS = 1000;
+
+/**
+ * The one rejection every append gets while the spool is at `maxTotalBytes`: shared, so a
+ * full spool under load costs no `Error` (and no stack trace) per refused hit.
+ * @internal
+ */
+export const SPOOL_FULL: Error & { code: 'SPOOL_FULL' } = Object.assign(new Error('mapp-s2s spool: spool.maxTotalBytes reached'), { code: 'SPOOL_FULL' as const });
+
+/**
+ * Bytes in the spool folder's files of one prefix, against `maxTotalBytes`. Appends add to
+ * it; files removed by this process are subtracted; files removed by someone else (`ship`)
+ * are noticed by a rescan when an append would not fit, at most once a second.
+ * @internal
+ */
+export class SpoolBudget {
+  private used = 0;
+  private scannedAt = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+    readonly max: number,
+  ) {
+    this.rescan();
+  }
+
+  /** Bytes the spool files take now (as far as this process knows). */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** Whether `bytes` more fit under the cap. */
+  fits(bytes: number): boolean {
+    if (this.used + bytes <= this.max) return true;
+    if (Date.now() - this.scannedAt < RESCAN_MS) return false;
+    this.rescan();
+    return this.used + bytes <= this.max;
+  }
+
+  add(bytes: number): void {
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  private rescan(): void {
+    this.scannedAt = Date.now();
+    let total = 0;
+    try {
+      for (const file of listSpoolFiles(this.dir, this.prefix)) {
+        try {
+          total += lstatSync(file.path).size;
+        } catch {
+          // Shipped and removed between the listing and the stat.
+        }
+      }
+    } catch {
+      return; // an unreadable folder: keep the running count
+    }
+    this.used = total;
+  }
+}
 
 /** The file currently (or formerly) written. `lines`/`bytes` count complete, written lines. @internal */
 export interface WriterSegment {
@@ -64,6 +132,8 @@ export class SpoolWriter<T> {
   private nextId: number;
   private madeDir = false;
   private readonly syncTimer: ReturnType<typeof setInterval> | undefined;
+  /** The folder's size against `maxTotalBytes`. */
+  readonly budget: SpoolBudget;
 
   constructor(
     private readonly options: ResolvedSpoolOptions,
@@ -71,6 +141,7 @@ export class SpoolWriter<T> {
     minId = 0,
   ) {
     this.nextId = minId;
+    this.budget = new SpoolBudget(options.dir, options.prefix, options.maxTotalBytes);
     if (options.fsync === 'interval') {
       this.syncTimer = setInterval(() => void this.syncNow(), options.fsyncInterval);
       unref(this.syncTimer);
@@ -165,8 +236,11 @@ export class SpoolWriter<T> {
         for (const item of failed) item.reject(asError(error));
         continue;
       }
+      const before = this.pending.length;
       const group = this.takeGroup(current.meta);
       if (group.length === 0) {
+        // Every line looked at was refused (spool full): nothing to write this round.
+        if (this.pending.length < before) continue;
         // The next line does not fit the open file: start a new one.
         await this.finish();
         continue;
@@ -182,6 +256,7 @@ export class SpoolWriter<T> {
         else this.dirty = true;
       } catch (error) {
         for (const item of group) item.reject(asError(error));
+        this.budget.release(buffer.length);
         // Cut a torn partial write so the file holds only whole, resolved lines.
         await current.handle.truncate(current.meta.bytes).catch(() => undefined);
         await this.finish();
@@ -204,21 +279,31 @@ export class SpoolWriter<T> {
   private takeGroup(meta: WriterSegment): Pending<T>[] {
     const roomLines = Math.max(1, this.options.maxFileLines - meta.lines);
     let bytes = meta.bytes;
-    let count = 0;
+    const group: Pending<T>[] = [];
+    let taken = 0;
     for (const item of this.pending) {
-      if (count >= roomLines) break;
+      if (group.length >= roomLines) break;
       const size = Buffer.byteLength(item.line, 'utf8') + 1;
       // Never split a line across files; an empty file always takes at least one line.
-      if ((count > 0 || meta.lines > 0) && bytes + size > this.options.maxFileSize) break;
+      if ((group.length > 0 || meta.lines > 0) && bytes + size > this.options.maxFileSize) break;
+      taken += 1;
+      // The folder is at its cap: this line is refused (the caller counts it as spool-full).
+      if (!this.budget.fits(bytes - meta.bytes + size)) {
+        item.reject(SPOOL_FULL);
+        continue;
+      }
       bytes += size;
-      count += 1;
+      group.push(item);
     }
-    return this.pending.splice(0, count);
+    this.pending.splice(0, taken);
+    this.budget.add(bytes - meta.bytes);
+    return group;
   }
 
   private async openSegment(): Promise<{ meta: WriterSegment; handle: FileHandle; ageTimer: ReturnType<typeof setTimeout> }> {
     if (!this.madeDir) {
-      await mkdir(this.options.dir, { recursive: true });
+      // Owner-only: the files hold IPs, eids and customer fields.
+      await mkdir(this.options.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       this.madeDir = true;
     }
     let id = Math.max(Date.now(), this.nextId);
@@ -227,7 +312,8 @@ export class SpoolWriter<T> {
       // A same-millisecond file of another process (or an old `.log`) must never be reused.
       if (!existsSync(`${base}.log`)) {
         try {
-          const handle = await open(`${base}.tmp`, 'wx');
+          // 'wx' (O_EXCL) never follows a symlink planted under our name.
+          const handle = await open(`${base}.tmp`, 'wx', PRIVATE_FILE_MODE);
           this.nextId = id + 1;
           const meta: WriterSegment = { id, base, path: `${base}.tmp`, lines: 0, bytes: 0, createdAt: Date.now(), finished: false };
           const ageTimer = setTimeout(() => {
@@ -260,6 +346,7 @@ export class SpoolWriter<T> {
     try {
       if (meta.lines === 0) {
         await rm(meta.path, { force: true });
+        this.budget.release(meta.bytes);
       } else {
         await rename(meta.path, `${meta.base}.log`);
         meta.path = `${meta.base}.log`;

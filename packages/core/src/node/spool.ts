@@ -1,7 +1,10 @@
 import type { OutgoingHit, SendOutcome, SpoolOptions, Transport, TransportContext, TransportFactory } from '../types.js';
 import { createStatsRecorder } from '../transport/stats.js';
 import { resolveSpoolOptions } from './spool-options.js';
-import { SpoolWriter } from './spool-writer.js';
+import { SPOOL_FULL, SpoolWriter } from './spool-writer.js';
+
+const FULL_DETAIL = 'spool.maxTotalBytes reached; ship the spool (mapp-s2s ship) or raise the cap';
+const FULL: SendOutcome = Object.freeze({ ok: false, status: 'dropped', reason: 'spool-full', detail: FULL_DETAIL }) as SendOutcome;
 
 /**
  * The `spool` transport, "log now, ship later": `send()` appends the hit's line to
@@ -18,7 +21,9 @@ import { SpoolWriter } from './spool-writer.js';
  *   written back (Linux: typically up to ~30 s).
  *
  * A full disk or an unwritable folder never throws: `send()` resolves `failed` and an
- * `error` event is emitted. Node-only (`@mapp-s2s/core/node`).
+ * `error` event is emitted. At `maxTotalBytes` (default 1 GiB) hits are dropped
+ * (`spool-full`: counted, emitted, warned) instead of filling the disk. The folder is
+ * created `0700` and files `0600`. Node-only (`@mapp-s2s/core/node`).
  */
 export function createSpoolTransport(options: SpoolOptions): TransportFactory {
   const resolved = resolveSpoolOptions(options);
@@ -46,6 +51,11 @@ export function createSpoolTransport(options: SpoolOptions): TransportFactory {
           await writer.append(hit.line, undefined);
           return { ok: true, status: 'spooled' };
         } catch (cause) {
+          if (cause === SPOOL_FULL) {
+            stats.drop('spool-full');
+            context.emit({ type: 'dropped', lines: 1, reason: 'spool-full', detail: FULL_DETAIL });
+            return FULL;
+          }
           const error = new Error(`mapp-s2s spool: could not write to ${resolved.dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
           context.emit({ type: 'error', error });
           return { ok: false, status: 'failed', error };
@@ -62,7 +72,7 @@ export function createSpoolTransport(options: SpoolOptions): TransportFactory {
         await writer.close();
       },
       stats() {
-        return stats.snapshot({ queueDepth: 0, inFlight: 0 });
+        return { ...stats.snapshot({ queueDepth: 0, inFlight: 0 }), spoolBytes: writer.budget.bytes };
       },
     };
   };

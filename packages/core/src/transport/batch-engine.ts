@@ -1,6 +1,7 @@
+import { MAX_LINE_BYTES } from '../encode.js';
 import type { DropReason, OutgoingHit, TransportContext } from '../types.js';
 import type { ResolvedBatchOptions } from './batch-options.js';
-import { ABORTED_BY_CLOSE, requestMapp, utf8Length, type HttpRequester } from './http.js';
+import { ABORTED_BY_CLOSE, lineQuery, requestMapp, utf8Length, type HttpRequester } from './http.js';
 import { backoffDelay } from './retry.js';
 import type { StatsRecorder } from './stats.js';
 
@@ -33,7 +34,10 @@ export interface BatchEngineHooks {
 
 interface Batch {
   readonly entries: EngineEntry[];
+  /** The POST body, or the query of a single over-long line sent as its own GET. */
   readonly body: string;
+  /** One line over the 7 KB batch-line limit: sent as `GET /<trackId>/wt?…` (PROTOCOL.md §4). */
+  readonly single: boolean;
   attempts: number;
   timer?: ReturnType<typeof setTimeout>;
   abandoned: boolean;
@@ -56,6 +60,17 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
 }
 
+/** A line too long for a batch or file (7 KB, PROTOCOL.md §4); `bytes` counts its '\n'. */
+function isOverLong(entry: EngineEntry): boolean {
+  return entry.bytes - 1 > MAX_LINE_BYTES;
+}
+
+/** Shortest retry delay while closing: a dead endpoint must not become a busy loop. */
+const MIN_CLOSING_RETRY_MS = 50;
+
+/** Keeps a runtime's event loop alive while someone waits (a ref'd, idle interval). */
+function noop(): void {}
+
 /** FNV-1a: a cheap, stable string hash to pick a lane per visitor key. */
 function hashKey(key: string): number {
   let hash = 0x811c9dc5;
@@ -76,15 +91,26 @@ function hashKey(key: string): number {
  * blocks at most its own lane, and only while it is being retried; a rejected batch is
  * dropped at once). Concurrency is bounded by the number of lanes.
  *
- * Memory: `maxQueueSize` bounds the hits waiting in lanes; at most `concurrency` batches
- * (`concurrency × maxBatchSize` hits) are in flight on top of that.
+ * Throughput: a batch leaves at `maxBatchSize` lines; when a lane's backlog is larger, its
+ * next batch takes the backlog (up to `maxBacklogBatchSize` lines and `maxBatchBytes`), so one lane drains
+ * far faster than one process can produce. A line over 7 KB is sent alone, as a GET.
+ *
+ * Memory: `maxQueueSize` hits and `maxQueueBytes` bytes bound what waits in lanes; `push`
+ * refuses beyond that (the owner spills or counts the drop). At most `concurrency` batches
+ * are in flight on top of that.
+ *
+ * Liveness: while someone waits (`flush()`, `drain()`), a ref'd handle keeps the process
+ * alive, so retry timers (unref'd otherwise) still fire and the promise settles.
  * @internal
  */
 export class BatchEngine {
   private readonly lanes: Lane[];
   private seq = 0;
   private queued = 0;
+  private queuedBytes = 0;
   private inFlightLines = 0;
+  private hold: ReturnType<typeof setInterval> | undefined;
+  private deadline = Number.POSITIVE_INFINITY;
   private forceUntil = -1;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closing = false;
@@ -92,6 +118,7 @@ export class BatchEngine {
   private waiters: Waiter[] = [];
   private readonly closer = new AbortController();
   private readonly url: string;
+  private readonly hitUrl: string;
 
   constructor(
     private readonly context: TransportContext,
@@ -100,6 +127,7 @@ export class BatchEngine {
     private readonly hooks: BatchEngineHooks = {},
   ) {
     this.url = `${context.origin}/${context.trackId}/batch`;
+    this.hitUrl = `${context.origin}/${context.trackId}/wt?`;
     this.lanes = Array.from({ length: options.concurrency }, () => ({ queue: [], head: 0, bytes: 0, lastSeq: -1, batch: null }));
   }
 
@@ -113,27 +141,39 @@ export class BatchEngine {
     return this.inFlightLines;
   }
 
+  /** Bytes of the hits waiting in lanes. */
+  get depthBytes(): number {
+    return this.queuedBytes;
+  }
+
   get isClosed(): boolean {
     return this.closing || this.closed;
   }
 
-  hasRoom(): boolean {
-    return this.queued < this.options.maxQueueSize;
+  /** Whether a hit of `bytes` (its line plus '\n'; default: a small one) fits the queue. */
+  hasRoom(bytes = 1): boolean {
+    return this.queued < this.options.maxQueueSize && this.queuedBytes + bytes <= this.options.maxQueueBytes;
   }
 
-  /** Queues a hit. When the queue is full the oldest waiting hit is dropped (`queue-full`). */
-  push(hit: OutgoingHit, ref?: unknown): void {
-    if (!this.hasRoom()) this.dropOldest();
-    const entry: EngineEntry = { hit, seq: this.seq, bytes: utf8Length(hit.line) + 1, ref };
+  /**
+   * Queues a hit, or returns `false` when the queue is full (`maxQueueSize`/`maxQueueBytes`)
+   * or closed: the caller spills it or reports the drop. Queued hits are never evicted.
+   */
+  push(hit: OutgoingHit, ref?: unknown): boolean {
+    const bytes = utf8Length(hit.line) + 1;
+    if (this.closed || !this.hasRoom(bytes)) return false;
+    const entry: EngineEntry = { hit, seq: this.seq, bytes, ref };
     this.seq += 1;
     const lane = this.lanes[hashKey(hit.key) % this.lanes.length] as Lane;
     lane.queue.push(entry);
-    lane.bytes += entry.bytes;
+    lane.bytes += bytes;
     lane.lastSeq = entry.seq;
     this.queued += 1;
+    this.queuedBytes += bytes;
     this.stats.enqueued += 1;
     this.pumpLane(lane);
     this.armTimer();
+    return true;
   }
 
   /** Sends everything queued so far and resolves once all of it is settled. */
@@ -151,12 +191,21 @@ export class BatchEngine {
    */
   async drain(timeout: number): Promise<EngineEntry[]> {
     this.closing = true;
+    this.deadline = Date.now() + timeout;
     this.forceUntil = Number.POSITIVE_INFINITY;
+    // A batch waiting for its retry goes again now: the backoff may be longer than the time left.
+    for (const lane of this.lanes) {
+      const batch = lane.batch;
+      if (batch?.timer !== undefined) {
+        clearTimeout(batch.timer);
+        void this.attempt(lane, batch);
+      }
+    }
     this.pump();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Not unref'd: close({ timeout }) keeps the process alive until delivered or expired.
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), timeout);
-      unref(timer);
     });
     const everything = this.lanes.map(() => Number.POSITIVE_INFINITY);
     await Promise.race([this.waitFor(everything), expired]);
@@ -179,24 +228,11 @@ export class BatchEngine {
     }
     this.closer.abort();
     this.queued = 0;
+    this.queuedBytes = 0;
     this.inFlightLines = 0;
     this.resolveWaiters();
+    this.releaseHold();
     return leftovers.sort((a, b) => a.seq - b.seq);
-  }
-
-  private dropOldest(): void {
-    let oldest: Lane | undefined;
-    for (const lane of this.lanes) {
-      const head = lane.queue[lane.head];
-      if (head && (!oldest || head.seq < (oldest.queue[oldest.head] as EngineEntry).seq)) oldest = lane;
-    }
-    if (!oldest) return;
-    const [entry] = this.take(oldest, 1);
-    if (!entry) return;
-    this.stats.drop('queue-full');
-    this.context.emit({ type: 'dropped', lines: 1, reason: 'queue-full', detail: `maxQueueSize ${this.options.maxQueueSize} reached` });
-    this.hooks.onSettled?.([entry], { kind: 'dropped', reason: 'queue-full' });
-    this.resolveWaiters();
   }
 
   private take(lane: Lane, maxLines: number, maxBytes = Number.POSITIVE_INFINITY): EngineEntry[] {
@@ -204,13 +240,14 @@ export class BatchEngine {
     let bytes = 0;
     while (lane.head < lane.queue.length && taken.length < maxLines) {
       const entry = lane.queue[lane.head] as EngineEntry;
-      if (taken.length > 0 && bytes + entry.bytes > maxBytes) break;
+      if (taken.length > 0 && (bytes + entry.bytes > maxBytes || isOverLong(entry))) break;
       bytes += entry.bytes;
       taken.push(entry);
       lane.head += 1;
     }
     lane.bytes -= bytes;
     this.queued -= taken.length;
+    this.queuedBytes -= bytes;
     // Compact the consumed prefix once it dominates, so memory tracks the live length.
     if (lane.head === lane.queue.length) {
       lane.queue.length = 0;
@@ -241,13 +278,23 @@ export class BatchEngine {
     if (lane.batch || this.closed) return;
     const head = lane.queue[lane.head];
     if (!head) return;
-    const full = lane.queue.length - lane.head >= this.options.maxBatchSize || lane.bytes >= this.options.maxBatchBytes;
+    const backlog = lane.queue.length - lane.head;
+    const { maxBatchSize, maxBatchBytes, maxBacklogBatchSize } = this.options;
+    const full = backlog >= maxBatchSize || lane.bytes >= maxBatchBytes;
     if (!full && head.seq > this.forceUntil) return;
-    const entries = this.take(lane, this.options.maxBatchSize, this.options.maxBatchBytes);
-    // Lines never contain CR/LF (the encoder guarantees it), so '\n' is an unambiguous separator.
-    const batch: Batch = { entries, body: entries.map((entry) => entry.hit.line).join('\n'), attempts: 0, abandoned: false };
+    let batch: Batch;
+    if (isOverLong(head)) {
+      // Too long for a batch line: on its own, as the GET the Smart Pixel itself would send.
+      const entries = this.take(lane, 1);
+      batch = { entries, body: lineQuery(head.hit.line), single: true, attempts: 0, abandoned: false };
+    } else {
+      // A backlog larger than one batch goes out in larger batches, within the protocol's caps.
+      const entries = this.take(lane, backlog > maxBatchSize ? Math.max(maxBatchSize, Math.min(backlog, maxBacklogBatchSize)) : maxBatchSize, maxBatchBytes);
+      // Lines never contain CR/LF (the encoder guarantees it), so '\n' is an unambiguous separator.
+      batch = { entries, body: entries.map((entry) => entry.hit.line).join('\n'), single: false, attempts: 0, abandoned: false };
+    }
     lane.batch = batch;
-    this.inFlightLines += entries.length;
+    this.inFlightLines += batch.entries.length;
     this.hooks.onRoom?.();
     void this.attempt(lane, batch);
   }
@@ -256,10 +303,11 @@ export class BatchEngine {
     batch.timer = undefined;
     batch.attempts += 1;
     const lines = batch.entries.length;
-    const body = { method: 'POST', body: batch.body } as const;
+    const url = batch.single ? `${this.hitUrl}${batch.body}` : this.url;
+    const init = batch.single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: batch.body } as const);
     const result = this.hooks.request
-      ? await this.hooks.request(this.url, body, this.options.timeout, this.closer.signal)
-      : await requestMapp(this.context.fetch, this.url, body, this.options.timeout, this.closer.signal);
+      ? await this.hooks.request(url, init, this.options.timeout, this.closer.signal)
+      : await requestMapp(this.context.fetch, url, init, this.options.timeout, this.closer.signal);
     if (batch.abandoned) return;
     if (result.kind === 'ok') {
       this.stats.sent += lines;
@@ -277,7 +325,9 @@ export class BatchEngine {
       this.giveUp(lane, batch, 'retries-exhausted', `${batch.attempts} attempts, last: ${result.reason}`);
       return;
     }
-    const delay = result.retryAfterMs ?? backoffDelay(batch.attempts, this.options.backoffBase, this.options.backoffMax);
+    let delay = result.retryAfterMs ?? backoffDelay(batch.attempts, this.options.backoffBase, this.options.backoffMax);
+    // Closing: one more try before the deadline beats a backoff that outlasts it.
+    if (this.closing) delay = Math.max(MIN_CLOSING_RETRY_MS, Math.min(delay, this.deadline - Date.now() - MIN_CLOSING_RETRY_MS));
     const oldest = batch.entries.reduce((min, entry) => Math.min(min, entry.hit.time), Number.POSITIVE_INFINITY);
     if (Date.now() + delay - oldest > this.options.maxRetryAge) {
       this.giveUp(lane, batch, 'too-old', `older than maxRetryAge ${this.options.maxRetryAge} ms at the next attempt (${result.reason})`);
@@ -324,7 +374,15 @@ export class BatchEngine {
     return new Promise((resolve) => {
       this.waiters.push({ targets, resolve });
       this.resolveWaiters();
+      // Someone awaits delivery: retry timers are unref'd, so keep the process alive meanwhile.
+      if (this.waiters.length > 0) this.hold ??= setInterval(noop, 1 << 30);
     });
+  }
+
+  private releaseHold(): void {
+    if (this.hold === undefined) return;
+    clearInterval(this.hold);
+    this.hold = undefined;
   }
 
   private resolveWaiters(): void {
@@ -338,5 +396,6 @@ export class BatchEngine {
       if (done) waiter.resolve();
       return !done;
     });
+    if (this.waiters.length === 0) this.releaseHold();
   }
 }

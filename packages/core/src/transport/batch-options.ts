@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js';
 import type { BatchOptions } from '../types.js';
 
 /** Hard protocol caps (PROTOCOL.md §1): 10,000 lines, and our 20 MiB body cap. @internal */
@@ -5,13 +6,20 @@ export const MAX_BATCH_LINES = 10_000;
 /** @internal */
 export const MAX_BATCH_BYTES = 20 * 1024 * 1024;
 
+/** Default byte cap of one POST: backlog batches grow up to it (PROTOCOL.md §1 allows 20 MiB). @internal */
+export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Default count cap of the memory queue: a 50,000-hit burst fits with room to spare. @internal */
+export const DEFAULT_MAX_QUEUE_SIZE = 100_000;
+/** Default byte cap of the memory queue (lines as sent, ~600 bytes each for a page view). @internal */
+export const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
+
 /** Every batch option with its default applied. @internal */
 export type ResolvedBatchOptions = Required<BatchOptions> & { timeout: number };
 
 function positive(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`mapp-s2s: batch.${name} must be a positive number, received ${String(value)}.`);
+    throw new InvalidOptionError(`batch.${name}`, `mapp-s2s: invalid option \`batch.${name}\`: received ${String(value)}. Use a positive number.`);
   }
   return Math.min(Math.floor(value), max);
 }
@@ -24,9 +32,11 @@ function positive(name: string, value: number | undefined, fallback: number, max
 export function resolveBatchOptions(options: BatchOptions & { timeout?: number } = {}): ResolvedBatchOptions {
   return {
     maxBatchSize: positive('maxBatchSize', options.maxBatchSize, 50, MAX_BATCH_LINES),
-    maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, 1024 * 1024, MAX_BATCH_BYTES),
+    maxBacklogBatchSize: positive('maxBacklogBatchSize', options.maxBacklogBatchSize, MAX_BATCH_LINES, MAX_BATCH_LINES),
+    maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES, MAX_BATCH_BYTES),
     flushInterval: positive('flushInterval', options.flushInterval, 2000),
-    maxQueueSize: positive('maxQueueSize', options.maxQueueSize, 10_000),
+    maxQueueSize: positive('maxQueueSize', options.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE),
+    maxQueueBytes: positive('maxQueueBytes', options.maxQueueBytes, DEFAULT_MAX_QUEUE_BYTES),
     concurrency: positive('concurrency', options.concurrency, 2, 64),
     maxAttempts: positive('maxAttempts', options.maxAttempts, 30),
     maxRetryAge: positive('maxRetryAge', options.maxRetryAge, 3_600_000),

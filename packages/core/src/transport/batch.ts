@@ -10,15 +10,21 @@ export interface BatchTransportOptions extends BatchOptions {
   timeout?: number;
   /**
    * Where hits go when the queue is full, and what is still unsent when `close()` times
-   * out (typically a spool from `@mapp-s2s/core/node`). Without it, the oldest queued hit
-   * is dropped (`queue-full`) and leftovers at close are dropped (`closed`). A factory
-   * receives the same context. The batch transport owns it: `close()` closes it too.
+   * out (typically a spool from `@mapp-s2s/core/node`). Without it, a hit that finds the
+   * queue full is dropped (`queue-full`) and leftovers at close are dropped (`closed`),
+   * each counted, emitted and warned about. A factory receives the same context. The batch
+   * transport owns it: `close()` closes it too.
    */
   overflow?: Transport | TransportFactory;
 }
 
 /** Every queued hit gets the same settled answer: nothing to allocate per hit. */
 const QUEUED: Promise<SendOutcome> = Promise.resolve(Object.freeze({ ok: true, status: 'queued' }) as SendOutcome);
+
+const FULL_DETAIL = 'the memory queue is full (batch.maxQueueSize / batch.maxQueueBytes); set spool.dir to spill to disk';
+/** The same frozen answer for every hit refused by a full queue: dropping stays cheap under overload. */
+const QUEUE_FULL: Promise<SendOutcome> = Promise.resolve(Object.freeze({ ok: false, status: 'dropped', reason: 'queue-full', detail: FULL_DETAIL }) as SendOutcome);
+const CLOSED: Promise<SendOutcome> = Promise.resolve(Object.freeze({ ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' }) as SendOutcome);
 
 /** What the Node entry adds to {@link createBatchTransport}. @internal */
 export interface BatchTransportInternals {
@@ -38,7 +44,10 @@ export interface BatchTransportInternals {
  *   attempts and `maxRetryAge`. Other 4xx and every 3xx drop that batch (`rejected`).
  * - Per-visitor order: hits are hashed by `key` into `concurrency` FIFO lanes with one
  *   batch outstanding each, so hits of one visitor are never reordered, even across retries.
- * - `maxQueueSize` is enforced: when full, hits go to `overflow`, else the oldest is dropped.
+ * - A backlog larger than `maxBatchSize` leaves in larger batches (up to 10,000 lines and
+ *   `maxBatchBytes`); a line over 7 KB is sent on its own as a GET (PROTOCOL.md §4).
+ * - `maxQueueSize`/`maxQueueBytes` are enforced: when full, a new hit goes to `overflow`,
+ *   else it is dropped (`queue-full`); queued hits are never evicted.
  * - Timers are unref'd, and no signal handlers are installed: call `close()` yourself.
  *
  * Web-standard (fetch and timers only).
@@ -52,19 +61,18 @@ export function createBatchTransport(options: BatchTransportOptions = {}, intern
     const engine = new BatchEngine(context, resolved, stats, client === undefined ? {} : { request: client.request });
     let closed = false;
 
-    function refuse(): Promise<SendOutcome> {
-      stats.drop('closed');
-      context.emit({ type: 'dropped', lines: 1, reason: 'closed', detail: 'transport is closed' });
-      return Promise.resolve({ ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' });
+    function refuse(reason: 'closed' | 'queue-full'): Promise<SendOutcome> {
+      stats.drop(reason);
+      context.emit({ type: 'dropped', lines: 1, reason, detail: reason === 'closed' ? 'transport is closed' : FULL_DETAIL });
+      return reason === 'closed' ? CLOSED : QUEUE_FULL;
     }
 
     return {
       name: 'batch',
       send(hit: OutgoingHit): Promise<SendOutcome> {
-        if (closed || engine.isClosed) return refuse();
-        if (!engine.hasRoom() && overflow) return overflow.send(hit);
-        engine.push(hit);
-        return QUEUED;
+        if (closed || engine.isClosed) return refuse('closed');
+        if (engine.push(hit)) return QUEUED;
+        return overflow ? overflow.send(hit) : refuse('queue-full');
       },
       async flush() {
         await engine.flush();
@@ -88,9 +96,15 @@ export function createBatchTransport(options: BatchTransportOptions = {}, intern
         client?.close();
       },
       stats() {
-        const own = stats.snapshot({ queueDepth: engine.depth, inFlight: engine.inFlight });
-        const spooled = overflow?.stats?.().spooled ?? 0;
-        return { ...own, spooled: (own.spooled ?? 0) + spooled };
+        const own = stats.snapshot({ queueDepth: engine.depth, queueBytes: engine.depthBytes, inFlight: engine.inFlight });
+        const spill = overflow?.stats?.();
+        const merged = { ...own, spooled: (own.spooled ?? 0) + (spill?.spooled ?? 0) };
+        if (spill !== undefined) {
+          // Hits the spill could not take (spool-full, closed) count as this transport's drops.
+          for (const [reason, count] of Object.entries(spill.dropped ?? {})) merged.dropped = { ...merged.dropped, [reason]: (merged.dropped?.[reason as keyof typeof merged.dropped] ?? 0) + (count ?? 0) };
+          if (spill.spoolBytes !== undefined) merged.spoolBytes = spill.spoolBytes;
+        }
+        return merged;
       },
     };
   };

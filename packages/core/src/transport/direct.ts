@@ -3,6 +3,23 @@ import type { BatchTransportInternals } from './batch.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp } from './http.js';
 import { createStatsRecorder } from './stats.js';
 
+const MAX_CACHED_ERRORS = 64;
+const failureErrors = new Map<string, Error>();
+
+/**
+ * The `Error` of a failed send. During an outage every request fails the same way, so one
+ * `Error` per distinct reason is shared instead of building a stack trace per lost hit.
+ */
+function failureError(reason: string, cause: Error | undefined): Error {
+  let error = failureErrors.get(reason);
+  if (error === undefined) {
+    error = new Error(`mapp-s2s direct: hit not accepted (${reason})`, cause === undefined ? undefined : { cause });
+    if (failureErrors.size >= MAX_CACHED_ERRORS) failureErrors.clear();
+    failureErrors.set(reason, error);
+  }
+  return error;
+}
+
 /** Options of {@link createDirectTransport}. */
 export interface DirectTransportOptions {
   /** Per-request timeout in ms; a slow Mapp never holds a hit longer. @default 500 */
@@ -14,7 +31,8 @@ export interface DirectTransportOptions {
  * keep-alive connection pool. `send()` resolves once Mapp answered: `sent` on 2xx,
  * `dropped` (`rejected`) on 3xx/4xx, `failed` on 5xx, network errors and timeouts.
  * There are no retries: use `batch` when hits must survive an outage. A `failed` hit
- * is counted in `stats().dropped['retries-exhausted']` (its one attempt is used up).
+ * is counted in `stats().dropped['retries-exhausted']` (its one attempt is used up),
+ * emitted as a `dropped` event and warned about (rate-limited).
  * Web-standard (fetch only), so it runs on the edge too.
  */
 export function createDirectTransport(options: DirectTransportOptions = {}, internal: BatchTransportInternals = {}): TransportFactory {
@@ -56,10 +74,11 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
         context.emit({ type: 'dropped', lines: 1, reason: 'closed', detail: 'request aborted by close()' });
         return { ok: false, status: 'dropped', reason: 'closed', detail: 'request aborted by close()' };
       }
-      const error = new Error(`mapp-s2s direct: hit not accepted (${result.reason})`, { cause: result.error });
+      // Its one attempt is used up: the hit is lost. Counted, emitted and warned (rate-limited).
+      const detail = `${result.reason} (the direct transport does not retry; use 'batch' to ride out outages)`;
       stats.drop('retries-exhausted');
-      context.emit({ type: 'error', error });
-      return { ok: false, status: 'failed', error };
+      context.emit({ type: 'dropped', lines: 1, reason: 'retries-exhausted', detail });
+      return { ok: false, status: 'failed', error: failureError(result.reason, result.error) };
     }
 
     return {

@@ -69,7 +69,7 @@ export async function requestMapp(
     // 'opaqueredirect' responses (some fetch implementations) report status 0.
     return { kind: 'reject', status, reason: `HTTP ${status === 0 ? '3xx' : status}` };
   } catch (cause) {
-    const reason = controller.signal.aborted ? asError(controller.signal.reason).message : describe(cause);
+    const reason = controller.signal.aborted ? asError(controller.signal.reason).message : describeNetworkError(cause, url);
     return { kind: 'retry', reason, error: asError(cause) };
   } finally {
     clearTimeout(timer);
@@ -87,13 +87,43 @@ export function asError(error: unknown): Error {
   return new Error(String(error));
 }
 
-function describe(cause: unknown): string {
+/** `https://host:port` of a request URL (no path: the track id is not the problem). */
+function originOf(url: string): string {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash === -1 ? url : url.slice(0, slash);
+}
+
+/**
+ * What a failed connection means, naming the endpoint and the fix: the code first (stable,
+ * for matching), then a sentence. The classic mistakes get a hint: a bare `trackDomain`
+ * (HTTPS implied) pointing at a plain-HTTP collector fails the TLS handshake; a typo in the
+ * host does not resolve.
+ * @internal
+ */
+export function describeNetworkError(cause: unknown, url: string): string {
+  let code: string | undefined;
+  let message = '';
   if (typeof cause === 'object' && cause !== null) {
     // undici hides the socket error (ECONNRESET, ECONNREFUSED) in `cause`.
     const inner = (cause as { cause?: { code?: string; message?: string } }).cause;
-    return inner?.code ?? inner?.message ?? asError(cause).message;
+    const outer = cause as { code?: string; message?: string };
+    code = inner?.code ?? outer.code;
+    message = inner?.message ?? outer.message ?? '';
+  } else {
+    message = String(cause);
   }
-  return String(cause);
+  const origin = originOf(url);
+  const host = origin.replace(/^[a-z]+:\/\//i, '');
+  const tls = /wrong version number|packet length too long|unknown protocol|ssl3_get_record|http request/i.test(message) || code === 'ERR_SSL_WRONG_VERSION_NUMBER';
+  if (origin.startsWith('https:') && (tls || code === 'EPROTO')) {
+    return `${code ?? 'EPROTO'}: the TLS handshake with ${origin} failed; if that endpoint speaks plain HTTP (a local collector), set trackDomain to "http://${host}"`;
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `${code}: the host of ${origin} does not resolve; check trackDomain (${host})`;
+  }
+  if (code === 'ECONNREFUSED') return `ECONNREFUSED: nothing accepts connections at ${origin}; check trackDomain and that the endpoint is up`;
+  if (code !== undefined) return `${code}: ${message === '' ? 'request failed' : message} (${origin})`;
+  return `${message === '' ? 'request failed' : message} (${origin})`;
 }
 
 /** UTF-8 byte length without allocating for the common all-ASCII line. @internal */

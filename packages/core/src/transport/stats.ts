@@ -16,7 +16,7 @@ export interface StatsRecorder {
   readonly dropped: Partial<Record<DropReason, number>>;
   drop(reason: DropReason, count?: number): void;
   latency(ms: number): void;
-  snapshot(extra: { queueDepth: number; inFlight: number }): Partial<TrackerStats>;
+  snapshot(extra: { queueDepth: number; queueBytes?: number; inFlight: number }): Partial<TrackerStats>;
 }
 
 /** @internal */
@@ -53,6 +53,7 @@ export function createStatsRecorder(): StatsRecorder {
         spooled: recorder.spooled,
         dropped: { ...dropped },
         queueDepth: extra.queueDepth,
+        queueBytes: extra.queueBytes ?? 0,
         inFlight: extra.inFlight,
         latencyMs: { p50: pick(0.5), p99: pick(0.99), max, count },
       };
