@@ -12,3 +12,7 @@ export type { RawAnswer } from './raw-request.js';
 export { definePixelProxySuite, PIXEL_QUERY, PIXEL_TRACK_ID, PIXEL_UA } from './pixel-suite.js';
 export type { PixelProxySuiteOptions, RunningPixelShop } from './pixel-suite.js';
 export { useCollector } from './use-collector.js';
+export { freePort, readmeBlock, runSnippet, substitute, waitForServer } from './readme-snippets.js';
+export type { RunningSnippet } from './readme-snippets.js';
+export { defineReadmeServerSuite } from './readme-suite.js';
+export type { ReadmeServerSuiteOptions } from './readme-suite.js';

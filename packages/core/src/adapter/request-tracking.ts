@@ -74,11 +74,14 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
   const trustConfigured = !ownsTracker || options.trustProxy !== undefined || env['MAPP_TRUST_PROXY'] !== undefined;
   const checkProxyTrust = createProxyTrustCheck(trustConfigured, logger, settings.frameworkTrustWarning);
   // Send failures surface as tracker events (background batches have no request to blame).
-  // A shared tracker's events belong to whoever created it.
+  // A shared tracker's events belong to whoever created it. Lost hits are already warned
+  // about by the tracker (rate-limited); they become `Error`s only for a user's `onError`,
+  // so an outage costs no `Error` per dropped hit by default.
   if (ownsTracker) {
+    const onError = options.onError;
     tracker.on((event) => {
-      const error = eventError(event);
-      if (error !== undefined) reportError(error, undefined);
+      if (event.type === 'error') reportError(event.error, undefined);
+      else if (event.type === 'dropped' && onError !== undefined) reportError(eventError(event), undefined);
     });
   }
   let warnedTwice = false;

@@ -36,6 +36,6 @@ export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
  */
 export function createTracker(options: TrackerOptions, env: TrackerEnv = process.env, settings: CreateTrackerSettings = {}): Tracker {
   return createTrackerWith(options, env, resolveNodeTransport, { ...settings, defaultTransport: 'batch' }, (tracker, config) => {
-    if (config.flushOnExit !== false && !config.dryRun) flushOnExit(tracker, config.flushOnExit, config.logger);
+    if (config.flushOnExit !== false && !config.dryRun) flushOnExit(tracker, config.flushOnExit, config.logger, config.debug);
   });
 }

@@ -4,6 +4,8 @@ interface Registered {
   readonly tracker: Tracker;
   readonly timeout: number;
   readonly logger: Logger;
+  /** `debug`: say so when the exit hook steps in (a failure is warned about anyway). */
+  readonly debug: boolean;
   closing: boolean;
 }
 
@@ -24,7 +26,7 @@ function pending(tracker: Tracker): number {
  * `beforeExit` fires when the event loop has nothing left to do: a script that tracked and
  * simply ended. Its hits would die with it, so every tracker that still holds some is
  * closed with its timeout, which keeps the process alive until they are delivered (or
- * spooled, or reported as dropped when the timeout passes). Trackers with nothing pending
+ * spooled, or reported as dropped, with a warning, when the timeout passes). Trackers with nothing pending
  * stay open: another `beforeExit` listener may still track.
  */
 function onBeforeExit(): void {
@@ -33,12 +35,14 @@ function onBeforeExit(): void {
     const count = pending(entry.tracker);
     if (count === 0) continue;
     entry.closing = true;
-    try {
-      entry.logger.warn(
-        `mapp-s2s: the process is exiting with ${count} hit${count === 1 ? '' : 's'} not yet delivered; delivering before exit (up to ${entry.timeout} ms). Call tracker.close({ timeout }) yourself to control this.`,
-      );
-    } catch {
-      // The logger's problem must not stop the delivery.
+    if (entry.debug) {
+      try {
+        entry.logger.debug(
+          `mapp-s2s: the process is exiting with ${count} hit${count === 1 ? '' : 's'} not yet delivered; delivering before exit (up to ${entry.timeout} ms). Call tracker.close({ timeout }) yourself to control this.`,
+        );
+      } catch {
+        // The logger's problem must not stop the delivery.
+      }
     }
     void entry.tracker.close({ timeout: entry.timeout });
   }
@@ -61,8 +65,8 @@ function sync(): void {
  * One `beforeExit` listener serves every tracker, and it is removed when none is left.
  * @internal
  */
-export function flushOnExit(tracker: Tracker, timeout: number, logger: Logger): void {
-  const entry: Registered = { tracker, timeout, logger, closing: false };
+export function flushOnExit(tracker: Tracker, timeout: number, logger: Logger, debug = false): void {
+  const entry: Registered = { tracker, timeout, logger, debug, closing: false };
   registered.add(entry);
   sync();
   const close = tracker.close.bind(tracker);

@@ -89,7 +89,7 @@ export function createBatchTransport(options: BatchTransportOptions = {}, intern
             for (const entry of leftovers) await overflow.send(entry.hit);
           } else {
             stats.drop('closed', leftovers.length);
-            context.emit({ type: 'dropped', lines: leftovers.length, reason: 'closed', detail: `close() timed out after ${timeout} ms` });
+            context.emit({ type: 'dropped', lines: leftovers.length, reason: 'closed', detail: `close() timed out after ${timeout} ms with these hits unsent; set spool.dir to keep such hits on disk` });
           }
         }
         await overflow?.close({ timeout });
