@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
@@ -182,16 +182,82 @@ describe('mapp-s2s ship', () => {
     expect(await main(['ship'], { stdout: output(), stderr: output(), env: {} })).toBe(2);
     const missingId = output();
     expect(await main(['ship', '--dir', dir], { stdout: output(), stderr: missingId, env: { MAPP_TRACK_DOMAIN: collector.url } })).toBe(2);
-    expect(missingId.text()).toMatch(/trackId.*MAPP_TRACK_ID/);
+    expect(missingId.text()).toMatch(/^mapp-s2s ship: missing --track-id\. Pass your 15-digit Mapp track id as --track-id or set MAPP_TRACK_ID\./);
+    expect(missingId.text()).not.toMatch(/trackId/);
     const badId = output();
     expect(await main(['ship', '--dir', dir, '--track-id', '12'], { stdout: output(), stderr: badId, env: { MAPP_TRACK_DOMAIN: collector.url } })).toBe(2);
-    expect(badId.text()).toMatch(/^mapp-s2s ship: invalid option `trackId`: received "12"\./);
+    expect(badId.text()).toMatch(/^mapp-s2s ship: invalid --track-id: received "12"\./);
+    const badDomain = output();
+    expect(await main(['ship', '--dir', dir, '--track-id', TRACK_ID, '--track-domain', 'http://x/y'], { stdout: output(), stderr: badDomain, env: {} })).toBe(2);
+    expect(badDomain.text()).toMatch(/^mapp-s2s ship: invalid --track-domain: received "http:\/\/x\/y"\./);
     const badFlag = output();
     expect(await main(['ship', '--nope'], { stdout: output(), stderr: badFlag, env: {} })).toBe(2);
     expect(badFlag.text()).toMatch(/Unknown option '--nope'/);
     expect((await ship(['--batch-size', 'many'])).stderr).toMatch(/--batch-size must be a positive integer/);
     const missingDir = await main(['ship', '--dir', join(dir, 'nope')], { stdout: output(), stderr: output(), env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
     expect(missingDir).toBe(2);
+  });
+});
+
+describe('mapp-s2s ship in a hostile spool folder', () => {
+  it('ships only regular files: symlinks, FIFOs and directories named *.log are skipped with a warning', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mapp-outside-'));
+    try {
+      const secret = join(outside, 'secret.txt');
+      writeFileSync(secret, `${line(900)}\n`);
+      symlinkSync(secret, join(dir, 'MappIntelligenceRequests-1700000000001.log'));
+      execFileSync('mkfifo', [join(dir, 'MappIntelligenceRequests-1700000000002.log')]);
+      mkdirSync(join(dir, 'MappIntelligenceRequests-1700000000003.log'));
+      spoolFile(1700000000004, 0, 5);
+      const result = await ship();
+      expect(received()).toEqual(range(0, 5));
+      expect(result.stderr).toContain('MappIntelligenceRequests-1700000000001.log is a symbolic link, not a regular file; skipped');
+      expect(result.stderr).toContain('MappIntelligenceRequests-1700000000002.log is a FIFO, not a regular file; skipped');
+      expect(result.stderr).toContain('MappIntelligenceRequests-1700000000003.log is a directory, not a regular file; skipped');
+      expect(result.code).toBe(0);
+      // Left alone, not deleted or renamed; the secret is untouched.
+      expect(readdirSync(dir).sort()).toEqual(['MappIntelligenceRequests-1700000000001.log', 'MappIntelligenceRequests-1700000000002.log', 'MappIntelligenceRequests-1700000000003.log']);
+      expect(readFileSync(secret, 'utf8')).toBe(`${line(900)}\n`);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('never appends to an .ack symlinked out of the folder: that file is kept and named, the others ship', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mapp-outside-'));
+    try {
+      const target = join(outside, 'important.conf');
+      writeFileSync(target, 'keep me\n');
+      spoolFile(1700000000001, 0, 3);
+      symlinkSync(target, join(dir, 'MappIntelligenceRequests-1700000000001.ack'));
+      spoolFile(1700000000002, 3, 6);
+      const result = await ship();
+      expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+      expect(received()).toEqual(range(3, 6));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/MappIntelligenceRequests-1700000000001\.log: .*MappIntelligenceRequests-1700000000001\.ack is a symbolic link, not a regular file; skipped; kept, not shipped/);
+      expect(result.stdout).toMatch(/1 files could not be read safely and were kept/);
+      expect(readdirSync(dir).sort()).toEqual(['MappIntelligenceRequests-1700000000001.ack', 'MappIntelligenceRequests-1700000000001.log']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('ignores .ack ranges beyond the file: a 14-byte hostile .ack neither stops shipping nor skips lines', async () => {
+    spoolFile(1700000000001, 0, 50);
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000001.ack'), '0-99999999999\n');
+    const result = await ship();
+    expect(received()).toEqual(range(0, 50));
+    expect(result.stderr).toContain('1 entry outside the file\'s lines ignored (corrupt or tampered)');
+    expect(result.code).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('honours valid .ack ranges and ignores reversed or overlong ones', async () => {
+    spoolFile(1700000000001, 0, 10);
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000001.ack'), '0-3,5\n9-2,7-10\n');
+    await ship();
+    expect(received()).toEqual([4, 6, 7, 8, 9]);
   });
 });
 

@@ -10,7 +10,10 @@ Sends every finished spool file (<prefix>-<ms>.log) to Mapp, oldest first, in ba
 (POST /<trackId>/batch). A file is deleted only after every line in it was accepted.
 Progress is kept in <prefix>-<ms>.ack, so an interrupted run resumes where it stopped.
 Stale .tmp files (not written to for --max-file-age) are renamed to .log first.
-Run it from cron every few minutes; a lock file keeps two runs apart.
+Run it from cron every few minutes; a lock file keeps two runs apart. Only regular
+files are read: symlinks, directories and FIFOs with a spool file's name are skipped
+with a warning, and .ack entries beyond a file's line count are ignored. A line over
+7 KB (a Smart Pixel hit passed through) is sent on its own, as a GET.
 
 Options:
   --dir <path>            Spool folder (env MAPP_SPOOL_DIR)
@@ -30,7 +33,8 @@ Exit codes:
   0  everything was shipped (also when there was nothing to ship)
   1  something is left (Mapp unreachable, retries exhausted, unknown track id), or
      lines were rejected by Mapp or skipped as malformed (not "wt?..." hit lines;
-     they are listed on stderr and removed with their file); run again later
+     they are listed on stderr and removed with their file), or a file could not
+     be read safely (kept, named on stderr); run again later
   2  usage error or missing spool folder
   3  the folder is locked by another ship run or a running tracker
 `;
@@ -44,9 +48,23 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 class UsageError extends Error {}
 
+/** The core names its options (`trackId`); a CLI user knows the flags. */
+const FLAGS: ReadonlyArray<readonly [string, string]> = [
+  ['trackId', '--track-id'],
+  ['trackDomain', '--track-domain'],
+];
+
+/** A core option error in the CLI's words: its flags instead of option keys. */
+export function inFlagTerms(message: string): string {
+  let text = message.replace(/^mapp-s2s: /, '').replace(/^(invalid|missing|unknown) option /, '$1 ');
+  for (const [option, flag] of FLAGS) text = text.split(`\`${option}\``).join(flag);
+  return text;
+}
+
 function describe(report: ShipReport, seconds: string): string {
   const parts = [`${report.sent} lines shipped from ${report.unitsDone} of ${report.units} files in ${seconds} s`];
   if (report.rejected > 0) parts.push(`${report.rejected} rejected by Mapp and removed`);
+  if (report.skippedUnits > 0) parts.push(`${report.skippedUnits} files could not be read safely and were kept`);
   if (report.invalid > 0) parts.push(`${report.invalid} malformed lines skipped and removed`);
   if (report.retries > 0) parts.push(`${report.retries} retries`);
   return parts.join(', ');
@@ -105,8 +123,8 @@ export async function runShipCommand(argv: string[], io: CommandIo = {}): Promis
       timeout: positiveInt('timeout', values.timeout, 10_000),
     };
   } catch (error) {
-    // Core errors carry their own "mapp-s2s: " prefix; say it once.
-    stderr.write(`mapp-s2s ship: ${(error as Error).message.replace(/^mapp-s2s: /, '')}\nRun "mapp-s2s ship --help" for the options.\n`);
+    // Core errors carry their own "mapp-s2s: " prefix and option names: say it once, with flags.
+    stderr.write(`mapp-s2s ship: ${inFlagTerms((error as Error).message)}\nRun "mapp-s2s ship --help" for the options.\n`);
     return 2;
   }
 
@@ -116,7 +134,13 @@ export async function runShipCommand(argv: string[], io: CommandIo = {}): Promis
   let report: ShipReport;
   try {
     report = await shipSpool({
-      source: createFileShipSource({ dir: settings.dir, maxFileAge: settings.maxFileAge, ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }) }),
+      source: createFileShipSource({
+        dir: settings.dir,
+        maxFileAge: settings.maxFileAge,
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        // Skipped for safety (symlinks, FIFOs, directories, a tampered .ack): always said, even with --quiet.
+        onWarning: (message) => stderr.write(`mapp-s2s ship: warning: ${message}\n`),
+      }),
       origin: settings.origin,
       trackId: settings.trackId,
       batchSize: settings.batchSize,
@@ -151,5 +175,5 @@ export async function runShipCommand(argv: string[], io: CommandIo = {}): Promis
   }
   if (!quiet) stdout.write(`${describe(report, seconds)}\n`);
   else if (report.invalid > 0) stderr.write(`mapp-s2s ship: ${report.invalid} malformed lines skipped and removed\n`);
-  return report.rejected > 0 || report.invalid > 0 ? 1 : 0;
+  return report.rejected > 0 || report.invalid > 0 || report.skippedUnits > 0 ? 1 : 0;
 }
