@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 the full run (about 6-8 minutes on 2 cores)
  *   pnpm bench --quick         short durations, to check that everything works (~2 min)
- *   pnpm bench --parts=1,4     only some parts (the report then holds only those)
+ *   pnpm bench --parts=1,4     only some parts (the report then holds only those); 5 = burst
  *   pnpm bench --render        rewrite BENCHMARKS.md and the charts from bench/results.json
  *
  * It measures the built packages (dist/), exactly what users install: run `pnpm build`
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/child.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { benchFramework, VARIANTS } from './lib/overhead.mjs';
+import { benchBurst } from './lib/burst-run.mjs';
 import { benchOutage, benchThroughput } from './lib/peers.mjs';
 import { LABELS, SUBJECTS } from './lib/peers-config.mjs';
 import { renderMarkdown } from './lib/report.mjs';
@@ -28,7 +29,7 @@ const ROOT = join(BENCH, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const partsArg = args.find((a) => a.startsWith('--parts='));
-const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4').split(',').map(Number));
+const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5').split(',').map(Number));
 
 const CONFIG = quick
   ? {
@@ -36,12 +37,14 @@ const CONFIG = quick
       throughput: { n: 10_000, runs: 1 },
       outage: { rate: 200, beforeMs: 2000, downMs: 6000, afterMs: 3000, drainMs: 15_000, replayMs: 10_000, sampleMs: 250 },
       hitCost: { targetMs: 50, samples: 5 },
+      burst: { n: 50_000, runs: 1 },
     }
   : {
       overhead: { rounds: 5, duration: 4, warmup: 3, latencyRounds: 3, latencyDuration: 3, connections: 10 },
       throughput: { n: 50_000, runs: 3 },
       outage: { rate: 300, beforeMs: 5000, downMs: 30_000, afterMs: 10_000, drainMs: 40_000, replayMs: 20_000, sampleMs: 250 },
       hitCost: { targetMs: 150, samples: 9 },
+      burst: { n: 50_000, runs: 3 },
     };
 
 const log = (line) => console.log(line);
@@ -74,6 +77,9 @@ function problems(results) {
       const got = variant === 'spool' ? stopped.spoolLines : results.overheadSink?.[`${fw.framework}-${variant}`]?.lines;
       if (got !== stopped.served) notes.push(`PROBLEM: ${fw.framework} \`${variant}\`: ${got} hits arrived for ${stopped.served} pages served (expected equal); its numbers are not valid.`);
     }
+  }
+  for (const row of Object.values(results.burst?.summary ?? {})) {
+    if (row.delivered !== results.burst.n) notes.push(`PROBLEM: the default-settings burst (${row.visitors} visitors, yield ${row.yieldEvery}) delivered ${row.delivered} of ${results.burst.n} events.`);
   }
   for (const [subject, row] of Object.entries(results.throughput?.summary ?? {})) {
     if (row.unique !== results.throughput.n) notes.push(`PROBLEM: ${subject} delivered ${row.unique} of ${results.throughput.n} events in the throughput run.`);
@@ -213,6 +219,15 @@ async function main() {
       for (const kind of ['simple', 'heavy']) {
         const h = results.hitCost[kind];
         log(`  ${kind}: buildLine ${fmt(h.buildLineNs)} ns, JSON.stringify ${fmt(h.jsonNs)} ns, trackPageView ${fmt(h.trackPageViewNs)} ns`);
+      }
+    }
+    if (parts.has(5)) {
+      log('5/5 a 50,000-hit burst at default settings');
+      results.burst = await benchBurst(sink, join(ROOT, 'packages/core/dist/node/index.js'), { ...CONFIG.burst, log });
+      const baseline = join(BENCH, 'baseline/before-issue-11.json');
+      if (existsSync(baseline)) {
+        const before = JSON.parse(readFileSync(baseline, 'utf8'));
+        results.burstBefore = { name: before.name, commit: 'bc95e47', date: before.machine.date, summary: before.burst.summary };
       }
     }
   } finally {

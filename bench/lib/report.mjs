@@ -55,6 +55,12 @@ export function headline(results) {
     const b = out.summary['mapp-batch'];
     rows.push([`Outage, ours batch without spool: lost / duplicated`, `${fmt(b.lost)} / ${fmt(b.dups)}`, '–', '–']);
   }
+  if (results.burst) {
+    for (const row of Object.values(results.burst.summary)) {
+      const ok = row.delivered === results.burst.n;
+      rows.push([`Burst of ${fmt(results.burst.n)} at defaults, ${fmt(row.visitors)} visitor${row.visitors === 1 ? '' : 's'}, ${row.yieldEvery === 0 ? 'tight loop' : 'yielding'}: delivered`, `${fmt(row.delivered)}`, fmt(results.burst.n), pass(ok)]);
+    }
+  }
   const hc = results.hitCost;
   if (hc) {
     for (const kind of ['simple', 'heavy']) {
@@ -240,6 +246,33 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
         ['simple', 'heavy'].map((k) => [k, fmt(hc[k].lineBytes), fmt(hc[k].buildLineNs), fmt(hc[k].jsonNs), ratio(hc[k].buildLineNs / hc[k].jsonNs), fmt(hc[k].trackPageViewNs), fmt(hc[k].trackJsonNs), ratio(hc[k].trackPageViewNs / hc[k].trackJsonNs)]),
       ),
     );
+    out.push('');
+  }
+  if (results.burst) {
+    const b = results.burst;
+    const before = results.burstBefore;
+    out.push('## 5. A burst at default settings (issue 11)');
+    out.push('');
+    out.push(
+      `One process tracks ${fmt(b.n)} events with \`createTracker()\` from \`@mapp-s2s/core/node\` and **no options** (defaults only), for 1 visitor (one ordering lane) and for 1,000 visitors, then calls \`close()\`; the sink counts unique event ids. ` +
+        `*Tight loop*: one \`await tracker.track()\` after the other, nothing else runs until the loop ends (the whole burst sits in memory). *Yield every 1,000*: the loop lets sockets and timers run every 1,000 events, as an app tracking from many requests would. ` +
+        `Events/s = events / (loop + close()); CPU µs per event covers the whole process (tracking, encoding, sending). Median of ${b.runs} runs; delivered is the worst run.` +
+        (before ? ` Before this change most events were evicted from the queue without a word, so its events/s and CPU/event describe a run that did far less work. **Before** = the same burst against the build of commit ${before.commit} (before this change), measured with \`node bench/burst-baseline.mjs\` on ${before.date.slice(0, 10)} on this machine kind (bench/baseline/${before.name}.json).` : ''),
+    );
+    out.push('');
+    const rows = Object.entries(b.summary).map(([key, row]) => {
+      const old = before?.summary?.[key];
+      return [
+        `${fmt(row.visitors)} visitor${row.visitors === 1 ? '' : 's'}`,
+        row.yieldEvery === 0 ? 'tight loop' : `yield every ${fmt(row.yieldEvery)}`,
+        old ? `${fmt(old.delivered)} / ${fmt(b.n)} (${old.warnings.length === 0 ? 'no warning' : `${old.warnings.length} warnings`})` : 'n/a',
+        `**${fmt(row.delivered)} / ${fmt(b.n)}**`,
+        `${fmt(row.requests)}${old ? ` (before ${fmt(old.requests)})` : ''}`,
+        `${fmt(row.eventsPerSec)}${old ? ` (before ${fmt(old.eventsPerSec)})` : ''}`,
+        `${row.cpuUsPerEvent.toFixed(1)}${old ? ` (before ${old.cpuUsPerEvent.toFixed(1)})` : ''}`,
+      ];
+    });
+    out.push(table(['Visitors', 'Producer', 'Delivered before', 'Delivered now', 'POSTs', 'Events/s', 'CPU µs / event'], rows));
     out.push('');
   }
   out.push('Raw numbers of this run: `bench/results.json`.');
