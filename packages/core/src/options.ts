@@ -107,6 +107,12 @@ const BATCH_KEYS: readonly string[] = [
   'backoffBase', 'backoffMax',
 ];
 const SPOOL_KEYS: readonly string[] = ['dir', 'prefix', 'fsync', 'fsyncInterval', 'maxFileLines', 'maxFileAge', 'maxFileSize', 'maxTotalBytes'];
+/**
+ * One direct GET's timeout. The page never waits for it (hits are sent after the response or
+ * inside `waitUntil`), and a first request to a track domain pays DNS, TCP and TLS: 500 ms lost
+ * hits on cold starts (a Next.js server's first request), 2 s does not.
+ */
+const DEFAULT_DIRECT_TIMEOUT_MS = 2000;
 /** How long a process that exits on its own waits for its pending hits by default. */
 const DEFAULT_EXIT_TIMEOUT_MS = 5000;
 
@@ -440,7 +446,7 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     trackHost,
     ownTrackDomain: !MAPP_HOST.test(trackHost),
     transport,
-    timeout: checkPositive('timeout', options.timeout, 500),
+    timeout: checkPositive('timeout', options.timeout, DEFAULT_DIRECT_TIMEOUT_MS),
     timeoutExplicit: options.timeout !== undefined,
     fetchExplicit: options.fetch !== undefined,
     batch: resolveNested<BatchOptions>('batch', options.batch, BATCH_KEYS),

@@ -46,7 +46,7 @@ export function resolveWebTransport(config: ResolvedConfig): TransportFactory {
   const transport = config.transport;
   if (typeof transport === 'function') return transport;
   if (transport === 'direct') return createDirectTransport({ timeout: config.timeout });
-  // A 500 ms default suits one GET, not a POST of up to 1 MiB: the batch transport keeps
+  // A 2 s default suits one GET, not a POST of up to 1 MiB: the batch transport keeps
   // its own default unless the user chose a timeout.
   if (transport === 'batch') return createBatchTransport(config.timeoutExplicit ? { ...config.batch, timeout: config.timeout } : { ...config.batch });
   throw new UnsupportedTransportError(

@@ -382,7 +382,7 @@ export interface TrackerOptions {
    * @default 'batch' from `@mapp-s2s/core/node`, 'direct' from the main (edge) entry.
    */
   transport?: 'direct' | 'batch' | 'spool' | TransportFactory;
-  /** Direct transport and per-request timeout in ms. @default 500 */
+  /** Direct transport and per-request timeout in ms (the page never waits for it). @default 2000 */
   timeout?: number;
   /** Batch transport tuning. */
   batch?: BatchOptions;

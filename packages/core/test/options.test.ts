@@ -129,7 +129,7 @@ describe('other options', () => {
   it('fills every default', () => {
     const config = ok({});
     expect(config).toMatchObject({
-      transport: 'direct', timeout: 500, batch: {}, spool: {}, trustsAnyProxy: false, clientIpHeaders: [], anonymizeIp: false, sendIp: true,
+      transport: 'direct', timeout: 2000, batch: {}, spool: {}, trustsAnyProxy: false, clientIpHeaders: [], anonymizeIp: false, sendIp: true,
       cookie: { name: 'wtstp_eid', domain: undefined, path: '/', maxAge: 15552000, secure: 'auto', httpOnly: false, sameSite: 'Lax' },
       pageNameParams: [], campaignParams: ['mc', 'wt_mc'], domains: [], privacySignals: 'anonymous', optOutCookie: 'webtrekkOptOut', anonymousCookie: 'miCookieOptOut',
       ignoreStaticAssets: true, include: undefined, exclude: undefined, clientHints: true, dryRun: false, debug: false, logger: console,

@@ -53,11 +53,11 @@ describe('direct transport', () => {
     expect(collector.requestCount()).toBe(3);
   });
 
-  it('defaults to a 500 ms timeout', async () => {
-    collector.setFaults({ latencyMs: 2000 });
+  it('defaults to a 2 s timeout', async () => {
+    collector.setFaults({ latencyMs: 3000 });
     const { transport } = direct();
     const outcome = await transport.send(hit(1, 1));
-    expect(outcome.ok || outcome.status !== 'failed' ? '' : outcome.error.message).toMatch(/timeout after 500 ms/);
+    expect(outcome.ok || outcome.status !== 'failed' ? '' : outcome.error.message).toMatch(/timeout after 2000 ms/);
   });
 
   it('close() waits for requests in flight, then refuses new hits', async () => {

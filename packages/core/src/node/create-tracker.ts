@@ -19,7 +19,7 @@ export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
   // Without a user `fetch`, requests go out over node:http (see createNodeRequester).
   const internal = config.fetchExplicit ? {} : { httpClient: createNodeRequester };
   if (config.transport === 'batch' && config.spool.dir !== undefined) {
-    // The 500 ms `timeout` default is for `direct`; a POST keeps the batch's own default unless set.
+    // The 2 s `timeout` default is for `direct`; a POST keeps the batch's own default unless set.
     return createDurableBatchTransport({ ...config.batch, ...(config.timeoutExplicit ? { timeout: config.timeout } : {}), spool: config.spool }, internal);
   }
   if (config.transport === 'batch') return createBatchTransport(config.timeoutExplicit ? { ...config.batch, timeout: config.timeout } : { ...config.batch }, internal);

@@ -22,7 +22,7 @@ function failureError(reason: string, cause: Error | undefined): Error {
 
 /** Options of {@link createDirectTransport}. */
 export interface DirectTransportOptions {
-  /** Per-request timeout in ms; a slow Mapp never holds a hit longer. @default 500 */
+  /** Per-request timeout in ms; a slow Mapp never holds a hit longer. @default 2000 */
   timeout?: number;
 }
 
@@ -36,7 +36,7 @@ export interface DirectTransportOptions {
  * Web-standard (fetch only), so it runs on the edge too.
  */
 export function createDirectTransport(options: DirectTransportOptions = {}, internal: BatchTransportInternals = {}): TransportFactory {
-  const timeout = options.timeout ?? 500;
+  const timeout = options.timeout ?? 2000;
   return function directTransport(context: TransportContext): Transport {
     const stats = createStatsRecorder();
     const inFlight = new Set<Promise<SendOutcome>>();
