@@ -193,7 +193,7 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
       cookieEid: anonymous ? undefined : readEid(ctx.cookies, config.trackIds, config.cookie.name),
       serverCookie: pixel.serverCookie,
       clientInfo: clientInfoPairs(ctx, facts.ip, config.clientHints),
-      compactClientInfo: clientInfoPairs(ctx, facts.ip, config.clientHints, true),
+      compactClientInfo: () => clientInfoPairs(ctx, facts.ip, config.clientHints, true),
       fallbackKey: `a:${facts.ip ?? ''}|${ctx.headers['user-agent'] ?? ''}`,
     });
     // No 7 KB limit here (PROTOCOL.md §4): a forwarded GET may be as long as the pixel's,

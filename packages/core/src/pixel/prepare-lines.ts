@@ -44,8 +44,8 @@ export interface PrepareOptions {
   serverCookie: boolean;
   /** `clientInfoPairs` of the request. */
   clientInfo: readonly string[];
-  /** `clientInfoPairs(…, compact = true)`, for a line that would be too long with `clientInfo`. */
-  compactClientInfo: readonly string[];
+  /** `clientInfoPairs(…, compact = true)`, asked for only when a line would be too long with `clientInfo`. */
+  compactClientInfo: () => readonly string[];
   /** Ordering key for hits without an eid (IP + UA, as the core's own hits). */
   fallbackKey: string;
 }
@@ -81,7 +81,7 @@ export function prepareLines(queries: readonly PixelQuery[], options: PrepareOpt
     let line = buildPixelLine(query.pairs, [...extra, ...options.clientInfo]);
     // A pixel query near its 30,720-character cut plus huge request headers: send less of
     // our own information rather than drop the pixel's hit.
-    if (line.length > MAX_SEND_LINE_CHARS) line = buildPixelLine(query.pairs, [...extra, ...options.compactClientInfo]);
+    if (line.length > MAX_SEND_LINE_CHARS) line = buildPixelLine(query.pairs, [...extra, ...options.compactClientInfo()]);
     return { line, key: eid ?? options.fallbackKey };
   });
   return { lines, minted, identified };
