@@ -16,9 +16,11 @@ export function pixelPage(trackId: string): string {
   // ?mode=domain: the pixel's track domain is our mount (GET /mapp/pixel/<trackId>/wt?…)
   // ?mode=beacon: the same with the pixel's beacon requests (POST /mapp/pixel/<trackId>/batch)
   // &spoof=1: the page also tries to smuggle its own X-WT-* values (they must never reach Mapp).
+  // &pad=<n>: about n more characters of page parameters (up to the pixel's 30,720-character URLs).
   var params = new URLSearchParams(location.search);
   var mode = params.get('mode') === 'domain' || params.get('mode') === 'beacon' ? params.get('mode') : 'server';
   var spoof = params.get('spoof') === '1';
+  var pad = Math.min(Number(params.get('pad')) || 0, 30000);
   window.wtSmart = window.wtSmart || [];
   window.wtSmart.push(function (wtSmart) {
     wtSmart.init.set({ trackId: ${id}, trackDomain: location.host + '/mapp/pixel' });
@@ -28,6 +30,11 @@ export function pixelPage(trackId: string): string {
     });
     var name = 'pixel-demo-' + mode + (spoof ? '&X-WT-IP=6.6.6.6&X-WT-UA=evil' : '');
     var parameter = spoof ? { 1: mode, 2: '&X-WT-IP=6.6.6.6&X-WT-UA=evil' } : { 1: mode };
+    // Page parameters of 200 characters each (Mapp keeps 255), with umlauts, commas and slashes.
+    for (var id = 10, size = 0; size < pad; id++) {
+      parameter[id] = ('Größe ' + id + ', Farbe/Material: ' + new Array(21).join('Wanderschuh ')).slice(0, 200);
+      size += encodeURIComponent(parameter[id]).length + String(id).length + 4;
+    }
     wtSmart.page.data.set({ name: name, parameter: parameter });
     wtSmart.track();
     if (spoof) {

@@ -27,7 +27,9 @@ try {
 }
 const { app, tracker } = shop;
 
-const server = createServer(app.callback());
+// The Smart Pixel's requests reach 30,720 characters (PROTOCOL.md §4): Node's 16 KiB header
+// limit would answer 431 to the longest ones before /mapp/pixel sees them.
+const server = createServer({ maxHeaderSize: 64 * 1024 }, app.callback());
 server.listen(settings.port, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : settings.port;

@@ -62,6 +62,8 @@ export function definePixelProxySuite({ name, startShop }: PixelProxySuiteOption
         expect(answer.status).toBe(200);
         expect(answer.headers['content-type']).toBe('image/gif');
         expect(answer.headers['content-length']).toBe('43');
+        expect(answer.headers['x-content-type-options']).toBe('nosniff');
+        expect(answer.headers['content-security-policy']).toBe("default-src 'none'");
         expect(answer.body.length).toBe(43);
         // Cookies set by earlier middleware survive (Koa's cookie library writes `path` in lower case).
         expect([answer.headers['set-cookie'] ?? []].flat().map((cookie) => cookie.toLowerCase())).toEqual(['site_session=abc; path=/']);
@@ -84,12 +86,29 @@ export function definePixelProxySuite({ name, startShop }: PixelProxySuiteOption
       });
     });
 
-    it('forwards in forward mode and relays Mapp’s answer', async () => {
+    it('forwards in forward mode and answers with its own GIF', async () => {
       await withShop({ mode: 'forward' }, async (shop) => {
         const answer = await send(shop, 'GET', `/mapp/pixel/${PIXEL_TRACK_ID}/wt?${PIXEL_QUERY}`);
         expect(answer.status).toBe(200);
         expect(answer.headers['content-type']).toBe('image/gif');
+        expect(answer.headers['x-content-type-options']).toBe('nosniff');
+        expect(answer.body.length).toBe(43);
         expect(collector().hits()[0]?.params['X-WT-IP']).toBe('127.0.0.1');
+      });
+    });
+
+    it('forwards a 10 KB hit in forward mode as one GET, unchanged but for the server’s X-WT values', async () => {
+      await withShop({ mode: 'forward' }, async (shop) => {
+        const parameters = Array.from({ length: 40 }, (_, index) => `cp${index + 1}=${encodeURIComponent(`Größe ${index}, ${'Wanderschuh '.repeat(20)}`)}`).join('&');
+        const query = `${PIXEL_QUERY.replace(/&eor=1$/, '')}&${parameters}&eor=1`;
+        expect(query.length).toBeGreaterThan(10 * 1024);
+        const answer = await send(shop, 'GET', `/mapp/pixel?${query}`);
+        expect(answer.status).toBe(200);
+        expect(collector().requestCount()).toBe(1);
+        const [hit] = collector().hits();
+        expect(hit?.via).toBe('wt');
+        expect(hit?.raw.split('&').filter((pair) => !pair.startsWith('X-WT-')).join('&')).toBe(`wt?${query}`);
+        expect(hit?.params['X-WT-IP']).toBe('127.0.0.1');
       });
     });
 
@@ -99,7 +118,8 @@ export function definePixelProxySuite({ name, startShop }: PixelProxySuiteOption
           Buffer.from('?p=600,one&ct=a\n'),
           Buffer.from('?p=600,two&ct=b'),
         ]);
-        expect(answer.status).toBe(200);
+        expect(answer.status).toBe(204);
+        expect(answer.body.length).toBe(0);
         const hits = await collector().waitForHits(2);
         expect(hits.map((hit) => hit.p[1]).sort()).toEqual(['one', 'two']);
       });
@@ -118,18 +138,29 @@ export function definePixelProxySuite({ name, startShop }: PixelProxySuiteOption
       ['encoded traversal', 'GET', `/mapp/pixel/%2e%2e/%2e%2e/admin?${PIXEL_QUERY}`, [], 400],
       ['encoded backslashes', 'GET', `/mapp/pixel/..%5c..%5cadmin?${PIXEL_QUERY}`, [], 400],
       ['an unknown track id', 'GET', `/mapp/pixel/999999999999999/wt?${PIXEL_QUERY}`, [], 404],
-      ['a query over maxQueryLength', 'GET', `/mapp/pixel?p=600,x&cp1=${'a'.repeat(12_000)}`, [], 414],
       ['PUT', 'PUT', `/mapp/pixel/${PIXEL_TRACK_ID}/wt?${PIXEL_QUERY}`, [], 405],
       ['DELETE', 'DELETE', `/mapp/pixel/${PIXEL_TRACK_ID}/wt?${PIXEL_QUERY}`, [], 405],
       ['a chunked body over the cap', 'POST', `/mapp/pixel/${PIXEL_TRACK_ID}/batch`, Array.from({ length: 40 }, () => Buffer.alloc(2048, 'a')), 413],
     ])('refuses %s and sends nothing', async (_name, method, path, chunks, status) => {
-      // maxQueryLength lowered: Node itself answers 431 above its 16 KB header limit.
-      await withShop({ maxQueryLength: 10_000 }, async (shop, events) => {
+      await withShop({}, async (shop, events) => {
         const headers: Record<string, string> = chunks.length > 0 ? { 'content-type': 'text/plain' } : {};
         const answer = await send(shop, method, path, headers, chunks);
         expect(answer.status).toBe(status);
+        expect(answer.headers['x-content-type-options']).toBe('nosniff');
+        expect(answer.headers['content-security-policy']).toBe("default-src 'none'");
         expect(collector().requestCount()).toBe(0);
         expect(events).toContainEqual(expect.objectContaining({ type: 'rejected', status }));
+      });
+    });
+
+    it('answers a query over maxQueryLength with the GIF, reports it and sends nothing', async () => {
+      // maxQueryLength lowered: Node itself answers 431 above its 16 KB header limit.
+      await withShop({ maxQueryLength: 10_000 }, async (shop, events) => {
+        const answer = await send(shop, 'GET', `/mapp/pixel?p=600,x&cp1=${'a'.repeat(12_000)}`);
+        expect(answer.status).toBe(200);
+        expect(answer.headers['content-type']).toBe('image/gif');
+        expect(events).toEqual([{ type: 'skipped', reason: 'too-large', lines: 1 }]);
+        expect(collector().requestCount()).toBe(0);
       });
     });
 

@@ -155,7 +155,7 @@ describe('mapp-s2s ship', () => {
     expect(result.stdout).toMatch(/^5 lines shipped from 2 of 2 files in \d+\.\d s, 4 malformed lines skipped and removed\n$/);
     expect(result.stderr).toContain(`${path} line 2: not a hit line (must start with "wt?"): "garbage line here"; skipped`);
     expect(result.stderr).toContain(`${path} line 3: not a hit line`);
-    expect(result.stderr).toContain(`${path} line 5: longer than 32768 bytes; skipped`);
+    expect(result.stderr).toContain(`${path} line 5: longer than 34819 bytes; skipped`);
     expect(result.stderr).toContain(`${path} line 6: raw space, control or non-ASCII characters`);
     expect(readdirSync(dir)).toEqual([]);
     // Nothing is left: the next run has nothing to do.
@@ -251,6 +251,18 @@ describe('mapp-s2s ship in a hostile spool folder', () => {
     expect(result.stderr).toContain('1 entry outside the file\'s lines ignored (corrupt or tampered)');
     expect(result.code).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('sends a line over 7 KB (a long pixel hit) on its own as a GET, in its place', async () => {
+    const long = `wt?p=600,long,,,,,1700000000000,0,,&eid=8170000000000000001&cp1=1&cp2=${'y'.repeat(10_000)}`;
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000001.log'), `${line(0)}\n${long}\n${line(2)}\n`);
+    expect((await ship()).code).toBe(0);
+    expect(collector.hits().map((hit) => [Number(hit.params.cp1), hit.via])).toEqual([
+      [0, 'batch'],
+      [1, 'wt'],
+      [2, 'batch'],
+    ]);
+    expect(collector.hits()[1]?.params.cp2).toHaveLength(10_000);
   });
 
   it('honours valid .ack ranges and ignores reversed or overlong ones', async () => {

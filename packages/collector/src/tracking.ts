@@ -124,7 +124,7 @@ function isAcceptedTrackId(ctx: CollectorContext, trackId: string): boolean {
 }
 
 function toHit(line: string, trackId: string, via: 'wt' | 'batch', clientAddress: string, receivedAt: number): NewHit {
-  const { params, p, problems, type } = validateLine(line);
+  const { params, p, problems, type } = validateLine(line, { via });
   // The beacon form is stored in the `wt?` form, as the contract says; the original shape is a problem-free fact.
   const raw = line.startsWith('?') ? `wt${line}` : line;
   return { receivedAt, trackId, via, type, raw, params, p, clientAddress, problems };

@@ -14,8 +14,14 @@ export interface LineValidation {
   type: StoredHit['type'];
 }
 
-/** One hit line may be at most 7 KB (PROTOCOL.md §4). */
+/** One hit line in a batch (or file) may be at most 7 KB (PROTOCOL.md §4). */
 export const MAX_LINE_BYTES = 7 * 1024;
+/**
+ * A single GET is not bound by the 7 KB: it may be as long as a Smart Pixel request (cut at
+ * 30,720 characters) that a server passes through with 4 KB of its own client information
+ * (PROTOCOL.md §4, §9; `MAX_SEND_LINE_CHARS` in the core).
+ */
+const MAX_GET_LINE_CHARS = 'wt?'.length + 30_720 + 4 * 1024;
 /** Text values are limited to 255 characters per `;` item (PROTOCOL.md §4). */
 export const MAX_TEXT_CHARS = 255;
 /** Product ids are limited to 110 characters (PROTOCOL.md §3). */
@@ -38,19 +44,23 @@ const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /**
  * Parses and checks one hit line against PROTOCOL.md. Accepts the batch form `wt?p=…`,
- * the beacon form `?p=…` and a bare query `p=…`. Never throws, whatever the input.
+ * the beacon form `?p=…` and a bare query `p=…`. `via: 'wt'` checks the line as the query
+ * of a single GET, whose length limit is the Smart Pixel's rather than the 7 KB of a batch
+ * line (the default). Never throws, whatever the input.
  *
  * @example
  * validateLine('wt?p=600,home,,,,,1730181123123,0,,&eid=8173018112312345678').problems // []
  */
-export function validateLine(line: string): LineValidation {
+export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {}): LineValidation {
   const problems: string[] = [];
   let query = line;
   if (line.startsWith('wt?')) query = line.slice(3);
   else if (line.startsWith('?')) query = line.slice(1);
   else problems.push(`line: must start with "wt?" (or "?" for the beacon form), got "${preview(line)}"`);
 
-  if (utf8Length(line) > MAX_LINE_BYTES) problems.push(`line: ${utf8Length(line)} bytes, over the 7 KB (${MAX_LINE_BYTES}) limit`);
+  if (options.via === 'wt') {
+    if (utf8Length(line) > MAX_GET_LINE_CHARS) problems.push(`line: ${utf8Length(line)} bytes, over the ${MAX_GET_LINE_CHARS}-byte limit of a single GET`);
+  } else if (utf8Length(line) > MAX_LINE_BYTES) problems.push(`line: ${utf8Length(line)} bytes, over the 7 KB (${MAX_LINE_BYTES}) limit`);
   if (/[^\x21-\x7e]/.test(line)) problems.push('line: raw space, control or non-ASCII characters (must be percent-encoded UTF-8)');
 
   const params: Record<string, string> = {};

@@ -161,10 +161,14 @@ describe('tracking endpoints', () => {
     expect(collector.hits().map((h) => h.p[1])).toEqual(['ok']);
   });
 
-  it('takes a 30,000-char GET (the Smart Pixel limit) and flags the 7 KB line limit; 431 beyond 64 KiB', async () => {
-    const long = `p=600,long,,,,,,0,,&cp1=${'x'.repeat(30_000)}`;
+  it('takes a GET as long as the Smart Pixel sends plus a server’s client information, without a problem; 431 beyond 64 KiB', async () => {
+    const head = 'p=600,long,,,,,,0,,&pu=';
+    const long = `${head}${'x'.repeat(30_720 - head.length)}&X-WT-IP=203.0.113.9&X-WT-UA=${'u'.repeat(4000)}`;
     expect((await fetch(`${collector.url}/${TRACK}/wt?${long}`)).status).toBe(200);
-    expect(collector.hits()[0]!.problems).toEqual(expect.arrayContaining([expect.stringContaining('over the 7 KB (7168) limit')]));
+    expect(collector.hits()[0]!.raw).toBe(`wt?${long}`);
+    expect(collector.hits()[0]!.problems).toEqual([]);
+    expect((await fetch(`${collector.url}/${TRACK}/wt?${long}${'y'.repeat(100)}`)).status).toBe(200);
+    expect(collector.hits()[1]!.problems).toEqual([expect.stringContaining('over the 34819-byte limit of a single GET')]);
     expect((await fetch(`${collector.url}/${TRACK}/wt?${'y'.repeat(70_000)}`)).status).toBe(431);
     expect((await fetch(`${collector.url}/${TRACK}/wt?p=600,ok,,,,,,0,,`)).status).toBe(200);
   });

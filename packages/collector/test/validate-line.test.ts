@@ -92,6 +92,16 @@ describe('validateLine', () => {
     }
   });
 
+  it('holds a batch line to 7 KB but a single GET only to the pass-through limit', () => {
+    const line = `wt?${P}&pu=${'x'.repeat(10 * 1024)}`;
+    expect(validateLine(line).problems).toEqual([expect.stringContaining('over the 7 KB (7168) limit')]);
+    expect(validateLine(line, { via: 'batch' }).problems).toEqual([expect.stringContaining('over the 7 KB (7168) limit')]);
+    expect(validateLine(line, { via: 'wt' }).problems).toEqual([]);
+    const longest = `wt?${P}&pu=${'x'.repeat(34_819 - `wt?${P}&pu=`.length)}`;
+    expect(validateLine(longest, { via: 'wt' }).problems).toEqual([]);
+    expect(validateLine(`${longest}x`, { via: 'wt' }).problems).toEqual([expect.stringContaining('over the 34819-byte limit of a single GET')]);
+  });
+
   it('keeps the first of repeated parameters', () => {
     expect(validateLine(`wt?${P}&cp1=a&cp1=b`).params['cp1']).toBe('a');
   });

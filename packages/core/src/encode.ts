@@ -10,6 +10,31 @@ export const MAX_PRODUCT_ID_LENGTH = 110;
 /** Longest wire line: 7 KB. */
 export const MAX_LINE_BYTES = 7 * 1024;
 
+/**
+ * Longest Smart Pixel query the pass-through takes, in characters: the pixel cuts its request
+ * URLs at 30,720 (`@webtrekk-smart-pixel/core` 1.10.0; PROTOCOL.md §4) and Mapp takes such a
+ * GET. The 7 KB `MAX_LINE_BYTES` binds only lines that go into batches or files.
+ * @internal
+ */
+export const MAX_PIXEL_LINE_CHARS = 30_720;
+
+/**
+ * Room for what the server appends to a pixel query: its client information (`X-WT-IP`,
+ * `-UA`, `-RQ`, hints) and visitor pairs (`eid`, `one`, `nc`). Mapp's own pass-through appends
+ * the same pairs to a query of up to the pixel's limit. The pass-through keeps within it by
+ * sending less of its own information when a request carries huge headers.
+ * @internal
+ */
+export const MAX_SERVER_PAIRS_CHARS = 4 * 1024;
+
+/**
+ * Longest line `tracker.sendLine()` accepts and a transport may be handed: `wt?`, a pixel
+ * query of up to {@link MAX_PIXEL_LINE_CHARS} and the server's pairs. Lines over
+ * `MAX_LINE_BYTES` cannot go into a batch or file; they travel as one GET each.
+ * @internal
+ */
+export const MAX_SEND_LINE_CHARS = 'wt?'.length + MAX_PIXEL_LINE_CHARS + MAX_SERVER_PAIRS_CHARS;
+
 /** Replaces lone UTF-16 surrogates (which `encodeURIComponent` throws on) with U+FFFD. */
 export function toWellFormed(text: string): string {
   for (let i = 0; i < text.length; i++) {

@@ -1,7 +1,7 @@
 import { clientHintParams } from './client-hints.js';
 import { validateLine } from './debug.js';
 import { createDropWarnings } from './drop-warnings.js';
-import { MAX_LINE_BYTES } from './encode.js';
+import { MAX_SEND_LINE_CHARS } from './encode.js';
 import { UnsupportedTransportError } from './errors.js';
 import { buildLine, type LineInput } from './hit.js';
 import { anonymizeAddress, formatIp, parseIp } from './ip.js';
@@ -483,7 +483,9 @@ export function createTrackerWith(
         if (typeof line !== 'string' || !line.startsWith('wt?') || line.includes('\r') || line.includes('\n')) {
           return drop('invalid', undefined, 'a line must start with wt? and contain no CR/LF');
         }
-        if (line.length > MAX_LINE_BYTES) return drop('too-large', undefined, `line is ${line.length} bytes`);
+        // A pass-through line may be as long as the Smart Pixel sends plus our pairs; the
+        // transport sends one over the 7 KB batch limit as its own GET.
+        if (line.length > MAX_SEND_LINE_CHARS) return drop('too-large', undefined, `line is ${line.length} characters, over ${MAX_SEND_LINE_CHARS}`);
         const time = lineOptions.time ?? Date.now();
         return await deliver(line, lineOptions.key ?? 'line', time, []);
       } catch (error) {

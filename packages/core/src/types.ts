@@ -559,8 +559,11 @@ export interface Tracker {
   on(listener: (event: TrackerEvent) => void): () => void;
   /**
    * Hands a finished wire line (`wt?...`, e.g. a Smart Pixel hit passed through the server)
-   * to the transport, with dryRun/debug/events/waitUntil applied. Lines with CR/LF, without
-   * the `wt?` prefix or over 7 KB are dropped (`invalid` / `too-large`). Never rejects.
+   * to the transport, with dryRun/debug/events/waitUntil applied. A line may be as long as
+   * the Smart Pixel's own requests (30,720 characters of query) plus the server's client
+   * information, 34,819 characters in all; the transport sends a line over the 7 KB batch
+   * limit as its own GET. Lines with CR/LF, without the `wt?` prefix or longer than that are
+   * dropped (`invalid` / `too-large`). Never rejects.
    */
   sendLine?(line: string, options?: { key?: string; time?: number }): Promise<TrackResult>;
 }

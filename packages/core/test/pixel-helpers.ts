@@ -51,3 +51,19 @@ export function lineParams(line: string): { params: Map<string, string>; names: 
   }
   return { params, names };
 }
+
+/**
+ * About `length` characters of page parameters as the Smart Pixel encodes them (`cp1=…&cp2=…`,
+ * `encodeURIComponent`, 255 characters per value): umlauts, spaces, commas and slashes.
+ */
+export function longPageParameters(length: number): string {
+  const pairs: string[] = [];
+  let total = 0;
+  for (let id = 1; total < length; id++) {
+    const value = `Größe ${id}, Farbe/Material: ${'Wanderschuh '.repeat(20)}`.slice(0, 255);
+    const pair = `cp${id}=${encodeURIComponent(value)}`;
+    pairs.push(pair);
+    total += pair.length + 1;
+  }
+  return pairs.join('&');
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { CHROME_UA, PAGE, PIXEL_QUERY, TRACK_ID, lineParams, pixelRequest, queueProxy } from './pixel-helpers.js';
+import { cutText, MAX_LINE_BYTES, MAX_PIXEL_LINE_CHARS, MAX_SEND_LINE_CHARS } from '../src/encode.js';
+import { CHROME_UA, PAGE, PIXEL_QUERY, TRACK_ID, lineParams, longPageParameters, pixelRequest, queueProxy } from './pixel-helpers.js';
 
 const GIF_BASE64 = 'R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
 
@@ -66,7 +67,8 @@ describe('pixel proxy, queue mode', () => {
       }),
       { remoteAddress: '203.0.113.9' },
     );
-    expect(beacon.status).toBe(200);
+    expect(beacon.status).toBe(204);
+    expect(await beacon.text()).toBe('');
     const hits = await memory.waitForHits(3);
     expect(hits.map((hit) => hit.line.split('&X-WT-IP=')[0])).toEqual([`wt?${PIXEL_QUERY.replace(/&eor=1$/, '')}`, 'wt?p=600,one&ct=a', 'wt?p=600,two']);
     expect(hits.every((hit) => lineParams(hit.line).params.get('X-WT-IP') === '203.0.113.9')).toBe(true);
@@ -171,6 +173,68 @@ describe('pixel proxy, queue mode', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe('43');
     expect(memory.hits).toHaveLength(0);
+  });
+
+  it('hands a 10 KB pixel hit to the transport whole, with the server pairs, instead of dropping it', async () => {
+    const { proxy, memory, events } = queueProxy();
+    const query = `${PIXEL_QUERY.replace(/&eor=1$/, '')}&${longPageParameters(10 * 1024)}&eor=1`;
+    const response = await proxy(pixelRequest(`/mapp/pixel?${query}`), { remoteAddress: '203.0.113.9' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    const [hit] = await memory.waitForHits(1);
+    expect(hit?.line.length).toBeGreaterThan(MAX_LINE_BYTES);
+    expect(hit?.line).toBe(
+      `wt?${query.replace(/&eor=1$/, '')}&X-WT-IP=203.0.113.9&X-WT-UA=${encodeURIComponent(CHROME_UA)}&X-WT-RQ=${encodeURIComponent(PAGE)}&eor=1`,
+    );
+    expect(events.filter((event) => event.type === 'skipped')).toEqual([]);
+    expect(events).toContainEqual({ type: 'queued', result: expect.objectContaining({ ok: true }) });
+  });
+
+  it('takes a query of exactly the pixel’s 30,720 characters; the tracker takes the line with our pairs', async () => {
+    const { proxy, memory } = queueProxy();
+    const head = 'p=600,edge&cp1=';
+    const query = head + 'x'.repeat(MAX_PIXEL_LINE_CHARS - head.length);
+    expect(query.length).toBe(MAX_PIXEL_LINE_CHARS);
+    await proxy(pixelRequest(`/mapp/pixel?${query}`), { remoteAddress: '203.0.113.9' });
+    const [hit] = await memory.waitForHits(1);
+    expect(hit?.line.startsWith(`wt?${query}&X-WT-IP=203.0.113.9&X-WT-UA=`)).toBe(true);
+  });
+
+  it('sends less of its own client information rather than drop a hit when the headers are huge', async () => {
+    const { proxy, memory } = queueProxy();
+    const head = 'p=600,edge&cp1=';
+    const query = head + 'x'.repeat(MAX_PIXEL_LINE_CHARS - head.length);
+    const huge = { 'user-agent': `Mozilla/5.0 ${'ü'.repeat(2000)}`, referer: `https://shop.example.com/?q=${'y'.repeat(6000)}` };
+    await proxy(pixelRequest(`/mapp/pixel?${query}`, { headers: huge }), { remoteAddress: '203.0.113.9' });
+    const [hit] = await memory.waitForHits(1);
+    const { params } = lineParams(hit?.line ?? '');
+    expect(hit?.line.length).toBeLessThanOrEqual(MAX_SEND_LINE_CHARS);
+    expect(params.get('cp1')).toBe(query.slice(head.length));
+    expect(params.get('X-WT-IP')).toBe('203.0.113.9');
+    expect(params.get('X-WT-UA')).toBe(cutText(huge['user-agent']));
+    expect(params.has('X-WT-RQ')).toBe(false);
+  });
+
+  it('answers a query longer than the pixel ever sends as usual, reports it and sends nothing', async () => {
+    const { proxy, memory, events } = queueProxy();
+    const response = await proxy(pixelRequest(`/mapp/pixel?p=600,x&cp1=${'a'.repeat(MAX_PIXEL_LINE_CHARS)}`), { remoteAddress: '203.0.113.9' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect(events).toEqual([{ type: 'skipped', reason: 'too-large', lines: 1 }]);
+    expect(memory.hits).toHaveLength(0);
+  });
+
+  it('skips only the over-long line of a beacon and queues the rest', async () => {
+    const { proxy, memory, events } = queueProxy();
+    const body = `?p=600,short\n?p=600,long&cp1=${'a'.repeat(MAX_PIXEL_LINE_CHARS)}\n?p=600,ten-kb&cp1=${'b'.repeat(10 * 1024)}`;
+    const response = await proxy(
+      pixelRequest(`/mapp/pixel/${TRACK_ID}/batch`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body }),
+      { remoteAddress: '203.0.113.9' },
+    );
+    expect(response.status).toBe(204);
+    const hits = await memory.waitForHits(2);
+    expect(hits.map((hit) => lineParams(hit.line).params.get('p'))).toEqual(['600,short', '600,ten-kb']);
+    expect(events).toContainEqual({ type: 'skipped', reason: 'too-large', lines: 1 });
   });
 
   it('hands the queued send to waitUntil', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildPixelLine, isServerOwnedKey, normalizeKey, parsePixelQuery, withoutIdentity } from '../src/pixel/query-line.js';
+import { buildPixelLine, decodeKey, isServerOwnedKey, parsePixelQuery, withoutIdentity } from '../src/pixel/query-line.js';
 
 const P = 'p=600,home,1,1920x1080,24,1,1730181123123,0,1280x720,0';
 
@@ -10,9 +10,9 @@ describe('pixel query parsing', () => {
     ['X%2DWT%2DIP=6.6.6.6'],
     ['X%252DWT%252DIP=6.6.6.6'],
     ['X%25252DWT%25252DIP=6.6.6.6'],
+    ['X%2525252DWT-IP=6.6.6.6'],
+    ['X-WT-%49P=6.6.6.6'],
     ['X_WT_IP=6.6.6.6'],
-    ['X-WT-IP+=6.6.6.6'],
-    ['%20X-WT-IP=6.6.6.6'],
     ['X-WT-UA=evil'],
     ['X-Wt-Ua=evil'],
     ['X-WT-RQ=https%3A%2F%2Fevil.example'],
@@ -32,6 +32,46 @@ describe('pixel query parsing', () => {
     ['cp12=X-WT-IP%3D6.6.6.6', true],
   ])('keeps %s, which only resembles a server-owned key', (pair, kept) => {
     expect(parsePixelQuery(`${P}&${pair}`)?.pairs.includes(pair)).toBe(kept);
+  });
+
+  it.each([
+    ['a trailing NUL', 'X-WT-IP%00=6.6.6.6'],
+    ['a trailing zero-width space', 'X-WT-IP%E2%80%8B=6.6.6.6'],
+    ['a dotted capital I', 'X-WT-%C4%B0P=6.6.6.6'],
+    ['a NUL, encoded twice', 'X-WT-IP%2500=6.6.6.6'],
+    ['a plus', 'X-WT-IP+=6.6.6.6'],
+    ['a leading space', '%20X-WT-IP=6.6.6.6'],
+    ['a dot', 'X.WT.IP=6.6.6.6'],
+    ['a key that still changes after eight rounds', `X-WT-IP%${'25'.repeat(9)}00=6.6.6.6`],
+    ['a malformed escape two levels down', 'X-WT-IP%25ZZ=6.6.6.6'],
+    ['a bracket', 'cp1%5B%5D=a'],
+  ])('drops a pair whose fully decoded key is not a plain name: %s (%s)', (_label, pair) => {
+    const parsed = parsePixelQuery(`${P}&${pair}&cp2=ok&eor=1`);
+    expect(parsed?.pairs).toEqual([P, 'cp2=ok', 'eor=1']);
+    expect(parsed?.malformed).toBe(1);
+    // What is left, fully decoded, names no client information at all: only the server's pairs will.
+    expect(parsed?.pairs.map((pair) => decodeKey(pair.split('=', 1)[0] ?? '')).some((key) => key === undefined || isServerOwnedKey(key))).toBe(false);
+  });
+
+  it.each([
+    ['p', P],
+    ['cp12', 'cp12=a%20b'],
+    ['an encoded plain name', 'cp%31=x'],
+    ['X-WT-EID (the pixel writes it in app web views)', 'X-WT-EID=2157840760747614879'],
+    ['dashes and underscores', 'my_param-2=1'],
+    ['a value with every kind of escape, kept verbatim', 'cp3=%2525%00%E2%80%8B%C4%B0'],
+  ])('keeps legitimate pairs byte for byte: %s', (_label, pair) => {
+    const query = pair === P ? P : `${P}&${pair}`;
+    const parsed = parsePixelQuery(query);
+    expect(parsed?.pairs.join('&')).toBe(query);
+    expect(parsed?.malformed).toBe(0);
+    expect(parsed?.removed).toBe(0);
+  });
+
+  it('treats a key and its encoded form as one name (a repeat is dropped)', () => {
+    const parsed = parsePixelQuery(`${P}&cp1=first&cp%31=second`);
+    expect(parsed?.pairs).toEqual([P, 'cp1=first']);
+    expect(parsed?.malformed).toBe(1);
   });
 
   it('keeps every other pair byte for byte, in browser order', () => {
@@ -112,12 +152,17 @@ describe('pixel line building', () => {
     expect(buildPixelLine([P, 'cp1=a'], ['X-WT-IP=203.0.113.9'])).toBe(`wt?${P}&cp1=a&X-WT-IP=203.0.113.9`);
   });
 
-  it.each([
-    ['X-WT-IP', 'x-wt-ip', true],
-    ['X%2dwt%2Dsec%2Dch%2Dua%2Dmodel', 'x-wt-sec-ch-ua-model', true],
-    ['%E0%A4%A', '%e0%a4%a', false],
-  ])('normalises the key %s to %s', (key, normalized, owned) => {
-    expect(normalizeKey(key)).toBe(normalized);
-    expect(isServerOwnedKey(normalizeKey(key))).toBe(owned);
+  it.each<[string, string | undefined, boolean]>([
+    ['X-WT-IP', 'X-WT-IP', true],
+    ['x_wt_ua', 'x_wt_ua', true],
+    ['X%2dwt%2Dsec%2Dch%2Dua%2Dmodel', 'X-wt-sec-ch-ua-model', true],
+    ['X%2525252DWT-IP', 'X-WT-IP', true],
+    ['X-WT-EID', 'X-WT-EID', false],
+    ['X-WT-IPX', 'X-WT-IPX', false],
+    ['%E0%A4%A', undefined, false],
+    ['X-WT-IP%00', undefined, false],
+  ])('decodes the key %s to %s (server-owned: %s)', (key, decoded, owned) => {
+    expect(decodeKey(key)).toBe(decoded);
+    expect(decoded !== undefined && isServerOwnedKey(decoded)).toBe(owned);
   });
 });

@@ -3,7 +3,7 @@ import { startCollector, validateLine, type Collector } from '@mapp-s2s/collecto
 import { createPixelProxy, type PixelProxyEvent, type PixelProxyMode } from '../src/pixel/index.js';
 import { createTracker } from '../src/tracker.js';
 import { createMemoryTransport, type MemoryTransport } from '../src/transport/memory.js';
-import { PIXEL_QUERY, TRACK_ID, pixelRequest } from './pixel-helpers.js';
+import { PIXEL_QUERY, TRACK_ID, longPageParameters, pixelRequest } from './pixel-helpers.js';
 
 let collector: Collector;
 beforeAll(async () => {
@@ -27,7 +27,6 @@ interface Attack {
   status: number;
 }
 
-const big = 'a'.repeat(30_721);
 const attacks: Attack[] = [
   { name: 'an unknown track id', target: `/mapp/pixel/999999999999999/wt?${PIXEL_QUERY}`, status: 404 },
   { name: 'a configured id next to an unknown one', target: `/mapp/pixel/${TRACK_ID},999999999999999/wt?${PIXEL_QUERY}`, status: 404 },
@@ -44,7 +43,6 @@ const attacks: Attack[] = [
   { name: 'an absolute URL inside the mount', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel/http://evil.example/${TRACK_ID}/wt?${PIXEL_QUERY}`, status: 400 },
   { name: 'a protocol-relative path', target: '/mapp/pixel/x', rawTarget: `/mapp/pixel//evil.example/wt?${PIXEL_QUERY}`, status: 400 },
   { name: 'a path outside the mount', target: `/admin?${PIXEL_QUERY}`, status: 404 },
-  { name: 'a query over 30 KB', target: `/mapp/pixel?p=600,x&cp1=${big}`, status: 414 },
   { name: 'a query without p', target: '/mapp/pixel?url=http://evil.example/', status: 400 },
   { name: 'an empty query', target: '/mapp/pixel', status: 400 },
   { name: 'a body over the cap', method: 'POST', target: `/mapp/pixel/${TRACK_ID}/batch`, body: `?p=600,x&cp1=${'b'.repeat(70_000)}`, status: 413 },
@@ -79,19 +77,47 @@ describe.each<PixelProxyMode>(['forward', 'queue'])('pixel proxy security (%s mo
     const response = await proxy(pixelRequest(attack.target, init), { rawTarget: attack.rawTarget, remoteAddress: '203.0.113.9' });
     expect(response.status).toBe(attack.status);
     expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'");
     expect(events).toContainEqual(expect.objectContaining({ type: 'rejected', status: attack.status }));
     expect(collector.requestCount()).toBe(0);
     expect(memory.hits).toHaveLength(0);
   });
 
-  it('drops a line over the tracker’s 7 KB limit, answers the GIF and sends nothing', async () => {
+  it('passes a 10 KB hit on whole: the 7 KB limit binds only batches and files', async () => {
     const { proxy, memory, events } = setup(mode);
-    const response = await proxy(pixelRequest(`/mapp/pixel?p=600,long&cp2=${'x'.repeat(7200)}`), { remoteAddress: '203.0.113.9' });
+    const query = `p=600,long&${longPageParameters(10 * 1024)}`;
+    const response = await proxy(pixelRequest(`/mapp/pixel?${query}`), { remoteAddress: '203.0.113.9' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/gif');
-    expect(events).toContainEqual({ type: 'skipped', reason: 'too-large', lines: 1 });
+    const line = mode === 'forward' ? (await collector.waitForHits(1))[0]?.raw : (await memory.waitForHits(1))[0]?.line;
+    expect(line?.startsWith(`wt?${query}&X-WT-IP=203.0.113.9&`)).toBe(true);
+    expect(events.filter((event) => event.type === 'skipped')).toEqual([]);
+  });
+
+  it('answers a query over the pixel’s 30,720 characters as the pixel expects, reports it and sends nothing', async () => {
+    const { proxy, memory, events } = setup(mode);
+    const response = await proxy(pixelRequest(`/mapp/pixel?p=600,x&cp1=${'a'.repeat(30_721)}`), { remoteAddress: '203.0.113.9' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(events).toEqual([{ type: 'skipped', reason: 'too-large', lines: 1 }]);
     expect(collector.requestCount()).toBe(0);
     expect(memory.hits).toHaveLength(0);
+  });
+
+  it('drops keys that only decode to something like ours, so the server’s X-WT-IP is the only one', async () => {
+    const { proxy, memory, events } = setup(mode);
+    const hostile = ['X%2525252DWT-IP=6.6.6.1', 'X-WT-IP%00=6.6.6.2', 'X-WT-IP%E2%80%8B=6.6.6.3', 'X-WT-%C4%B0P=6.6.6.4', 'X-WT-IP=6.6.6.5'];
+    await proxy(pixelRequest(`/mapp/pixel?p=600,keys&cp1=a&${hostile.join('&')}&X-WT-EID=2157840760747614879&eor=1`), { remoteAddress: '203.0.113.9' });
+    const line = mode === 'forward' ? (await collector.waitForHits(1))[0]?.raw : (await memory.waitForHits(1))[0]?.line;
+    const keys = (line ?? '').slice(3).split('&').map((pair) => pair.split('=', 1)[0] ?? '');
+    expect(keys.filter((key) => /ip/i.test(key))).toEqual(['X-WT-IP']);
+    expect(keys).toEqual(['p', 'cp1', 'X-WT-EID', 'X-WT-IP', 'X-WT-UA', 'X-WT-RQ', 'eor']);
+    expect(line).not.toMatch(/6\.6\.6/);
+    expect(events).toContainEqual({ type: 'malformed-removed', pairs: 3 });
+    // Four times encoded, it still decodes to X-WT-IP: a spoof, removed like the plain one.
+    expect(events).toContainEqual({ type: 'spoof-removed', pairs: 2 });
   });
 
   it('removes malformed pairs and reports them', async () => {
@@ -129,6 +155,7 @@ describe('pixel proxy construction', () => {
     [{ droppedRequests: 4 }, 'droppedRequests'],
     [{ forwardTimeout: -1 }, 'forwardTimeout'],
     [{ maxBodyBytes: 0 }, 'maxBodyBytes'],
+    [{ maxQueryLength: 30_721 }, 'maxQueryLength'],
     [{ mountPath: 'mapp/pixel/' }, 'mountPath'],
     [{ blacklist: [42] }, 'blacklist'],
     [{ forwardTimout: 100 }, 'forwardTimout'],

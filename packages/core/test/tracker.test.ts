@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
+import { MAX_SEND_LINE_CHARS } from '../src/encode.js';
 import { createTracker } from '../src/tracker.js';
 import { createMemoryTransport } from '../src/transport/memory.js';
 import type { Logger, TrackerEvent, TrackerOptions, Transport } from '../src/types.js';
@@ -169,7 +170,9 @@ describe('sendLine (pass-through lines)', () => {
     ['a valid line', 'sent', 'wt?p=600,x&eid=2138210064900146323'],
     ['CR/LF', 'invalid', 'wt?p=600,x\r\nHost: evil'],
     ['no wt? prefix', 'invalid', 'p=600,x'],
-    ['over 7 KB', 'too-large', `wt?p=600,${'x'.repeat(8000)}`],
+    ['a 10 KB pixel line (over the 7 KB batch limit: the transport sends it alone)', 'sent', `wt?p=600,${'x'.repeat(10 * 1024)}`],
+    ['the longest pass-through line', 'sent', `wt?p=600,${'x'.repeat(MAX_SEND_LINE_CHARS - 'wt?p=600,'.length)}`],
+    ['one character longer', 'too-large', `wt?p=600,${'x'.repeat(MAX_SEND_LINE_CHARS - 'wt?p=600,'.length + 1)}`],
   ])('%s → %s', async (_label, expected, line) => {
     const { tracker, memory } = setup();
     const result = await tracker.sendLine!(line, { key: 'k' });

@@ -44,11 +44,34 @@ function clientInfoKeys(raw: string): string[] {
     .filter((key) => /^x.wt.(ip|ua|rq|sec)/i.test(decodeURIComponent(decodeURIComponent(key)).replace(/_/g, '-')));
 }
 
+/** Starts the shop on HTTPS (self-signed, test only): the pixel always sends to https://. */
+async function serveShop(app: Parameters<typeof createServer>[1]): Promise<{ server: Server; base: string }> {
+  const fixtures = join(__dirname, 'fixtures');
+  const server = createServer({ key: readFileSync(join(fixtures, 'test-only-localhost.key')), cert: readFileSync(join(fixtures, 'test-only-localhost.crt')) }, app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** The example shop with its pass-through in `forward` mode (the example reads MAPP_PIXEL_MODE when it mounts it). */
+function forwardModeShop(options: Parameters<typeof createShop>[0]): ReturnType<typeof createShop> {
+  const previous = process.env['MAPP_PIXEL_MODE'];
+  process.env['MAPP_PIXEL_MODE'] = 'forward';
+  try {
+    return createShop(options);
+  } finally {
+    if (previous === undefined) delete process.env['MAPP_PIXEL_MODE'];
+    else process.env['MAPP_PIXEL_MODE'] = previous;
+  }
+}
+
 describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
   let collector: Collector;
   let tracker: Tracker;
   let server: Server;
   let base: string;
+  let forwardTracker: Tracker;
+  let forwardServer: Server;
+  let forwardBase: string;
   let browser: Browser;
   let context: BrowserContext;
   const requested: string[] = [];
@@ -60,14 +83,10 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
     collector = await startCollector();
     const shop = createShop({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
     tracker = shop.tracker;
-    // The pixel always sends to https://, so the shop speaks TLS here (self-signed, test only).
-    const fixtures = join(__dirname, 'fixtures');
-    server = createServer(
-      { key: readFileSync(join(fixtures, 'test-only-localhost.key')), cert: readFileSync(join(fixtures, 'test-only-localhost.crt')) },
-      shop.app,
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await serveShop(shop.app));
+    const forwarding = forwardModeShop({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
+    forwardTracker = forwarding.tracker;
+    ({ server: forwardServer, base: forwardBase } = await serveShop(forwarding.app));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -79,7 +98,9 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+    await new Promise<void>((resolve) => (forwardServer === undefined ? resolve() : forwardServer.close(() => resolve())));
     await tracker?.close();
+    await forwardTracker?.close();
     await collector?.close();
   });
 
@@ -171,5 +192,32 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
     }
     // The pixel encoded the page's attempt into its own fields, where it is harmless data.
     expect(hits[0]?.params['cp2']).toBe('&X-WT-IP=6.6.6.6&X-WT-UA=evil');
+  });
+  it('forwards a hit with about 10 KB of page parameters as one GET, intact but for the server’s X-WT values (forward mode)', async () => {
+    const page = await context.newPage();
+    await page.goto(`${forwardBase}/pixel?mode=server&pad=10000`);
+    const expectedParameter = await page.evaluate(() => ('Größe 10, Farbe/Material: ' + new Array(21).join('Wanderschuh ')).slice(0, 200));
+    const hit = await waitForHit(collector, (candidate) => candidate.p[1] === 'pixel-demo-server' && candidate.params['cp10'] !== undefined);
+    await page.close();
+
+    const sent = requested.filter((url) => url.startsWith(`${forwardBase}/mapp/pixel?p=600,pixel-demo-server,`));
+    expect(sent).toHaveLength(1);
+    const query = (sent[0] ?? '').slice((sent[0] ?? '').indexOf('?') + 1);
+    expect(query.length).toBeGreaterThan(10_000);
+    // One GET to the tracking endpoint, not a batch line, and only one.
+    expect(hit.via).toBe('wt');
+    expect(collector.hits().filter((candidate) => candidate.params['cp10'] !== undefined)).toHaveLength(1);
+    // Byte for byte the browser's query, once the pairs the server owns are taken out.
+    const pairs = hit.raw.slice('wt?'.length).split('&');
+    const ours = pairs.filter((pair) => /^X-WT-(IP|UA|RQ|SEC-CH-UA[A-Z-]*)=/.test(pair));
+    expect(ours.map((pair) => pair.split('=', 1)[0])).toEqual(expect.arrayContaining(['X-WT-IP', 'X-WT-UA', 'X-WT-RQ']));
+    expect(pairs.filter((pair) => !ours.includes(pair)).join('&')).toBe(query);
+    expect(hit.params['X-WT-IP']).toBe('127.0.0.1');
+    expect(hit.params['cp10']).toBe(expectedParameter);
+    // The collector holds batch lines to 7 KB, a single GET to the pixel's length: no problem here.
+    expect(hit.problems).toEqual([]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'pixel-e2e-long-line.txt'), `${hit.raw}\n`);
   });
 });

@@ -47,7 +47,7 @@ describe('mappPixelProxy on Express only', () => {
     const server = await listen(app);
     try {
       const answer = await rawRequest(server.url, 'POST', `/mapp/pixel/${PIXEL_TRACK_ID}/batch`, { 'user-agent': PIXEL_UA, 'content-type': 'text/plain' }, [Buffer.from('wt?p=600,parsed')]);
-      expect(answer.status).toBe(200);
+      expect(answer.status).toBe(204);
       const [hit] = await collector().waitForHits(1);
       expect(hit?.p[1]).toBe('parsed');
     } finally {

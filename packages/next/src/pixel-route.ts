@@ -132,7 +132,11 @@ export function createPixelRoute(options: NextPixelRouteOptions = {}): PixelRout
   async function mappPixelRoute(request: Request): Promise<Response> {
     const ready = resolve();
     if (ready instanceof Error) {
-      return new Response(`mapp-s2s pixel route: ${ready.message}\n`, { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+      // The same hardening as every answer of the core's pass-through.
+      return new Response(`mapp-s2s pixel route: ${ready.message}\n`, {
+        status: 500,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'" },
+      });
     }
     const core = toCoreRequest(request, protocol?.(request));
     return ready(core.request, { remoteAddress: core.remoteAddress });

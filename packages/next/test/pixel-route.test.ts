@@ -80,12 +80,28 @@ describe('createPixelRoute', () => {
     const { GET, POST } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, mode: 'forward' });
     const single = await GET(nextRequest(`/mapp/pixel/${TRACK_ID}/wt?${QUERY}`));
     expect(single.status).toBe(200);
+    expect(single.headers.get('content-type')).toBe('image/gif');
+    expect(single.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(single.headers.get('content-security-policy')).toBe("default-src 'none'");
     const beacon = await POST(nextRequest(`/mapp/pixel/${TRACK_ID}/batch`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '?p=600,beacon&ct=x' }));
-    expect(beacon.status).toBe(200);
+    expect(beacon.status).toBe(204);
     expect(collector.hits().map((hit) => [hit.via, hit.p[1]])).toEqual([
       ['wt', 'shop.example.com/home'],
       ['batch', 'beacon'],
     ]);
+  });
+
+  it('forwards a 10 KB hit as one GET with the pixel’s own bytes', async () => {
+    const { GET } = createPixelRoute({ trackId: TRACK_ID, trackDomain: collector.url, mode: 'forward' });
+    const parameters = Array.from({ length: 40 }, (_, index) => `cp${index + 1}=${encodeURIComponent(`Größe ${index}, ${'Wanderschuh '.repeat(20)}`)}`).join('&');
+    const query = `${QUERY.replace(/&eor=1$/, '')}&${parameters}&eor=1`;
+    expect(query.length).toBeGreaterThan(10 * 1024);
+    const response = await GET(nextRequest(`/mapp/pixel?${query}`));
+    expect(response.status).toBe(200);
+    expect(collector.requestCount()).toBe(1);
+    const [hit] = collector.hits();
+    expect(hit?.via).toBe('wt');
+    expect(hit?.raw.split('&').filter((pair) => !pair.startsWith('X-WT-')).join('&')).toBe(`wt?${query}`);
   });
 
   it('sets the visitor cookie Secure when the site is served over HTTPS behind a trusted proxy', async () => {
@@ -127,6 +143,8 @@ describe('createPixelRoute', () => {
     const { GET } = createPixelRoute({ trackDomain: collector.url, logger });
     const response = await GET(nextRequest(`/mapp/pixel?${QUERY}`));
     expect(response.status).toBe(500);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'");
     expect(await response.text()).toContain('trackId');
     expect(errors).toHaveLength(1);
     expect(collector.requestCount()).toBe(0);

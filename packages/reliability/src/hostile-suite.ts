@@ -34,7 +34,7 @@ export interface HostileTarget {
   startControl?(): Promise<HostileShop>;
   /** `true` when the example mounts the Smart Pixel pass-through at /mapp/pixel. */
   pixel: boolean;
-  /** `true` when `pixelMode: 'forward'` can be started (relays Mapp's answer, with Mapp's cookies). */
+  /** `true` when `pixelMode: 'forward'` can be started (sends to Mapp while the browser waits; Mapp's cookies pass). */
   pixelForward: boolean;
   /** fast-check runs per property. */
   fuzzRuns: number;
@@ -393,7 +393,7 @@ const WIRE_PROBLEM = /^line: |: "\+" in value|: invalid percent-encoding|: perce
  * status, the number of p fields) is the site's, not the server's.
  */
 function serverProblems(hit: StoredHit): string[] {
-  const problems = validateLine(hit.raw).problems;
+  const problems = validateLine(hit.raw, { via: hit.via }).problems;
   // The core stamps its own hits with the sender platform (`cs802`); relayed pixel lines carry the page's pairs.
   const relayed = hit.params['cs802'] === undefined;
   return relayed ? problems.filter((problem) => WIRE_PROBLEM.test(problem)) : problems;

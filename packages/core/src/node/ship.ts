@@ -1,4 +1,4 @@
-import { MAX_LINE_BYTES } from '../encode.js';
+import { MAX_LINE_BYTES, MAX_SEND_LINE_CHARS } from '../encode.js';
 import { lineQuery, requestMapp, utf8Length } from '../transport/http.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
 import { backoffDelay } from '../transport/retry.js';
@@ -93,8 +93,11 @@ export interface ShipReport {
   readonly complete: boolean;
 }
 
-/** Longest line `ship` sends: the Smart Pixel's 30,720-character URL cap plus room (PROTOCOL.md §4). */
-export const MAX_SHIP_LINE_BYTES = 32 * 1024;
+/**
+ * Longest line `ship` sends: what the tracker accepts from the pixel pass-through (the Smart
+ * Pixel's 30,720-character query plus the server's own pairs, PROTOCOL.md §4).
+ */
+export const MAX_SHIP_LINE_BYTES = MAX_SEND_LINE_CHARS;
 
 /** Printable ASCII only: what the tracker and the pixel pass-through write (percent-encoded). */
 const HIT_LINE = /^(?:wt)?\?[\x21-\x7e]+$/;

@@ -1,4 +1,4 @@
-import { MAX_LINE_BYTES } from '../encode.js';
+import { MAX_SEND_LINE_CHARS } from '../encode.js';
 import { fromWebRequest } from '../from-web-request.js';
 import { resolveOptions, type TrackerEnv } from '../options.js';
 import { decideConsent } from '../privacy.js';
@@ -8,7 +8,7 @@ import type { Tracker, Transport } from '../types.js';
 import { buildEidCookie, readEid } from '../visitor.js';
 import { compileBlacklist, isDroppedRequest } from './dropped-requests.js';
 import { forwardToMapp } from './forward.js';
-import { gifResponse, NO_CACHE_HEADERS } from './gif.js';
+import { NO_CACHE_HEADERS, PASS_THROUGH_SECURITY_HEADERS, pixelAnswer } from './gif.js';
 import { mappCookieHeader, mappCookieNames, rewriteSetCookies } from './mapp-cookies.js';
 import { PIXEL_OPTION_KEYS, resolvePixelOptions, trackerOptionsOf } from './pixel-options.js';
 import { clientInfoPairs, prepareLines, type PreparedLine } from './prepare-lines.js';
@@ -32,7 +32,10 @@ function isTransport(value: Tracker | Transport): value is Transport {
 }
 
 function textResponse(status: number, text: string, extra: Record<string, string> = {}): Response {
-  return new Response(text, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...NO_CACHE_HEADERS, ...extra } });
+  return new Response(text, {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', ...NO_CACHE_HEADERS, ...PASS_THROUGH_SECURITY_HEADERS, ...extra },
+  });
 }
 
 /** Path and query of the request as received, before any mount is stripped. */
@@ -48,11 +51,14 @@ function targetOf(request: Request, extras: PixelRequestExtras): { path: string;
  *
  * It accepts the pixel's `sendViaServer` form (`GET <mount>?p=600,…`), the track-domain form
  * (`GET <mount>/<trackId>/wt?…`) and beacons (`POST <mount>/<trackId>/batch`), removes every
- * browser-sent `X-WT-IP`/`-UA`/`-RQ`/`-SEC-CH-UA*`, appends the server's own values, applies
- * the core's privacy rules and visitor id, then forwards (`mode: 'forward'`) or queues
- * (`mode: 'queue'`). It is not an open proxy: the upstream is always the configured track
- * domain and the path may only name configured track ids. Throws only at construction (bad
- * options); the handler never rejects.
+ * browser-sent `X-WT-IP`/`-UA`/`-RQ`/`-SEC-CH-UA*` and every pair whose key is not a plain
+ * name, appends the server's own values, applies the core's privacy rules and visitor id,
+ * then forwards (`mode: 'forward'`: one GET of up to the pixel's 30,720 characters) or queues
+ * (`mode: 'queue'`: the transport sends a line over the 7 KB batch limit as its own GET).
+ * The browser always gets our own answer (the GIF, or `204` for a beacon), never Mapp's
+ * content type or body; only Mapp's allowlisted cookies pass. It is not an open proxy: the
+ * upstream is always the configured track domain and the path may only name configured
+ * track ids. Throws only at construction (bad options); the handler never rejects.
  */
 export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {}, settings: CreatePixelProxySettings = {}): PixelProxyHandler {
   const pixel = resolvePixelOptions(options, env);
@@ -111,9 +117,12 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     }
   };
 
-  /** The raw pixel queries of the request: the URL's for GET, the body's lines for POST. */
-  const queriesOf = async (request: Request, query: string, hasBody: boolean): Promise<string[] | Response> => {
-    if (!hasBody) return [query];
+  /**
+   * The raw pixel queries of the request: the URL's for GET, the body's lines for POST.
+   * Lines over `maxQueryLength` (which the pixel never sends) are counted, not refused.
+   */
+  const queriesOf = async (request: Request, query: string, hasBody: boolean): Promise<{ queries: string[]; tooLong: number } | Response> => {
+    if (!hasBody) return query.length > pixel.maxQueryLength ? { queries: [], tooLong: 1 } : { queries: [query], tooLong: 0 };
     const type = request.headers.get('content-type');
     if (type !== null && !/^text\/plain\s*(?:;|$)/i.test(type)) return refuse(415, 'content-type');
     const body = await readCappedText(request, pixel.maxBodyBytes);
@@ -122,12 +131,13 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     if (lines.length > pixel.maxBodyLines) return refuse(413, 'body-too-large');
     if (lines.length === 0) return refuse(400, 'body');
     const queries: string[] = [];
+    let tooLong = 0;
     for (const line of lines) {
       if (line === undefined) return refuse(400, 'body');
-      if (line.length > pixel.maxQueryLength) return refuse(413, 'body-too-large');
-      queries.push(line);
+      if (line.length > pixel.maxQueryLength) tooLong++;
+      else queries.push(line);
     }
-    return queries;
+    return { queries, tooLong };
   };
 
   async function handle(request: Request, extras: PixelRequestExtras): Promise<Response> {
@@ -141,16 +151,19 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     }
     const route = parsePixelRoute(method, subPath, config.trackId);
     if (isRejection(route)) return reject(route);
-    if (query.length > pixel.maxQueryLength) return refuse(414, 'query-too-long');
     if (method === 'HEAD') {
       emit({ type: 'skipped', reason: 'head', lines: 0 });
-      return gifResponse({ head: true });
+      return pixelAnswer(method);
     }
 
     const raw = await queriesOf(request, query, route.hasBody);
     if (raw instanceof Response) return raw;
+    // Longer than the pixel ever sends: answered as usual (a pixel request queue would retry
+    // an error forever), counted and reported, never sent.
+    if (raw.tooLong > 0) emit({ type: 'skipped', reason: 'too-large', lines: raw.tooLong });
+    if (raw.queries.length === 0) return pixelAnswer(method);
     const parsed: PixelQuery[] = [];
-    for (const text of raw) {
+    for (const text of raw.queries) {
       const one = parsePixelQuery(text);
       if (one === undefined) return refuse(400, route.hasBody ? 'body' : 'query');
       parsed.push(one);
@@ -166,12 +179,12 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     if (decision.level === 'none') {
       const reason = decision.reason === 'opt-out' || decision.reason === 'privacy-signal' ? decision.reason : 'consent';
       emit({ type: 'skipped', reason, lines: parsed.length });
-      return gifResponse();
+      return pixelAnswer(method);
     }
 
     const kept = parsed.filter((one) => !isDroppedRequest(one, pixel.droppedRequests, matchesBlacklist));
     if (kept.length < parsed.length) emit({ type: 'skipped', reason: 'dropped-requests', lines: parsed.length - kept.length });
-    if (kept.length === 0) return gifResponse();
+    if (kept.length === 0) return pixelAnswer(method);
 
     const facts = requestFacts(ctx, config);
     const anonymous = decision.level === 'anonymous';
@@ -180,18 +193,22 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
       cookieEid: anonymous ? undefined : readEid(ctx.cookies, config.trackIds, config.cookie.name),
       serverCookie: pixel.serverCookie,
       clientInfo: clientInfoPairs(ctx, facts.ip, config.clientHints),
+      compactClientInfo: () => clientInfoPairs(ctx, facts.ip, config.clientHints, true),
       fallbackKey: `a:${facts.ip ?? ''}|${ctx.headers['user-agent'] ?? ''}`,
     });
-    // The tracker's 7 KB line limit (PROTOCOL.md §4) applies in both modes, as in sendLine().
-    const lines = built.filter((prepared) => prepared.line.length <= MAX_LINE_BYTES);
+    // No 7 KB limit here (PROTOCOL.md §4): a forwarded GET may be as long as the pixel's,
+    // and the transport sends a queued line over 7 KB as its own GET. Queries are capped at
+    // the pixel's length and our pairs kept in their room, so this guard never fires; it
+    // keeps sendLine()'s limit and ours in step.
+    const lines = built.filter((prepared) => prepared.line.length <= MAX_SEND_LINE_CHARS);
     if (lines.length < built.length) emit({ type: 'skipped', reason: 'too-large', lines: built.length - lines.length });
     const setCookies = minted === undefined ? [] : [buildEidCookie(minted, config.cookie, facts.scheme === 'https')];
-    if (lines.length === 0) return gifResponse({ setCookies });
+    if (lines.length === 0) return pixelAnswer(method, setCookies);
 
     if (pixel.mode === 'queue') {
       const sends = lines.map((prepared) => (tracker === undefined ? Promise.resolve(undefined) : hand(tracker, prepared)));
       keepAlive(extras, Promise.all(sends));
-      return gifResponse({ setCookies });
+      return pixelAnswer(method, setCookies);
     }
 
     // Mapp's third-party cookies let it recognise the visitor; never for anonymous hits.
@@ -206,15 +223,13 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     if (!outcome.ok) {
       emit({ type: 'fallback', reason: outcome.reason, lines: lines.length, detail: outcome.detail });
       if (fallback !== undefined) keepAlive(extras, Promise.all(lines.map((prepared) => hand(fallback, prepared))));
-      return gifResponse({ setCookies });
+      return pixelAnswer(method, setCookies);
     }
     emit({ type: 'forwarded', status: outcome.status, lines: lines.length, latencyMs: outcome.latencyMs });
-    const headers = new Headers(NO_CACHE_HEADERS);
-    for (const [name, value] of outcome.headers) headers.set(name, value);
+    // Of Mapp's answer only its own cookies reach the browser, filtered and rescoped: its
+    // status is in the event, its body and content type never touch the shop's origin.
     const relayedCookies = identified ? rewriteSetCookies(outcome.setCookies, allowedCookies, config.cookie.domain) : [];
-    for (const cookie of [...relayedCookies, ...setCookies]) headers.append('Set-Cookie', cookie);
-    const empty = outcome.status === 204 || outcome.status === 304 || (outcome.status >= 100 && outcome.status < 200);
-    return new Response(empty ? null : outcome.body, { status: outcome.status, headers });
+    return pixelAnswer(method, [...relayedCookies, ...setCookies]);
   }
 
   return async function mappPixelProxy(request: Request, extras: PixelRequestExtras = {}): Promise<Response> {
@@ -223,7 +238,7 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
     } catch (error) {
       // Never throw into the host app: the browser gets its GIF, the failure goes to the listener.
       emit({ type: 'error', error: asError(error) });
-      return gifResponse();
+      return pixelAnswer(request.method.toUpperCase());
     }
   };
 }

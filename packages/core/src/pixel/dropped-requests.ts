@@ -1,3 +1,4 @@
+import { compileGlob } from '../glob.js';
 import type { PixelQuery } from './query-line.js';
 
 /**
@@ -15,8 +16,10 @@ export type PageNamePattern = string | RegExp;
 const SERVER_PRODUCT_STATUSES = new Set(['view', 'add', 'conf']);
 
 /**
- * Compiles blacklist entries once. Strings with `*` become anchored wildcards with every
- * other character literal; strings without are exact names; RegExps are used as given.
+ * Compiles blacklist entries once. Strings with `*` are wildcards anchored at both ends, with
+ * every other character literal, matched in linear time by `glob.ts` (never a regular
+ * expression, so no page name can make them slow); strings without `*` are exact names.
+ * RegExps are used as given: their cost on long page names is the caller's responsibility.
  */
 export function compileBlacklist(patterns: readonly PageNamePattern[]): (pageName: string) => boolean {
   const tests = patterns.map((pattern): ((name: string) => boolean) => {
@@ -26,12 +29,8 @@ export function compileBlacklist(patterns: readonly PageNamePattern[]): (pageNam
       return (name) => stateless.test(name);
     }
     if (!pattern.includes('*')) return (name) => name === pattern;
-    const source = pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('.*');
-    const wildcard = new RegExp(`^${source}$`);
-    return (name) => wildcard.test(name);
+    const wildcard = compileGlob(pattern, { anchorEnd: true });
+    return (name) => wildcard(name);
   });
   return (pageName) => tests.some((test) => test(pageName));
 }

@@ -1,13 +1,15 @@
 import { readCappedBytes } from './read-body.js';
 
-/** Mapp's answers are a GIF or empty; anything bigger is not relayed. */
+/** Mapp's answers are a GIF or empty; reading at most this much lets the connection be reused. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-/** Answer headers relayed to the browser, besides the filtered `Set-Cookie`. */
-const RELAYED_HEADERS = ['content-type', 'cache-control', 'pragma', 'expires'];
 
-/** What one synchronous send to Mapp produced. */
+/**
+ * What one synchronous send to Mapp produced. Only Mapp's status (for events) and its
+ * `Set-Cookie` headers (filtered later by the cookie allowlist) come back: its body, content
+ * type and other headers never reach the browser.
+ */
 export type ForwardOutcome =
-  | { ok: true; status: number; body: Uint8Array<ArrayBuffer>; headers: Array<[string, string]>; setCookies: string[]; latencyMs: number }
+  | { ok: true; status: number; setCookies: string[]; latencyMs: number }
   | { ok: false; reason: 'timeout' | 'network' | 'status'; detail: string };
 
 /** One request to Mapp, built only from validated parts (origin from config, checked track ids). */
@@ -20,9 +22,10 @@ export interface ForwardRequest {
 }
 
 /**
- * Sends one pixel request to Mapp and reads the answer, all within `timeout` ms. No browser
- * header is copied: only our cookie allowlist and, for batches, the content type.
- * 5xx, 408 and 429 count as failures (the fallback can retry them); other statuses are relayed.
+ * Sends one pixel request to Mapp and waits for its status, all within `timeout` ms. No
+ * browser header is copied: only our cookie allowlist and, for batches, the content type.
+ * 5xx, 408 and 429 count as failures (the fallback can retry them); any other status means
+ * Mapp has the hit.
  */
 export async function forwardToMapp(request: ForwardRequest, fetchImpl: typeof fetch, timeout: number): Promise<ForwardOutcome> {
   const controller = new AbortController();
@@ -35,25 +38,14 @@ export async function forwardToMapp(request: ForwardRequest, fetchImpl: typeof f
     const init: RequestInit = { method: request.method, headers, redirect: 'manual', signal: controller.signal };
     if (request.body !== undefined) init.body = request.body;
     const answer = await fetchImpl(request.url, init);
-    const read = await readCappedBytes(answer.body, MAX_ANSWER_BYTES);
-    if (controller.signal.aborted) return { ok: false, reason: 'timeout', detail: `no answer within ${timeout} ms` };
+    const latencyMs = Date.now() - started;
+    // The status is Mapp's verdict on the hit; the body is drained (and dropped) only so the
+    // connection can be reused, and a body cut short by the timeout changes nothing.
+    await readCappedBytes(answer.body, MAX_ANSWER_BYTES);
     if (answer.status >= 500 || answer.status === 408 || answer.status === 429) {
       return { ok: false, reason: 'status', detail: `Mapp answered ${answer.status}` };
     }
-    if (!read.ok) return { ok: false, reason: 'network', detail: `answer ${read.reason}` };
-    const relayed: Array<[string, string]> = [];
-    for (const name of RELAYED_HEADERS) {
-      const value = answer.headers.get(name);
-      if (value !== null) relayed.push([name, value]);
-    }
-    return {
-      ok: true,
-      status: answer.status,
-      body: read.bytes,
-      headers: relayed,
-      setCookies: answer.headers.getSetCookie(),
-      latencyMs: Date.now() - started,
-    };
+    return { ok: true, status: answer.status, setCookies: answer.headers.getSetCookie(), latencyMs };
   } catch (error) {
     if (controller.signal.aborted) return { ok: false, reason: 'timeout', detail: `no answer within ${timeout} ms` };
     return { ok: false, reason: 'network', detail: error instanceof Error ? error.message : String(error) };

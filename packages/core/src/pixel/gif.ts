@@ -21,11 +21,41 @@ export const NO_CACHE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The immediate answer of `queue` mode, opt-out and fallback: `200`, `image/gif`, 43 bytes,
- * no-cache (PROTOCOL.md §9 step 4). `HEAD` gets the same headers and no body.
+ * On every pass-through answer, errors included: the body is ours and never Mapp's, and even
+ * so no browser may sniff it into something else or run anything from it on the shop's origin.
+ */
+export const PASS_THROUGH_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'",
+};
+
+/**
+ * The pixel's answer (PROTOCOL.md §9 step 4): `200`, `image/gif`, the 43 bytes from §1,
+ * no-cache, never Mapp's content type or body. `HEAD` gets the same headers and no body.
  */
 export function gifResponse(options: { head?: boolean; setCookies?: readonly string[] } = {}): Response {
-  const headers = new Headers({ 'Content-Type': 'image/gif', 'Content-Length': String(GIF_BYTES.length), ...NO_CACHE_HEADERS });
+  const headers = new Headers({
+    'Content-Type': 'image/gif',
+    'Content-Length': String(GIF_BYTES.length),
+    ...NO_CACHE_HEADERS,
+    ...PASS_THROUGH_SECURITY_HEADERS,
+  });
   for (const cookie of options.setCookies ?? []) headers.append('Set-Cookie', cookie);
   return new Response(options.head === true ? null : pixelGif(), { status: 200, headers });
+}
+
+/** The beacon's answer: `204`, no body (`sendBeacon` never reads one), no-cache. */
+export function noContentResponse(options: { setCookies?: readonly string[] } = {}): Response {
+  const headers = new Headers({ ...NO_CACHE_HEADERS, ...PASS_THROUGH_SECURITY_HEADERS });
+  for (const cookie of options.setCookies ?? []) headers.append('Set-Cookie', cookie);
+  return new Response(null, { status: 204, headers });
+}
+
+/**
+ * What the browser gets for an accepted (or quietly skipped) pixel request, in both modes:
+ * the GIF for `GET`, its headers for `HEAD`, `204` for a beacon `POST`.
+ */
+export function pixelAnswer(method: string, setCookies: readonly string[] = []): Response {
+  if (method === 'POST') return noContentResponse({ setCookies });
+  return gifResponse({ head: method === 'HEAD', setCookies });
 }

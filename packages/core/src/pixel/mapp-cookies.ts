@@ -30,10 +30,36 @@ export function mappCookieHeader(cookies: Readonly<Record<string, string>>, allo
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
+// The attributes a relayed cookie may keep, each with the only values accepted.
+const COOKIE_PATH = /^path=(\/[\x21-\x3a\x3c-\x7e]*)$/i;
+const COOKIE_MAX_AGE = /^max-age=(-?\d{1,10})$/i;
+const COOKIE_EXPIRES = /^expires=([A-Za-z0-9 ,:-]{1,40})$/i;
+const COOKIE_SAME_SITE = /^samesite=(strict|lax|none)$/i;
+
+/** The attributes of one relayed cookie, rebuilt from an allowlist; `Domain` is never kept. */
+function safeAttributes(attributes: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const attribute of attributes) {
+    let match: RegExpExecArray | null;
+    if ((match = COOKIE_PATH.exec(attribute)) !== null) kept.push(`Path=${match[1] ?? '/'}`);
+    else if ((match = COOKIE_MAX_AGE.exec(attribute)) !== null) kept.push(`Max-Age=${match[1] ?? '0'}`);
+    else if ((match = COOKIE_EXPIRES.exec(attribute)) !== null && !Number.isNaN(Date.parse(match[1] ?? ''))) kept.push(`Expires=${match[1] ?? ''}`);
+    else if ((match = COOKIE_SAME_SITE.exec(attribute)) !== null) {
+      const value = (match[1] ?? 'lax').toLowerCase();
+      kept.push(`SameSite=${value.charAt(0).toUpperCase()}${value.slice(1)}`);
+    } else if (/^secure$/i.test(attribute)) kept.push('Secure');
+    else if (/^httponly$/i.test(attribute)) kept.push('HttpOnly');
+  }
+  return kept;
+}
+
 /**
- * Filters Mapp's `Set-Cookie` headers by the allowlist and rewrites their scope to the site:
- * Mapp's `Domain` (its track domain) is replaced by `siteDomain`, or dropped so the cookie
- * becomes host-only on the site that served the pixel request.
+ * Filters Mapp's `Set-Cookie` headers, the only part of its answer that reaches the browser
+ * (PROTOCOL.md §6: the tracker's own cookies in third-party-cookie mode). Only allowlisted
+ * names with RFC 6265 values pass; of the attributes only `Path`, `Max-Age`, `Expires`,
+ * `Secure`, `HttpOnly` and `SameSite` with well-formed values are kept, rebuilt (never
+ * copied). Mapp's `Domain` (its track domain) is replaced by `siteDomain`, or dropped so the
+ * cookie becomes host-only on the site that served the pixel request.
  */
 export function rewriteSetCookies(
   setCookies: readonly string[],
@@ -48,7 +74,7 @@ export function rewriteSetCookies(
     if (mark <= 0) continue;
     const name = pair.slice(0, mark);
     if (!allowed.has(name) || !COOKIE_VALUE.test(pair.slice(mark + 1))) continue;
-    const kept = attributes.filter((attribute) => attribute !== '' && !/^domain\s*=/i.test(attribute));
+    const kept = safeAttributes(attributes);
     if (siteDomain !== undefined && siteDomain !== '') kept.push(`Domain=${siteDomain}`);
     result.push([pair, ...kept].join('; '));
   }

@@ -1,3 +1,4 @@
+import { MAX_PIXEL_LINE_CHARS } from '../encode.js';
 import { InvalidOptionError } from '../errors.js';
 import type { TrackerEnv } from '../options.js';
 import type { TrackerOptions } from '../types.js';
@@ -41,6 +42,15 @@ function positiveInteger(option: string, value: unknown, fallback: number): numb
   return value;
 }
 
+/** `maxQueryLength`: up to the pixel's own cut, so every line fits `sendLine` and a single GET. */
+function maxQueryLength(value: unknown): number {
+  const length = positiveInteger('maxQueryLength', value, MAX_PIXEL_LINE_CHARS);
+  if (length > MAX_PIXEL_LINE_CHARS) {
+    throw new InvalidOptionError('maxQueryLength', `mapp-s2s: invalid option \`maxQueryLength\`: received ${length}. Use at most ${MAX_PIXEL_LINE_CHARS}, the Smart Pixel's own limit.`);
+  }
+  return length;
+}
+
 /** Removes the pass-through keys, leaving what `createTracker`/`resolveOptions` accept. */
 export function trackerOptionsOf(options: PixelProxyOptions): TrackerOptions {
   const rest: Record<string, unknown> = { ...options };
@@ -75,7 +85,7 @@ export function resolvePixelOptions(options: PixelProxyOptions, env: TrackerEnv)
     serverCookie: options.serverCookie === true,
     droppedRequests: dropped,
     blacklist,
-    maxQueryLength: positiveInteger('maxQueryLength', options.maxQueryLength, 30720),
+    maxQueryLength: maxQueryLength(options.maxQueryLength),
     maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, 65536),
     maxBodyLines: positiveInteger('maxBodyLines', options.maxBodyLines, 100),
     mountPath,

@@ -1,5 +1,5 @@
 import { clientHintParams } from '../client-hints.js';
-import { cutText, encodeValue } from '../encode.js';
+import { cutText, encodeValue, MAX_SEND_LINE_CHARS } from '../encode.js';
 import type { RequestContext } from '../types.js';
 import { mintEid } from '../visitor.js';
 import { buildPixelLine, withoutIdentity, type PixelQuery } from './query-line.js';
@@ -14,13 +14,18 @@ export interface PreparedLine {
  * The server's own client information, encoded like the core's hits (PROTOCOL.md §5):
  * `X-WT-IP` from the trusted client IP, `X-WT-UA`, `X-WT-RQ` (the `Referer` of a pixel request
  * is the page itself) and, when enabled, the client hints.
+ *
+ * `compact` is the fallback for a line that would not fit otherwise (`MAX_SEND_LINE_CHARS`):
+ * only the IP and the User-Agent cut to 255 characters, which the tracker needs to tell
+ * visitors apart; the page URL is in the pixel's own `pu`. At most about 3 KB.
  */
-export function clientInfoPairs(ctx: RequestContext, ip: string | undefined, clientHints: boolean): string[] {
+export function clientInfoPairs(ctx: RequestContext, ip: string | undefined, clientHints: boolean, compact = false): string[] {
   const pairs: string[] = [];
   // Validated and formatted by the core: digits, dots, colons and hex only.
   if (ip !== undefined) pairs.push(`X-WT-IP=${ip}`);
   const userAgent = ctx.headers['user-agent'];
-  if (userAgent !== undefined && userAgent !== '') pairs.push(`X-WT-UA=${encodeValue(userAgent)}`);
+  if (userAgent !== undefined && userAgent !== '') pairs.push(`X-WT-UA=${encodeValue(compact ? cutText(userAgent) : userAgent)}`);
+  if (compact) return pairs;
   const page = ctx.headers.referer;
   if (page !== undefined && page !== '') pairs.push(`X-WT-RQ=${encodeValue(page)}`);
   if (clientHints) {
@@ -39,6 +44,8 @@ export interface PrepareOptions {
   serverCookie: boolean;
   /** `clientInfoPairs` of the request. */
   clientInfo: readonly string[];
+  /** `clientInfoPairs(…, compact = true)`, asked for only when a line would be too long with `clientInfo`. */
+  compactClientInfo: () => readonly string[];
   /** Ordering key for hits without an eid (IP + UA, as the core's own hits). */
   fallbackKey: string;
 }
@@ -71,7 +78,11 @@ export function prepareLines(queries: readonly PixelQuery[], options: PrepareOpt
         extra.push(`eid=${eid}`);
       }
     }
-    return { line: buildPixelLine(query.pairs, [...extra, ...options.clientInfo]), key: eid ?? options.fallbackKey };
+    let line = buildPixelLine(query.pairs, [...extra, ...options.clientInfo]);
+    // A pixel query near its 30,720-character cut plus huge request headers: send less of
+    // our own information rather than drop the pixel's hit.
+    if (line.length > MAX_SEND_LINE_CHARS) line = buildPixelLine(query.pairs, [...extra, ...options.compactClientInfo()]);
+    return { line, key: eid ?? options.fallbackKey };
   });
   return { lines, minted, identified };
 }

@@ -21,7 +21,10 @@ export interface PixelQuery {
   productStatus?: string | undefined;
   /** How many browser-sent `X-WT-*` client-information pairs were removed. */
   removed: number;
-  /** How many pairs were dropped: no `=`, a malformed escape, invalid UTF-8 or a repeated name. */
+  /**
+   * How many pairs were dropped: no `=`, a key that is not a plain name once fully decoded,
+   * a malformed escape, invalid UTF-8 or a repeated name.
+   */
   malformed: number;
 }
 
@@ -30,28 +33,42 @@ const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
 const VERSION = /^\d{1,4}(?:,|$)/;
 const EID = /^\d{19}$/;
 
+/** Rounds of percent-decoding before a key that still changes is given up on. */
+const MAX_DECODE_ROUNDS = 8;
+/** What a parameter name of the pixel, the SDKs and the libraries looks like (PROTOCOL.md §3). */
+const PLAIN_NAME = /^[A-Za-z0-9_-]+$/;
+
 /**
- * Decodes a key the way any later hop might (percent-decoding up to three times, `+` as
- * space, trimmed, case-folded, `_` as `-`), so `X%2DWT%2DIP`, `x-wt-ip`, `X%252DWT-IP` and
- * `X_WT_IP ` all compare equal to `x-wt-ip`. Used only to decide; the pair is kept verbatim.
+ * The key as any later hop could end up reading it: percent-decoded again and again until
+ * it no longer changes (`X%2525252DWT-IP` → `X-WT-IP`), at most {@link MAX_DECODE_ROUNDS}
+ * rounds. Returns it only when it is a plain name (`[A-Za-z0-9_-]+`); `undefined` for
+ * anything else: a NUL, a zero-width space, `İ`, `+`, a space, a malformed escape at any
+ * depth, or a key still changing after the last round. Such a pair cannot be one the pixel
+ * wrote, and it might be read as one the server owns. Used only to decide; a kept pair
+ * stays verbatim.
  */
-export function normalizeKey(key: string): string {
-  let current = key.replace(/\+/g, ' ');
-  for (let round = 0; round < 3 && current.includes('%'); round++) {
-    let next: string;
+export function decodeKey(rawKey: string): string | undefined {
+  let current = rawKey;
+  for (let round = 0; ; round++) {
+    if (PLAIN_NAME.test(current)) return current;
+    // Without `%` decoding changes nothing: the key is final, and not a plain name.
+    if (!current.includes('%') || round === MAX_DECODE_ROUNDS) return undefined;
     try {
-      next = decodeURIComponent(current);
+      current = decodeURIComponent(current);
     } catch {
-      break; // a malformed escape: compare what we have
+      return undefined; // a malformed escape or invalid UTF-8 at this depth
     }
-    if (next === current) break;
-    current = next.replace(/\+/g, ' ');
   }
-  return current.trim().toLowerCase().replace(/_/g, '-');
 }
 
-/** Client information only the server may set (PROTOCOL.md §5, §9 step 2). */
-export function isServerOwnedKey(normalized: string): boolean {
+/**
+ * Client information only the server may set, because it appends its own (PROTOCOL.md §5,
+ * §9 step 2): `X-WT-IP`, `X-WT-UA`, `X-WT-RQ` and `X-WT-SEC-CH-UA*`, compared without case
+ * and with `_` read as `-`. `key` is a decoded plain name (see {@link decodeKey}). Other
+ * `X-WT-*` the pixel writes itself (`X-WT-EID` in an app web view) stay.
+ */
+export function isServerOwnedKey(key: string): boolean {
+  const normalized = key.toLowerCase().replace(/_/g, '-');
   return (
     normalized === 'x-wt-ip' ||
     normalized === 'x-wt-ua' ||
@@ -108,23 +125,26 @@ export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
     const mark = pair.indexOf('=');
     const rawKey = mark === -1 ? pair : pair.slice(0, mark);
     const value = mark === -1 ? '' : pair.slice(mark + 1);
-    // The pixel always writes `name=value` with a valid escape; a bare `name`, a malformed
-    // escape or a repeated name is something the tracker could only guess at.
-    if (mark <= 0 || !isWellEncoded(rawKey) || !isWellEncoded(value)) {
+    // The pixel always writes `name=value` with a plain name and valid escapes; a bare
+    // `name`, a key that decodes to anything but a plain name, a malformed escape or a
+    // repeated name is something the tracker could only guess at.
+    const name = mark <= 0 ? undefined : decodeKey(rawKey);
+    if (name === undefined || !isWellEncoded(value)) {
       malformed++;
       continue;
     }
-    const key = normalizeKey(rawKey);
-    if (isServerOwnedKey(key)) {
+    if (isServerOwnedKey(name)) {
       removed++;
       continue;
     }
+    const key = name.toLowerCase();
     if (key !== 'eid' && key !== 'p') {
-      if (seen.has(rawKey)) {
+      // By decoded name: `cp1` and `cp%31` are the same parameter to the tracker.
+      if (seen.has(name)) {
         malformed++;
         continue;
       }
-      seen.add(rawKey);
+      seen.add(name);
     }
     if (key === 'eid') {
       // Keep the first valid eid only: a second or malformed one would make the visitor ambiguous.
@@ -169,7 +189,7 @@ export function buildPixelLine(pairs: readonly string[], extra: readonly string[
 /** Removes every visitor id the pixel sent (`eid`, `X-WT-EID`), for anonymous mode. */
 export function withoutIdentity(query: PixelQuery): PixelQuery {
   const pairs = query.pairs.filter((pair) => {
-    const key = normalizeKey(pair.split('=', 1)[0] ?? '');
+    const key = decodeKey(pair.split('=', 1)[0] ?? '')?.toLowerCase().replace(/_/g, '-');
     return key !== 'eid' && key !== 'x-wt-eid';
   });
   return { ...query, eid: undefined, pairs };

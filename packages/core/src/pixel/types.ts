@@ -2,15 +2,20 @@ import type { Tracker, TrackerOptions, TrackResult, Transport } from '../types.j
 import type { DroppedRequests, PageNamePattern } from './dropped-requests.js';
 
 /**
- * `forward`: send each pixel hit to Mapp while the browser waits (short timeout), and relay
- * Mapp's answer. `queue`: hand it to the tracker's transport and answer the GIF at once.
+ * `forward`: send each pixel hit to Mapp while the browser waits (short timeout), as one GET
+ * of up to the pixel's own 30,720 characters. `queue`: hand it to the tracker's transport and
+ * answer at once. Either way the browser gets our own answer, never Mapp's body.
  */
 export type PixelProxyMode = 'forward' | 'queue';
 
 /** Why a pixel request was refused with a 4xx (nothing was sent). */
-export type PixelRejectReason = 'method' | 'path' | 'track-id' | 'query' | 'query-too-long' | 'body-too-large' | 'body' | 'content-type';
+export type PixelRejectReason = 'method' | 'path' | 'track-id' | 'query' | 'body-too-large' | 'body' | 'content-type';
 
-/** Why an accepted pixel hit was not sent (the browser still gets the GIF). */
+/**
+ * Why an accepted pixel hit was not sent (the browser still gets the GIF, or `204` for a
+ * beacon). `too-large`: a query (or beacon line) over `maxQueryLength`, by default the
+ * Smart Pixel's own 30,720-character cut, which the pixel never sends.
+ */
 export type PixelSkipReason = 'opt-out' | 'consent' | 'privacy-signal' | 'dropped-requests' | 'too-large' | 'head';
 
 /** What the proxy reports through `onPixelEvent`; never thrown, never awaited. */
@@ -19,7 +24,11 @@ export type PixelProxyEvent =
   | { type: 'skipped'; reason: PixelSkipReason; lines: number }
   /** Browser-sent `X-WT-IP`/`-UA`/`-RQ`/`-SEC-CH-UA*` pairs that were removed. */
   | { type: 'spoof-removed'; pairs: number }
-  /** Pairs dropped for a malformed percent-escape or invalid UTF-8 (the rest of the hit is kept). */
+  /**
+   * Pairs dropped because the pixel never writes them (the rest of the hit is kept): no `=`,
+   * a key that is not a plain name (`[A-Za-z0-9_-]+`) once fully percent-decoded, a malformed
+   * escape, invalid UTF-8 or a repeated name.
+   */
   | { type: 'malformed-removed'; pairs: number }
   | { type: 'forwarded'; status: number; lines: number; latencyMs: number }
   | { type: 'fallback'; reason: 'timeout' | 'network' | 'status'; lines: number; detail?: string }
@@ -32,7 +41,7 @@ export type PixelProxyEvent =
  * cookie, privacy rules…) plus the pass-through settings below.
  */
 export interface PixelProxyOptions extends TrackerOptions {
-  /** `forward` (relay Mapp's answer) or `queue` (answer the GIF, send in the background). Env `MAPP_PIXEL_MODE`. @default 'queue' */
+  /** `forward` (send to Mapp while the browser waits) or `queue` (answer at once, send in the background). Env `MAPP_PIXEL_MODE`. @default 'queue' */
   mode?: PixelProxyMode;
   /**
    * The tracker whose transport receives queued lines and whose events you already watch.
@@ -56,9 +65,18 @@ export interface PixelProxyOptions extends TrackerOptions {
   serverCookie?: boolean;
   /** Pixel hits the server tracks itself and drops (`0` none, `1` orders, `2` products view/add/conf, `3` page hits). @default 0 */
   droppedRequests?: DroppedRequests;
-  /** Page names `droppedRequests` applies to: exact names, `*` wildcards or RegExps. @default [/.+/] (all) */
+  /**
+   * Page names `droppedRequests` applies to: exact names, names with `*` wildcards (anchored
+   * at both ends, matched in linear time) or RegExps (used as given: keep them cheap on long
+   * page names). @default [/.+/] (all)
+   */
   blacklist?: readonly PageNamePattern[];
-  /** Longest accepted query in characters (the pixel cuts its URLs at 30,720). @default 30720 */
+  /**
+   * Longest query (or beacon line) passed on, in characters, at most 30,720: the pixel cuts
+   * its URLs there. A longer one is answered as usual and reported as `skipped`/`too-large`.
+   * Node's own header limit (16 KB by default) answers `431` first unless raised.
+   * @default 30720
+   */
   maxQueryLength?: number;
   /** Largest accepted beacon body in bytes. @default 65536 */
   maxBodyBytes?: number;
