@@ -395,7 +395,16 @@ export interface TrackerOptions {
   customerId?: (ctx: RequestContext) => string | undefined;
   /** Overrides the default page name rule. Return undefined to use the default. */
   pageName?: (ctx: RequestContext) => string | undefined;
-  /** Query parameters kept in the default page name, in this order. @default [] */
+  /**
+   * Query parameters kept in the default page name, in this order. The default page name is
+   * built as Mapp's official server libraries build it (PROTOCOL.md §8): `host[:port]/path`
+   * URL-decoded, then `?name=value&...` for each of these parameters the URL carries with a
+   * non-empty value, and the whole name lower-cased (parameters included). Names are matched
+   * case-sensitively; a repeated parameter gives its last value; `+` in a value is a space.
+   * Example: `https://Shop.Example.com/DE/Shoes?sort=price&size=42` with `['size']` is the page
+   * `shop.example.com/de/shoes?size=42`.
+   * @default []
+   */
   pageNameParams?: readonly string[];
   /**
    * Landing-page query parameters that carry a campaign media code (PROTOCOL.md §3). When a page
