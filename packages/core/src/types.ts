@@ -246,16 +246,24 @@ export type DropReason =
   | 'rejected' // non-retryable 4xx / 3xx from Mapp
   | 'retries-exhausted'
   | 'too-old'
-  | 'too-large' // line over 7 KB even after shortening
+  | 'too-large' // over 7 KB even with every optional value left out and the products split
   | 'closed' // tracker closed and nothing could take the hit
   | 'invalid';
 
-/** The promise returned by `track()`/`end()` always resolves to one of these; it never rejects. */
+/**
+ * The promise returned by `track()`/`end()` always resolves to one of these; it never rejects.
+ *
+ * One hit is one line, except a hit too big for Mapp's 7 KB line limit whose products had to
+ * be split across follow-up events (PROTOCOL.md §4, "Big orders" in the core README): then
+ * `lines` holds every line sent for it, in order, and the result is the first line's (`line`
+ * is the first) unless a line failed, in which case it is that failure (`line` is the failed
+ * one). `lines` is absent for a one-line hit.
+ */
 export type TrackResult =
-  | { ok: true; status: 'sent' | 'queued' | 'spooled' | 'dry-run'; line: string }
+  | { ok: true; status: 'sent' | 'queued' | 'spooled' | 'dry-run'; line: string; lines?: string[] }
   | { ok: false; status: 'skipped'; reason: SkipReason }
-  | { ok: false; status: 'dropped'; reason: DropReason; line?: string; detail?: string }
-  | { ok: false; status: 'failed'; error: Error; line?: string };
+  | { ok: false; status: 'dropped'; reason: DropReason; line?: string; lines?: string[]; detail?: string }
+  | { ok: false; status: 'failed'; error: Error; line?: string; lines?: string[] };
 
 export type TrackerEvent =
   | { type: 'sent'; lines: number; status: number; latencyMs: number }

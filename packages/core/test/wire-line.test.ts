@@ -153,7 +153,7 @@ describe('client information (PROTOCOL.md §5)', () => {
     expect(names.filter((name) => name.startsWith('X-WT-SEC'))).toEqual([]);
   });
 
-  it('sends cs801 (our version) and cs802=Node', () => {
+  it('sends our own sender id: cs801=mapp-s2s-<version>, cs802=<runtime> (Node under jest)', () => {
     const { params } = parseLine(line({}));
     expect(params.get('cs801')).toBe(SENDER_VERSION);
     expect(params.get('cs802')).toBe('Node');
