@@ -55,7 +55,7 @@ export function campaignFromQuery(search: string, params: readonly string[]): st
  *
  * Deliberate differences from the libraries (each a library quirk, not a rule; see the
  * README): `+` in a parameter value is a space (as Java and PHP decode it; Node keeps `+`);
- * a value containing `=` is kept whole (Node and Java cut it at the `=`); a value `0` is
+ * a value containing `=` or an encoded `&` is kept whole (Node and Java cut it); a value `0` is
  * kept (PHP drops it); the default port (`:80`, `:443`) is dropped (as the browser's
  * `location.host` and Node's `URL` do; Java and PHP keep it); a decoded `%3F` or `//` in the
  * path stays in the name (Node and Java cut the name there).
