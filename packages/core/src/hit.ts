@@ -1,6 +1,6 @@
-import { codePointLength, cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
+import { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
 import type { HitData, NumberedParams, ProductData } from './types.js';
-import { PROTOCOL_VERSION, SENDER_PLATFORM, SENDER_VERSION } from './version.js';
+import { PROTOCOL_VERSION, SENDER_VERSION, senderPlatform } from './version.js';
 
 /** Everything the wire line is made of, before encoding. */
 export interface LineInput {
@@ -24,10 +24,21 @@ export interface LineInput {
   data?: HitData | undefined;
 }
 
-/** The encoded line, or why it cannot be sent. */
+/**
+ * The encoded line, or why it cannot be sent. A hit too big for one 7 KB line whose products
+ * were split across follow-up lines (PROTOCOL.md §4) has `lines`: every line to send, in order,
+ * `line` being the first. Send them all, in that order, with the same ordering key.
+ */
 export type LineResult =
-  | { ok: true; line: string; problems: string[] }
+  | { ok: true; line: string; lines?: string[]; problems: string[] }
   | { ok: false; reason: 'too-large'; problems: string[]; line: string };
+
+/**
+ * Event name (`ct`) of the follow-up hits that carry the products of a hit too big for one
+ * line (PROTOCOL.md §4). An event, not a page impression: Mapp links products sent with an
+ * event to the page the event happened on.
+ */
+export const PRODUCT_FOLLOW_UP_EVENT = 'mapp-s2s.products-continued';
 
 /** Parameter names the sender owns; the raw escape hatch cannot set them. */
 const RESERVED = new Set(['p', 'eid', 'ceid', 'nc', 'one', 'pu', 'cs801', 'cs802']);
@@ -35,7 +46,38 @@ const RAW_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 type Scalar = string | number | boolean | null | undefined;
 
-/** Collects `&name=value` pieces, skipping empty values and duplicate names. */
+/**
+ * What a parameter is for, which decides when it is left out of a line over 7 KB
+ * (see `NON_PRODUCT_STEPS`). `core` is never left out.
+ */
+type Group = 'core' | 'raw' | 'cc' | 'ck' | 'cp' | 'cg' | 'uc' | 'cs' | 'cb' | 'mc';
+
+/** One encoded parameter of a hit, kept apart for the slow path. */
+interface Piece {
+  name: string;
+  encoded: string;
+  group: Group;
+}
+
+/** Per-product column groups, left out (for every product) in this order when one product alone is too big. */
+type ColumnGroup = 'core' | 'ca' | 'cb' | 'cb767' | 'cb760' | 'plp';
+
+/** One aligned product column: an encoded item per product (`''` for an empty slot). */
+interface Column {
+  name: string;
+  items: string[];
+  group: ColumnGroup;
+}
+
+/** The products of a hit, column by column, so they can be split across lines. */
+interface ProductBlock {
+  columns: Column[];
+  /** Encoded `st` value. */
+  status: string;
+  count: number;
+}
+
+/** Collects `&name=value` pieces into `out`, skipping empty values and duplicate names. */
 class Params {
   out = '';
   readonly seen = new Set<string>();
@@ -45,14 +87,34 @@ class Params {
     this.problems = problems;
   }
 
+  /** Whether `name` is new; reports a duplicate. */
+  protected fresh(name: string): boolean {
+    if (!this.seen.has(name)) return true;
+    this.problems.push(`duplicate parameter ${name}: the later value was ignored`);
+    return false;
+  }
+
   /** Adds an already-encoded value. */
   addEncoded(name: string, encoded: string): void {
-    if (this.seen.has(name)) {
-      this.problems.push(`duplicate parameter ${name}: the later value was ignored`);
-      return;
-    }
+    if (!this.fresh(name)) return;
     this.seen.add(name);
     this.out += `&${name}=${encoded}`;
+  }
+
+  /** Starts the parameters of `group` (only the slow path keeps it). */
+  section(_group: Group): void {}
+
+  /** Adds the product columns, joined over all products (PROTOCOL.md §3, Products). */
+  addProducts(products: readonly ProductData[], status: string): void {
+    addColumn(this, 'ba', products, (product) => product.id, MAX_PRODUCT_ID_LENGTH);
+    addColumn(this, 'co', products, (product) => figure(product.cost));
+    addColumn(this, 'qn', products, (product) => product.quantity);
+    this.add('st', status);
+    addNumberedColumns(this, 'ca', products, (product) => product.categories);
+    addNumberedColumns(this, 'cb', products, (product) => product.parameters);
+    addColumn(this, 'cb760', products, (product) => product.soldOut);
+    addColumn(this, 'cb767', products, (product) => product.variant);
+    addColumn(this, 'plp', products, (product) => product.position);
   }
 
   /** Adds a text value: booleans as 1/0, cut at 255 characters, percent-encoded. */
@@ -77,6 +139,61 @@ class Params {
       }
       this.add(name, values[key as unknown as number]);
     }
+  }
+}
+
+/**
+ * The slow path's collector: keeps each piece with its group, and the products column by
+ * column, so a line over 7 KB can be rebuilt without some of them.
+ */
+class PieceParams extends Params {
+  readonly pieces: Piece[] = [];
+  private group: Group = 'core';
+  /** The products, and where they sit among the pieces. */
+  products: ProductBlock | undefined;
+  productsAt = 0;
+
+  override addEncoded(name: string, encoded: string): void {
+    if (!this.fresh(name)) return;
+    this.seen.add(name);
+    this.pieces.push({ name, encoded, group: this.group });
+  }
+
+  override section(group: Group): void {
+    this.group = group;
+  }
+
+  override addProducts(products: readonly ProductData[], status: string): void {
+    const columns: Column[] = [];
+    this.column(columns, 'ba', 'core', products, (product) => product.id, MAX_PRODUCT_ID_LENGTH);
+    this.column(columns, 'co', 'core', products, (product) => figure(product.cost));
+    this.column(columns, 'qn', 'core', products, (product) => product.quantity);
+    this.seen.add('st');
+    for (const id of columnIds(this, 'ca', products, (product) => product.categories)) {
+      this.column(columns, `ca${id}`, 'ca', products, (product) => product.categories?.[id as unknown as number]);
+    }
+    for (const id of columnIds(this, 'cb', products, (product) => product.parameters)) {
+      this.column(columns, `cb${id}`, 'cb', products, (product) => product.parameters?.[id as unknown as number]);
+    }
+    this.column(columns, 'cb760', 'cb760', products, (product) => product.soldOut);
+    this.column(columns, 'cb767', 'cb767', products, (product) => product.variant);
+    this.column(columns, 'plp', 'plp', products, (product) => product.position);
+    this.productsAt = this.pieces.length;
+    this.products = { columns, status: encodeValue(cutText(status)), count: products.length };
+  }
+
+  /** One aligned column, item by item, unless every slot is empty (as `addColumn` decides). */
+  private column(columns: Column[], name: string, group: ColumnGroup, products: readonly ProductData[], pick: (product: ProductData) => Scalar, max = MAX_TEXT_LENGTH): void {
+    const items: string[] = [];
+    let any = false;
+    for (const product of products) {
+      const item = encodeValue(columnItem(pick(product), max, name, this.problems));
+      if (item !== '') any = true;
+      items.push(item);
+    }
+    if (!any || !this.fresh(name)) return;
+    this.seen.add(name);
+    columns.push({ name, items, group });
   }
 }
 
@@ -152,8 +269,8 @@ function addColumn(params: Params, name: string, products: readonly ProductData[
   if (any) params.addEncoded(name, encodeValue(joined));
 }
 
-/** Adds numbered per-product columns (`ca[ID]`, `cb[ID]`): the union of ids over all products. */
-function addNumberedColumns(params: Params, prefix: string, products: readonly ProductData[], pick: (product: ProductData) => NumberedParams | undefined): void {
+/** The valid ids of numbered per-product columns (`ca[ID]`, `cb[ID]`): the union over all products. */
+function columnIds(params: Params, prefix: string, products: readonly ProductData[], pick: (product: ProductData) => NumberedParams | undefined): string[] {
   const ids: string[] = [];
   for (const product of products) {
     const values = pick(product);
@@ -166,7 +283,12 @@ function addNumberedColumns(params: Params, prefix: string, products: readonly P
       if (!ids.includes(key)) ids.push(key);
     }
   }
-  for (const id of ids) addColumn(params, prefix + id, products, (product) => pick(product)?.[id as unknown as number]);
+  return ids;
+}
+
+/** Adds numbered per-product columns (`ca[ID]`, `cb[ID]`). */
+function addNumberedColumns(params: Params, prefix: string, products: readonly ProductData[], pick: (product: ProductData) => NumberedParams | undefined): void {
+  for (const id of columnIds(params, prefix, products, pick)) addColumn(params, prefix + id, products, (product) => pick(product)?.[id as unknown as number]);
 }
 
 const SESSION_RESERVED: ReadonlySet<string> = new Set(['cs801', 'cs802']);
@@ -175,8 +297,11 @@ const SESSION_RESERVED: ReadonlySet<string> = new Set(['cs801', 'cs802']);
 function addHitData(params: Params, data: HitData): void {
   const page = data.page;
   if (page !== undefined) {
+    params.section('cp');
     params.numbered('cp', page.parameters);
+    params.section('cg');
     params.numbered('cg', page.categories);
+    params.section('cp');
     params.add('is', page.search);
     params.add('cp771', page.resultCount);
     params.add('cp772', page.errorMessages);
@@ -192,27 +317,35 @@ function addHitData(params: Params, data: HitData): void {
   }
   const session = data.session;
   if (session !== undefined) {
+    params.section('cs');
     params.add('cs800', session.loginStatus);
     params.numbered('cs', session.parameters, SESSION_RESERVED);
   }
   const action = data.action;
   if (action !== undefined) {
+    params.section('core');
     params.add('ct', action.name);
+    params.section('ck');
     params.numbered('ck', action.parameters);
+    params.section('cb');
     params.numbered('cb', action.goals);
   }
   const campaign = data.campaign;
   if (campaign !== undefined) {
+    params.section('mc');
     if (campaign.mediaCode !== undefined && campaign.mediaCode !== '') {
       // Mapp expects `mc` double-encoded (PROTOCOL.md §3, Campaign).
       params.addEncoded('mc', encodeValue(encodeValue(cutText(campaign.mediaCode))));
       params.add('mca', campaign.action ?? 'c');
     }
+    params.section('cc');
     params.numbered('cc', campaign.parameters);
   }
   const customer = data.customer;
   if (customer !== undefined) {
+    params.section('core');
     params.add('cd', customer.id);
+    params.section('uc');
     params.add('uc700', customer.email);
     params.add('uc701', customer.emailReceiverId);
     params.add('uc702', customer.newsletter);
@@ -231,8 +364,10 @@ function addHitData(params: Params, data: HitData): void {
   }
   const order = data.order;
   if (order !== undefined) {
+    params.section('core');
     params.add('ov', figure(order.value));
     params.add('oi', order.id);
+    params.section('cb');
     params.add('cb563', figure(order.couponValue));
     params.add('cb759', figure(order.tax));
     params.add('cb761', order.paymentMethod);
@@ -244,16 +379,9 @@ function addHitData(params: Params, data: HitData): void {
     params.numbered('cb', order.parameters);
   }
   const products = productsWithId(data.products, params.problems);
+  params.section('core');
   if (products !== undefined && products.length > 0) {
-    addColumn(params, 'ba', products, (product) => product.id, MAX_PRODUCT_ID_LENGTH);
-    addColumn(params, 'co', products, (product) => figure(product.cost));
-    addColumn(params, 'qn', products, (product) => product.quantity);
-    params.add('st', data.productStatus ?? (order !== undefined ? 'conf' : 'view'));
-    addNumberedColumns(params, 'ca', products, (product) => product.categories);
-    addNumberedColumns(params, 'cb', products, (product) => product.parameters);
-    addColumn(params, 'cb760', products, (product) => product.soldOut);
-    addColumn(params, 'cb767', products, (product) => product.variant);
-    addColumn(params, 'plp', products, (product) => product.position);
+    params.addProducts(products, data.productStatus ?? (order !== undefined ? 'conf' : 'view'));
   }
   const currency = order?.currency ?? data.currency;
   if (currency !== undefined && (order !== undefined || (products !== undefined && products.length > 0))) params.add('cr', currency);
@@ -261,6 +389,7 @@ function addHitData(params: Params, data: HitData): void {
   params.add('pec', data.permissionCategory);
   const raw = data.raw;
   if (raw !== undefined) {
+    params.section('raw');
     for (const name of Object.keys(raw)) {
       if (!RAW_NAME.test(name) || RESERVED.has(name) || name.toLowerCase().startsWith('x-wt') || name.toLowerCase().startsWith('x_wt')) {
         params.problems.push(`raw parameter name ${JSON.stringify(name.slice(0, 40))} is invalid or reserved`);
@@ -271,36 +400,53 @@ function addHitData(params: Params, data: HitData): void {
   }
 }
 
-/** Values the line shortener may change, most expendable first (PROTOCOL.md §4). */
-interface Shortening {
-  pageName: string;
+/**
+ * The client-side values of a line, as the slow path may change them. The fast path builds
+ * from the input unchanged.
+ */
+interface Shape {
   referrer: string;
   pageUrl: string | undefined;
   userAgent: string | undefined;
-  dropFullVersionList: boolean;
+  /** `X-WT-RQ` repeats `pu` (PROTOCOL.md §5): the first thing left out. */
+  sendRq: boolean;
+  hints: ReadonlyArray<readonly [string, string]> | undefined;
+  /** Parameter and column groups left out (slow path). */
+  omit?: Set<Group | ColumnGroup>;
 }
 
-function buildP(input: LineInput, s: Shortening): string {
-  const ref = s.referrer === '0' || s.referrer === '1' || s.referrer === '2' ? s.referrer : encodeValue(s.referrer);
-  return `wt?p=${PROTOCOL_VERSION},${encodeValue(cutText(s.pageName))},,,,,${Math.trunc(input.time)},${ref},,`;
+function buildP(pageName: string, time: number, referrer: string): string {
+  const ref = referrer === '0' || referrer === '1' || referrer === '2' ? referrer : encodeValue(referrer);
+  // The page name is only ever cut at Mapp's own 255-character text limit: a shorter name
+  // would be a page that does not exist.
+  return `wt?p=${PROTOCOL_VERSION},${encodeValue(cutText(pageName))},,,,,${time},${ref},,`;
 }
 
-function buildClient(input: LineInput, s: Shortening): string {
+/** `eid`/`one`/`ceid`, or `nc=1` in anonymous mode. */
+function identity(input: LineInput, withNewVisitor: boolean): string {
+  if (input.anonymous) return '&nc=1';
   let out = '';
-  if (input.anonymous) out += '&nc=1';
-  else {
-    if (input.eid !== undefined) out += `&eid=${input.eid}${input.isNewVisitor === true ? '&one=1' : ''}`;
-    if (input.ceid !== undefined && input.ceid !== '') out += `&ceid=${encodeValue(cutText(input.ceid))}`;
-  }
+  if (input.eid !== undefined) out += `&eid=${input.eid}${withNewVisitor && input.isNewVisitor === true ? '&one=1' : ''}`;
+  if (input.ceid !== undefined && input.ceid !== '') out += `&ceid=${encodeValue(cutText(input.ceid))}`;
+  return out;
+}
+
+/** `X-WT-IP` and `X-WT-UA`: what Mapp needs to place a hit in its visitor's session (PROTOCOL.md §5, §6). */
+function clientAddress(input: LineInput, s: Shape): string {
   // The IP is validated and formatted by us: digits, dots, colons and hex only.
-  if (input.ip !== undefined) out += `&X-WT-IP=${input.ip}`;
+  let out = input.ip === undefined ? '' : `&X-WT-IP=${input.ip}`;
   if (s.userAgent !== undefined && s.userAgent !== '') out += `&X-WT-UA=${encodeUserAgent(s.userAgent)}`;
+  return out;
+}
+
+function buildClient(input: LineInput, s: Shape): string {
+  let out = identity(input, true) + clientAddress(input, s);
   if (s.pageUrl !== undefined && s.pageUrl !== '') {
     const url = encodeValue(s.pageUrl);
-    out += `&X-WT-RQ=${url}`;
-    if (input.hints !== undefined) out += hintParams(input.hints, s.dropFullVersionList);
+    if (s.sendRq) out += `&X-WT-RQ=${url}`;
+    if (s.hints !== undefined) out += hintParams(s.hints);
     out += `&pu=${url}`;
-  } else if (input.hints !== undefined) out += hintParams(input.hints, s.dropFullVersionList);
+  } else if (s.hints !== undefined) out += hintParams(s.hints);
   return out;
 }
 
@@ -318,16 +464,83 @@ function encodeUserAgent(userAgent: string): string {
   return encoded;
 }
 
-function hintParams(hints: ReadonlyArray<readonly [string, string]>, dropFullVersionList: boolean): string {
+function hintParams(hints: ReadonlyArray<readonly [string, string]>): string {
   let out = '';
-  for (const [name, value] of hints) {
-    if (dropFullVersionList && name === 'X-WT-SEC-CH-UA-FULL-VERSION-LIST') continue;
-    out += `&${name}=${encodeValue(cutText(value))}`;
-  }
+  for (const [name, value] of hints) out += `&${name}=${encodeValue(cutText(value))}`;
   return out;
 }
 
-const SENDER = `&cs801=${encodeValue(SENDER_VERSION)}&cs802=${SENDER_PLATFORM}`;
+let sender: string | undefined;
+
+/** `&cs801=mapp-s2s-<version>&cs802=<runtime>`, worked out once (the runtime does not change). */
+function senderParams(): string {
+  sender ??= `&cs801=${encodeValue(SENDER_VERSION)}&cs802=${senderPlatform()}`;
+  return sender;
+}
+
+/**
+ * Builds the `wt?p=600,...` line for one hit (PROTOCOL.md §2-§5). Never throws: problems
+ * (ignored or left-out values) are reported. A line over 7 KB goes to {@link buildLinesSlow}:
+ * optional data is left out, least important first, and products that still do not fit are
+ * split across follow-up lines; never is a value invented (the page name is never shortened).
+ */
+export function buildLine(input: LineInput): LineResult {
+  const problems: string[] = [];
+  const params = new Params(problems);
+  if (input.data !== undefined) addHitData(params, input.data);
+  const tail = params.out + senderParams();
+  const s: Shape = { referrer: input.referrer, pageUrl: input.pageUrl, userAgent: input.userAgent, sendRq: true, hints: input.hints };
+  const p = buildP(input.pageName, Math.trunc(input.time), s.referrer);
+  const client = buildClient(input, s);
+  if (p.length + client.length + tail.length <= MAX_LINE_BYTES) return { ok: true, line: p + client + tail, problems };
+  return buildLinesSlow(input);
+}
+
+// ---------------------------------------------------------------------------
+// Slow path: a hit over 7 KB. Rare, so clarity beats speed.
+// ---------------------------------------------------------------------------
+
+/** Everything of a hit, piece by piece, for rebuilding it without some of them. */
+interface Model {
+  input: LineInput;
+  pieces: Piece[];
+  productsAt: number;
+  products: ProductBlock | undefined;
+}
+
+/** A step that leaves something out; returns the problem to report, or undefined when there was nothing to leave out. */
+interface Step {
+  apply(model: Model, s: Shape): string | undefined;
+  /** Whether it also shrinks follow-up lines (which carry only the visitor, the UA and the products). */
+  followUps?: boolean;
+}
+
+/** Names listed in a problem, at most ten. */
+function nameList(names: readonly string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
+}
+
+/** Leaves out the pieces of `group`, named in the problem as `what`. */
+function omitGroup(group: Group, what: string): Step {
+  return {
+    apply(model, s) {
+      const names = model.pieces.filter((piece) => piece.group === group).map((piece) => piece.name);
+      (s.omit ??= new Set()).add(group);
+      return names.length === 0 ? undefined : `left out ${what} ${nameList(names)}`;
+    },
+  };
+}
+
+/** Leaves out the product columns of `group` (for every product); `why` ends the problem. */
+function omitColumns(group: ColumnGroup, what: string, why = ''): Step {
+  return {
+    apply(model, s) {
+      const names = model.products?.columns.filter((column) => column.group === group).map((column) => column.name) ?? [];
+      (s.omit ??= new Set()).add(group);
+      return names.length === 0 ? undefined : `left out ${what} ${nameList(names)}${why}`;
+    },
+  };
+}
 
 /** Removes the query (and fragment) of a URL. */
 function withoutQuery(url: string): string {
@@ -335,87 +548,287 @@ function withoutQuery(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-/** Shortens the page name so the line loses `excess` bytes, down to a floor of 16 characters. */
-function shortenPageName(input: LineInput, s: Shortening, excess: number): string {
-  let name = cutText(s.pageName);
-  const target = encodeValue(name).length - excess;
-  while (encodeValue(name).length > target && name.length > 16) {
-    const encoded = encodeValue(name).length;
-    const ratio = Math.max(0, target) / encoded;
-    const next = cutText(name, Math.max(16, Math.floor([...name].length * ratio)));
-    name = next.length < name.length ? next : cutText(name, [...name].length - 1);
-  }
-  return name;
-}
-
-/**
- * Builds the `wt?p=600,...` line for one hit (PROTOCOL.md §2-§5). Never throws: problems
- * (ignored values) are reported, and a line over 7 KB is shortened, least important values
- * first (page name, referrer query, page URL query, client-hint details, long UA, referrer
- * path, then the page URL itself); if that is not enough the hit is dropped as `too-large`.
- */
-export function buildLine(input: LineInput): LineResult {
-  const problems: string[] = [];
-  const params = new Params(problems);
-  if (input.data !== undefined) addHitData(params, input.data);
-  const tail = params.out + SENDER;
-  const s: Shortening = {
-    pageName: input.pageName,
-    referrer: input.referrer,
-    pageUrl: input.pageUrl,
-    userAgent: input.userAgent,
-    dropFullVersionList: false,
-  };
-  let p = buildP(input, s);
-  let client = buildClient(input, s);
-  let length = p.length + client.length + tail.length;
-  if (length <= MAX_LINE_BYTES) return { ok: true, line: p + client + tail, problems };
-
-  // Slow path: rare, so clarity beats speed.
-  const steps: Array<[string, () => void]> = [
-    ['page name shortened', () => { s.pageName = shortenPageName(input, s, length - MAX_LINE_BYTES); }],
-    ['referrer query removed', () => { if (s.referrer.length > 1) s.referrer = withoutQuery(s.referrer); }],
-    ['page URL query removed', () => { if (s.pageUrl !== undefined) s.pageUrl = withoutQuery(s.pageUrl); }],
-    ['client hint full version list removed', () => { s.dropFullVersionList = true; }],
-    ['user agent cut to 255 characters', () => { if (s.userAgent !== undefined) s.userAgent = cutText(s.userAgent); }],
-    ['referrer replaced by its origin', () => { if (s.referrer.length > 1) s.referrer = originOf(s.referrer); }],
-    // Last resort: a very long path (any visitor can request one) would otherwise cost the page view.
-    ['page URL shortened', () => { if (s.pageUrl !== undefined) s.pageUrl = shortenUrl(s.pageUrl, length - MAX_LINE_BYTES); }],
-  ];
-  for (const [label, apply] of steps) {
-    apply();
-    const nextP = buildP(input, s);
-    const nextClient = buildClient(input, s);
-    const nextLength = nextP.length + nextClient.length + tail.length;
-    if (nextLength < length) problems.push(label);
-    p = nextP;
-    client = nextClient;
-    length = nextLength;
-    if (length <= MAX_LINE_BYTES) return { ok: true, line: p + client + tail, problems };
-  }
-  problems.push(`line is ${length} bytes after shortening, over the ${MAX_LINE_BYTES}-byte limit`);
-  return { ok: false, reason: 'too-large', problems, line: p + client + tail };
-}
-
+/** A referrer URL's origin (`https://host`), bounded: the Referer is the visitor's to choose. */
 function originOf(url: string): string {
   const schemeEnd = url.indexOf('://');
   if (schemeEnd === -1) return cutText(url, 64);
   const slash = url.indexOf('/', schemeEnd + 3);
-  // The Referer is the visitor's to choose: even its host part is bounded.
   return cutText(slash === -1 ? url : url.slice(0, slash), MAX_TEXT_LENGTH);
 }
 
+const isUrl = (referrer: string): boolean => referrer.length > 1;
+
 /**
- * Cuts a page URL (sent twice: `X-WT-RQ` and `pu`) so the line loses `excess` bytes, never
- * below its first 64 characters and never inside a `%XX` escape.
+ * Lossless (or nearly) first, tried while the hit still fits one line: `X-WT-RQ` repeats `pu`,
+ * and Mapp keeps the categories a product was first tracked with ("Categories are assigned once
+ * to a product", Mapp docs: Product, Java/PHP library), so an order's `ca*` add nothing Mapp
+ * does not know from the product views.
  */
-function shortenUrl(url: string, excess: number): string {
-  const target = encodeValue(url).length - Math.ceil(excess / 2);
-  let cut = url;
-  while (encodeValue(cut).length > target && cut.length > 64) {
-    const points = codePointLength(cut);
-    const ratio = Math.max(0, target) / encodeValue(cut).length;
-    cut = cutText(cut, Math.max(64, Math.min(points - 1, Math.floor(points * ratio))));
+const BEFORE_SPLIT: readonly Step[] = [
+  {
+    apply(_model, s) {
+      const had = s.sendRq && s.pageUrl !== undefined && s.pageUrl !== '';
+      s.sendRq = false;
+      return had ? 'left out X-WT-RQ (it repeats pu)' : undefined;
+    },
+  },
+  omitColumns('ca', 'the product categories', ' (Mapp keeps the categories a product was first tracked with)'),
+];
+
+/**
+ * What the first line may lose when it does not fit even without any product, least important
+ * first. Products are never in this list: they move to follow-up lines instead. Never left
+ * out: the page name, `eid`/`ceid`/`nc`, `X-WT-IP`, `X-WT-UA` (cut at most), `ct`, `cd`, `ov`,
+ * `oi`, `cr`, `la`, `pec`, `ba`/`co`/`qn`/`st`, `cs801`/`cs802`.
+ */
+const NON_PRODUCT_STEPS: readonly Step[] = [
+  {
+    apply(_model, s) {
+      const before = s.hints?.length ?? 0;
+      s.hints = s.hints?.filter(([name]) => name !== 'X-WT-SEC-CH-UA-FULL-VERSION-LIST');
+      return (s.hints?.length ?? 0) < before ? 'left out the client hint X-WT-SEC-CH-UA-FULL-VERSION-LIST' : undefined;
+    },
+  },
+  {
+    apply(_model, s) {
+      const names = s.hints?.map(([name]) => name) ?? [];
+      s.hints = undefined;
+      return names.length === 0 ? undefined : `left out the client hints ${nameList(names)}`;
+    },
+  },
+  {
+    apply(_model, s) {
+      const before = s.referrer;
+      if (isUrl(before)) s.referrer = withoutQuery(before);
+      return s.referrer !== before ? 'left out the referrer query' : undefined;
+    },
+  },
+  {
+    apply(_model, s) {
+      const before = s.pageUrl;
+      if (before !== undefined) s.pageUrl = withoutQuery(before);
+      return s.pageUrl !== before ? 'left out the page URL query (pu)' : undefined;
+    },
+  },
+  omitGroup('raw', 'the raw parameters'),
+  omitGroup('cc', 'the campaign parameters'),
+  omitGroup('ck', 'the event parameters'),
+  omitGroup('cp', 'the page parameters'),
+  omitGroup('cg', 'the content groups'),
+  omitGroup('uc', 'the user categories'),
+  omitGroup('cs', 'the session parameters'),
+  omitGroup('cb', 'the order and goal parameters'),
+  {
+    // Cut rather than left out: without X-WT-UA Mapp would record our server's user agent.
+    followUps: true,
+    apply(_model, s) {
+      const before = s.userAgent;
+      if (before !== undefined) s.userAgent = cutText(before);
+      return s.userAgent !== before ? 'cut the user agent to 255 characters' : undefined;
+    },
+  },
+  {
+    apply(_model, s) {
+      const before = s.referrer;
+      if (isUrl(before)) s.referrer = originOf(before);
+      return s.referrer !== before ? 'left out the referrer path (its origin is kept)' : undefined;
+    },
+  },
+  {
+    apply(_model, s) {
+      const had = s.pageUrl !== undefined && s.pageUrl !== '';
+      s.pageUrl = undefined;
+      return had ? 'left out the page URL (pu)' : undefined;
+    },
+  },
+  omitGroup('mc', 'the campaign'),
+];
+
+/** What products lose when a single product does not fit a follow-up line, least important first. */
+const PRODUCT_STEPS: readonly Step[] = [
+  omitColumns('cb', 'the per-product parameters'),
+  omitColumns('cb767', 'the product variants'),
+  omitColumns('cb760', 'the sold-out flags'),
+  omitColumns('plp', 'the list positions'),
+];
+
+/** `&name=value` of the pieces in `[from, to)` that are not left out. */
+function piecesOut(model: Model, s: Shape, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) {
+    const piece = model.pieces[i] as Piece;
+    if (s.omit?.has(piece.group) !== true) out += `&${piece.name}=${piece.encoded}`;
   }
-  return cut.replace(/%[0-9A-Fa-f]?$/, '');
+  return out;
+}
+
+/** The encoded value of a piece sent in every line (`cr`, `pec`), as `&name=value`. */
+function pieceOut(model: Model, name: string): string {
+  const piece = model.pieces.find((candidate) => candidate.name === name);
+  return piece === undefined ? '' : `&${name}=${piece.encoded}`;
+}
+
+/** The product columns still sent. */
+function columnsIn(block: ProductBlock, s: Shape): Column[] {
+  return block.columns.filter((column) => s.omit?.has(column.group) !== true);
+}
+
+/**
+ * How many products from `start` fit in `room` bytes, with `st` and each column present in
+ * the chunk (an all-empty column is not sent; positions stay aligned within the line).
+ */
+function fitProducts(columns: readonly Column[], block: ProductBlock, start: number, room: number): number {
+  let cost = 4 + block.status.length; // &st=...
+  const any = columns.map(() => false);
+  let end = start;
+  while (end < block.count) {
+    let next = cost;
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as Column;
+      const length = (column.items[end] as string).length;
+      if (any[c] === true) next += 3 + length; // %3B + item
+      else if (length > 0) next += 2 + column.name.length + 3 * (end - start) + length; // &name= + the empty slots before
+    }
+    if (next > room) break;
+    for (let c = 0; c < columns.length; c++) if ((columns[c] as Column).items[end] !== '') any[c] = true;
+    cost = next;
+    end++;
+  }
+  return end;
+}
+
+/** `&ba=...&co=...&qn=...&st=...&ca1=...` for the products in `[start, end)`. */
+function productsOut(columns: readonly Column[], block: ProductBlock, start: number, end: number): string {
+  let core = '';
+  let rest = '';
+  for (const column of columns) {
+    const items = column.items.slice(start, end);
+    if (items.every((item) => item === '')) continue;
+    const param = `&${column.name}=${items.join('%3B')}`;
+    if (column.group === 'core') core += param;
+    else rest += param;
+  }
+  return `${core}&st=${block.status}${rest}`;
+}
+
+/**
+ * A follow-up line's fixed part. The products of a hit too big for one line go on in events
+ * (`ct`), which add no page impression: Mapp links products sent with an event to the page the
+ * event happened on (Mapp docs: "Enhanced Product Tracking for Dynamic Websites"). Each carries
+ * the same page name and visitor (no `one=1`: the visitor is new only once), `X-WT-IP` and
+ * `X-WT-UA` (session recognition), referrer code `2` (already sent for this page) and the event
+ * time plus `index` ms so the lines keep their order at Mapp. Never `ov`/`oi` (the order is
+ * counted once, in the first line), nor page, session, customer or campaign data (already in
+ * the first line; a second `mc` would count a second campaign click). `cr` (the products'
+ * currency) and `pec` (the permission category) apply to every line.
+ */
+function followUpHead(model: Model, s: Shape, index: number): string {
+  const input = model.input;
+  return (
+    buildP(input.pageName, Math.trunc(input.time) + index, '2') +
+    identity(input, false) +
+    clientAddress(input, s) +
+    `&ct=${encodeValue(PRODUCT_FOLLOW_UP_EVENT)}`
+  );
+}
+
+type Packed = { ok: true; lines: string[] } | { ok: false; kind: 'first' | 'follow-up' | 'product'; line: string; length: number };
+
+/** Lays the hit out in lines of at most 7 KB: one line, or (with `split`) the products spread over follow-ups. */
+function pack(model: Model, s: Shape, split: boolean): Packed {
+  const input = model.input;
+  const head = buildP(input.pageName, Math.trunc(input.time), s.referrer) + buildClient(input, s);
+  const pre = piecesOut(model, s, 0, model.productsAt);
+  const post = piecesOut(model, s, model.productsAt, model.pieces.length) + senderParams();
+  const base = head.length + pre.length + post.length;
+  const block = model.products;
+  if (block === undefined) {
+    const line = head + pre + post;
+    return base <= MAX_LINE_BYTES ? { ok: true, lines: [line] } : { ok: false, kind: 'first', line, length: base };
+  }
+  const columns = columnsIn(block, s);
+  if (!split) {
+    const line = head + pre + productsOut(columns, block, 0, block.count) + post;
+    return line.length <= MAX_LINE_BYTES ? { ok: true, lines: [line] } : { ok: false, kind: 'first', line, length: line.length };
+  }
+  if (base > MAX_LINE_BYTES) return { ok: false, kind: 'first', line: head + pre + post, length: base };
+  let end = fitProducts(columns, block, 0, MAX_LINE_BYTES - base);
+  const lines = [head + pre + (end > 0 ? productsOut(columns, block, 0, end) : '') + post];
+  const tail = pieceOut(model, 'cr') + pieceOut(model, 'pec') + senderParams();
+  while (end < block.count) {
+    const fixed = followUpHead(model, s, lines.length);
+    const room = MAX_LINE_BYTES - fixed.length - tail.length;
+    const next = fitProducts(columns, block, end, room);
+    if (next === end) {
+      // Not even one product fits: too big a product (its optional columns can go), or too big a fixed part.
+      const bare = fitProducts(columns.filter((column) => column.group === 'core'), block, end, room);
+      const line = fixed + productsOut(columns, block, end, end + 1) + tail;
+      return { ok: false, kind: bare === end ? 'follow-up' : 'product', line, length: line.length };
+    }
+    lines.push(fixed + productsOut(columns, block, end, next) + tail);
+    end = next;
+  }
+  return { ok: true, lines };
+}
+
+/** Collects the hit piece by piece (the problems of the fast path are collected again). */
+function modelOf(input: LineInput, problems: string[]): Model {
+  const params = new PieceParams(problems);
+  if (input.data !== undefined) addHitData(params, input.data);
+  const pieces = params.pieces;
+  return { input, pieces, productsAt: params.products === undefined ? pieces.length : params.productsAt, products: params.products };
+}
+
+/**
+ * A hit over 7 KB (PROTOCOL.md §4). In this order:
+ *
+ * 1. `BEFORE_SPLIT`, while the hit may still fit one line: `X-WT-RQ` (repeats `pu`), then the
+ *    product categories `ca*` (Mapp keeps a product's first categories anyway).
+ * 2. Products that do not fit the first line go to follow-up events (see `followUpHead`), each
+ *    product in exactly one line, columns aligned per line: nothing is lost, and the order value
+ *    and id stay in the first line, counted once.
+ * 3. Only when the first line does not fit even without products: `NON_PRODUCT_STEPS`, least
+ *    important first. Only when one product alone does not fit a follow-up: `PRODUCT_STEPS`.
+ * 4. Still too big (a single gigantic required value): `too-large`, with what it would take.
+ *
+ * Every left-out item and the split are reported in `problems` (debug events).
+ */
+function buildLinesSlow(input: LineInput): LineResult {
+  const problems: string[] = [];
+  const model = modelOf(input, problems);
+  const s: Shape = { referrer: input.referrer, pageUrl: input.pageUrl, userAgent: input.userAgent, sendRq: true, hints: input.hints };
+  for (const step of BEFORE_SPLIT) {
+    const problem = step.apply(model, s);
+    if (problem === undefined) continue;
+    problems.push(problem);
+    const single = pack(model, s, false);
+    if (single.ok) return { ok: true, line: single.lines[0] as string, problems };
+  }
+  let nonProduct = 0;
+  let product = 0;
+  for (;;) {
+    const packed = pack(model, s, true);
+    if (packed.ok) {
+      const [line, ...rest] = packed.lines as [string, ...string[]];
+      if (rest.length === 0) return { ok: true, line, problems };
+      const count = model.products?.count ?? 0;
+      problems.push(`split the ${count} products across ${packed.lines.length} lines: this hit and ${rest.length} follow-up event${rest.length === 1 ? '' : 's'} ${PRODUCT_FOLLOW_UP_EVENT}`);
+      return { ok: true, line, lines: packed.lines, problems };
+    }
+    let step: Step | undefined;
+    if (packed.kind === 'product' && product < PRODUCT_STEPS.length) step = PRODUCT_STEPS[product++];
+    else if (packed.kind === 'first') step = NON_PRODUCT_STEPS[nonProduct++];
+    else {
+      // A follow-up's fixed part is too big: only steps that shrink follow-ups can help.
+      while (nonProduct < NON_PRODUCT_STEPS.length && NON_PRODUCT_STEPS[nonProduct]?.followUps !== true) nonProduct++;
+      step = NON_PRODUCT_STEPS[nonProduct++];
+    }
+    if (step === undefined) {
+      const where = packed.kind === 'first' ? 'the line' : 'a follow-up line with one product';
+      problems.push(`${where} is ${packed.length} bytes with every optional value left out, over the ${MAX_LINE_BYTES}-byte limit`);
+      return { ok: false, reason: 'too-large', problems, line: packed.line };
+    }
+    const problem = step.apply(model, s);
+    if (problem !== undefined) problems.push(problem);
+  }
 }

@@ -29,7 +29,7 @@ export { InvalidOptionError, MissingOptionError, TrackingError, UnknownOptionErr
 export type { TrackingErrorCode } from './errors.js';
 export { fromWebRequest } from './from-web-request.js';
 export type { WebRequestExtras, WebRequestLike } from './from-web-request.js';
-export { buildLine } from './hit.js';
+export { buildLine, PRODUCT_FOLLOW_UP_EVENT } from './hit.js';
 export type { LineInput, LineResult } from './hit.js';
 export { resolveOptions } from './options.js';
 export type { ResolveSettings, ResolvedConfig, ResolvedCookieOptions, TrackerEnv } from './options.js';
@@ -59,5 +59,6 @@ export type { DirectTransportOptions } from './transport/direct.js';
 export { createMemoryTransport } from './transport/memory.js';
 export type { MemoryTransport } from './transport/memory.js';
 export { buildEidCookie, isEid, mintEid, readEid, readHandoverEid } from './visitor.js';
-export { PROTOCOL_VERSION, SENDER_PLATFORM, SENDER_VERSION } from './version.js';
+export { PROTOCOL_VERSION, SENDER_VERSION, senderPlatform } from './version.js';
+export type { RuntimeGlobals, SenderPlatform } from './version.js';
 export type * from './types.js';

@@ -2,16 +2,26 @@ import { safeDecode } from './encode.js';
 import { splitUrl } from './request-facts.js';
 import type { UrlPattern } from './types.js';
 
-/** First value of each query parameter, names and values URL-decoded. */
-function queryValues(search: string, wanted: readonly string[]): Map<string, string> {
+/** Decodes one query-string name or value as a form would send it: `+` is a space. */
+function decodeQueryPart(text: string): string {
+  return safeDecode(text.indexOf('+') === -1 ? text : text.replace(/\+/g, ' '));
+}
+
+/**
+ * The values of the `wanted` query parameters, names and values URL-decoded (`+` as a space).
+ * A name is matched exactly (case-sensitive). With `lastWins`, a repeated parameter keeps its
+ * last value (what a server's query map holds); otherwise its first. A pair without `=` has an
+ * empty value.
+ */
+function queryValues(search: string, wanted: readonly string[], lastWins: boolean): Map<string, string> {
   const values = new Map<string, string>();
   if (search.length < 2) return values;
   for (const pair of search.slice(1).split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const name = safeDecode((eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
-    if (!wanted.includes(name) || values.has(name)) continue;
-    values.set(name, safeDecode((eq === -1 ? '' : pair.slice(eq + 1)).replace(/\+/g, ' ')));
+    const name = decodeQueryPart(eq === -1 ? pair : pair.slice(0, eq));
+    if (!wanted.includes(name) || (!lastWins && values.has(name))) continue;
+    values.set(name, eq === -1 ? '' : decodeQueryPart(pair.slice(eq + 1)));
   }
   return values;
 }
@@ -19,11 +29,13 @@ function queryValues(search: string, wanted: readonly string[]): Map<string, str
 /**
  * The campaign media code of a landing URL: `<param>=<value>` for the first of `params` that the
  * query carries with a value (in `params` order), decoded once, or undefined. The hit builder
- * encodes it twice as `mc` (PROTOCOL.md §3).
+ * encodes it twice as `mc` (PROTOCOL.md §3). A repeated parameter gives its first value, as the
+ * Smart Pixel reads a landing URL (the official server libraries do not read media codes from the
+ * URL at all).
  */
 export function campaignFromQuery(search: string, params: readonly string[]): string | undefined {
   if (params.length === 0 || search.length < 2) return undefined;
-  const values = queryValues(search, params);
+  const values = queryValues(search, params, false);
   for (const param of params) {
     const value = values.get(param);
     if (value !== undefined && value !== '') return `${param}=${value}`;
@@ -32,26 +44,40 @@ export function campaignFromQuery(search: string, params: readonly string[]): st
 }
 
 /**
- * The default page name (PROTOCOL.md §8): URL-decoded, scheme dropped, `host[:port]/path`
- * lower-cased, then `?k=v&...` for the whitelisted parameters that are present, in the
- * configured order; `0` when there is no URL.
- * Example: `https://Shop.Example.com/DE/Shoes?sort=price&size=42` with `['size']` gives
- * `shop.example.com/de/shoes?size=42`.
+ * The default page name, built as Mapp's official Node, Java and PHP libraries build it
+ * (PROTOCOL.md §8): `host[:port]/path`, URL-decoded, then `?k=v&...` for the whitelisted
+ * parameters (`pageNameParams`, in the configured order) that carry a non-empty value, and
+ * the **whole** name lower-cased, parameters included; `0` when there is no URL.
+ *
+ * - A parameter name is matched exactly (case-sensitive) and written as configured.
+ * - A repeated parameter: the last value wins (a last empty value drops the parameter).
+ * - A parameter without a value (`?size=` or `?size`) is left out.
+ *
+ * Deliberate differences from the libraries (each a library quirk, not a rule; see the
+ * README): `+` in a parameter value is a space (as Java and PHP decode it; Node keeps `+`);
+ * a value containing `=` or an encoded `&` is kept whole (Node and Java cut it); a value `0` is
+ * kept (PHP drops it); the default port (`:80`, `:443`) is dropped (as the browser's
+ * `location.host` and Node's `URL` do; Java and PHP keep it); a decoded `%3F` or `//` in the
+ * path stays in the name (Node and Java cut the name there).
+ *
+ * Examples: `https://Shop.Example.com/DE/Shoes?sort=price&size=42` with `['size']` gives
+ * `shop.example.com/de/shoes?size=42`; `?q=Red%20Shoes&Size=XL` with `['q', 'Size']` gives
+ * `...?q=red shoes&size=xl`; `?size=42&size=43` gives `size=43`.
  */
 export function defaultPageName(host: string, path: string, search: string, params: readonly string[]): string {
   if (host === '') return '0';
-  let name = `${host}${safeDecode(path)}`.toLowerCase();
+  let name = `${withoutDefaultPort(host)}${safeDecode(path)}`;
   if (params.length > 0 && search.length > 1) {
-    const values = queryValues(search, params);
+    const values = queryValues(search, params, true);
     let query = '';
     for (const param of params) {
       const value = values.get(param);
-      if (value === undefined) continue;
+      if (value === undefined || value === '') continue;
       query += `${query === '' ? '?' : '&'}${param}=${value}`;
     }
     name += query;
   }
-  return name;
+  return name.toLowerCase();
 }
 
 /** Strips the default port so `example.com` and `example.com:443` compare equal. */

@@ -147,15 +147,49 @@ export function createTrackerWith(
     return { ok: false, status: 'failed', error: outcome.error, line };
   };
 
-  /** Encodes, validates (debug), and hands one hit to the transport. */
+  /** Encodes, validates (debug), and hands one hit to the transport: every line of a split hit. */
   const dispatch = (input: LineInput, key: string): Promise<TrackResult> => {
     const built = buildLine(input);
     if (!built.ok) return Promise.resolve(drop('too-large', undefined, built.problems.join('; ')));
+    if (built.lines !== undefined) return deliverLines(built.lines, key, input.time, built.problems);
     return deliver(built.line, key, input.time, built.problems);
   };
 
+  /**
+   * The lines of a hit split across several (its products over follow-up events, PROTOCOL.md §4),
+   * with the same key, each handed over once the previous one's send resolved: so even `direct`
+   * (no per-key queue) delivers them in order. One promise for `waitUntil`. The result is the
+   * first failure, else the first line's, with `lines`. Never rejects.
+   */
+  const deliverLines = (lines: string[], key: string, time: number, buildProblems: string[]): Promise<TrackResult> => {
+    let result: TrackResult | undefined;
+    let chain = Promise.resolve();
+    lines.forEach((line, index) => {
+      chain = chain
+        .then(() => deliver(line, key, time, index === 0 ? buildProblems : [], false))
+        .then((outcome) => {
+          if (result === undefined || (result.ok && !outcome.ok)) result = outcome;
+        });
+    });
+    const promise = chain.then(
+      (): TrackResult => {
+        const outcome = result as TrackResult; // deliver() never skips
+        return outcome.status === 'skipped' ? outcome : { ...outcome, lines };
+      },
+      (error: unknown): TrackResult => ({ ok: false, status: 'failed', error: asError(error), line: lines[0] as string, lines }),
+    );
+    if (config.waitUntil !== undefined) {
+      try {
+        config.waitUntil(promise);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    return promise;
+  };
+
   /** Debug/dry-run handling, then the transport; the returned promise never rejects. */
-  const deliver = (line: string, key: string, time: number, buildProblems: string[]): Promise<TrackResult> => {
+  const deliver = (line: string, key: string, time: number, buildProblems: string[], register = true): Promise<TrackResult> => {
     if (config.debug || config.dryRun) {
       const problems = config.debug ? [...buildProblems, ...validateLine(line)] : buildProblems;
       emit({ type: 'debug', line, problems });
@@ -174,7 +208,7 @@ export function createTrackerWith(
     } catch (error) {
       promise = Promise.resolve({ ok: false, status: 'failed', error: asError(error), line });
     }
-    if (config.waitUntil !== undefined) {
+    if (register && config.waitUntil !== undefined) {
       try {
         config.waitUntil(promise);
       } catch (error) {
@@ -357,6 +391,10 @@ export function createTrackerWith(
       const built = buildLine(input);
       if (!built.ok) {
         drop('too-large', undefined, built.problems.join('; '));
+        return;
+      }
+      if (built.lines !== undefined) {
+        void deliverLines(built.lines, orderingKey(input), input.time, built.problems);
         return;
       }
       own.enqueued++;

@@ -246,17 +246,25 @@ export type DropReason =
   | 'rejected' // non-retryable 4xx / 3xx from Mapp
   | 'retries-exhausted'
   | 'too-old'
-  | 'too-large' // line over 7 KB even after shortening
+  | 'too-large' // over 7 KB even with every optional value left out and the products split
   | 'closed' // tracker closed and nothing could take the hit
   | 'spool-full' // spool.maxTotalBytes reached
   | 'invalid';
 
-/** The promise returned by `track()`/`end()` always resolves to one of these; it never rejects. */
+/**
+ * The promise returned by `track()`/`end()` always resolves to one of these; it never rejects.
+ *
+ * One hit is one line, except a hit too big for Mapp's 7 KB line limit whose products had to
+ * be split across follow-up events (PROTOCOL.md §4, "Big orders" in the core README): then
+ * `lines` holds every line sent for it, in order, and the result is the first line's (`line`
+ * is the first) unless a line failed, in which case it is that failure (`line` is the failed
+ * one). `lines` is absent for a one-line hit.
+ */
 export type TrackResult =
-  | { ok: true; status: 'sent' | 'queued' | 'spooled' | 'dry-run'; line: string }
+  | { ok: true; status: 'sent' | 'queued' | 'spooled' | 'dry-run'; line: string; lines?: string[] }
   | { ok: false; status: 'skipped'; reason: SkipReason }
-  | { ok: false; status: 'dropped'; reason: DropReason; line?: string; detail?: string }
-  | { ok: false; status: 'failed'; error: Error; line?: string };
+  | { ok: false; status: 'dropped'; reason: DropReason; line?: string; lines?: string[]; detail?: string }
+  | { ok: false; status: 'failed'; error: Error; line?: string; lines?: string[] };
 
 export type TrackerEvent =
   | { type: 'sent'; lines: number; status: number; latencyMs: number }
@@ -402,7 +410,16 @@ export interface TrackerOptions {
   customerId?: (ctx: RequestContext) => string | undefined;
   /** Overrides the default page name rule. Return undefined to use the default. */
   pageName?: (ctx: RequestContext) => string | undefined;
-  /** Query parameters kept in the default page name, in this order. @default [] */
+  /**
+   * Query parameters kept in the default page name, in this order. The default page name is
+   * built as Mapp's official server libraries build it (PROTOCOL.md §8): `host[:port]/path`
+   * URL-decoded, then `?name=value&...` for each of these parameters the URL carries with a
+   * non-empty value, and the whole name lower-cased (parameters included). Names are matched
+   * case-sensitively; a repeated parameter gives its last value; `+` in a value is a space.
+   * Example: `https://Shop.Example.com/DE/Shoes?sort=price&size=42` with `['size']` is the page
+   * `shop.example.com/de/shoes?size=42`.
+   * @default []
+   */
   pageNameParams?: readonly string[];
   /**
    * Landing-page query parameters that carry a campaign media code (PROTOCOL.md §3). When a page

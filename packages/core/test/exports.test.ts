@@ -8,7 +8,7 @@ import * as node from '../src/node/index.js';
  */
 const MAIN_EXPORTS = [
   'ACCEPT_CH', 'InvalidOptionError', 'MAX_LINE_BYTES', 'MAX_PRODUCT_ID_LENGTH', 'MAX_TEXT_LENGTH', 'MissingOptionError', 'PROTOCOL_VERSION',
-  'SENDER_PLATFORM', 'SENDER_VERSION', 'TrackingError', 'UnknownOptionError', 'UnsupportedTransportError', 'buildEidCookie', 'buildLine',
+  'PRODUCT_FOLLOW_UP_EVENT', 'SENDER_VERSION', 'senderPlatform', 'TrackingError', 'UnknownOptionError', 'UnsupportedTransportError', 'buildEidCookie', 'buildLine',
   'clientHintParams', 'createBatchTransport', 'createDirectTransport', 'createMemoryTransport', 'createTracker', 'createTrackerWith', 'cutText',
   'defaultPageName', 'encodeValue', 'fromWebRequest', 'isEid', 'isStaticAsset', 'mintEid', 'readEid', 'readHandoverEid', 'referrerField',
   'requestFacts', 'resolveOptions', 'resolveWebTransport', 'validateLine',

@@ -40,28 +40,29 @@ describe('money figures are decimal(12,2) (PROTOCOL.md §4)', () => {
   });
 });
 
-describe('a very long page URL costs its length, not the page view', () => {
-  it('shortens the page URL path when everything else is not enough', () => {
-    const pageUrl = `http://shop.example/products/${'a'.repeat(12_000)}?x=1`;
-    const result = buildLine({ ...BASE, pageName: `shop.example/products/${'a'.repeat(12_000)}`, pageUrl, userAgent: 'Mozilla/5.0' });
+describe('a very long page URL costs the URL, never the page view, and is never cut', () => {
+  it.each([
+    ['a 12,000-character path', `http://shop.example/products/${'a'.repeat(12_000)}?x=1`],
+    ['1,500 encoded euro signs (13.5 KB)', `http://shop.example/p/${'%E2%82%AC'.repeat(1500)}`],
+  ])('%s: pu is left out whole (a cut URL is a page that does not exist), the page view is sent', (_label, pageUrl) => {
+    const pageName = `shop.example${pageUrl.slice('http://shop.example'.length)}`;
+    const result = buildLine({ ...BASE, pageName, pageUrl, userAgent: 'Mozilla/5.0' });
     expect(result.ok).toBe(true);
     expect(result.line.length).toBeLessThanOrEqual(MAX_LINE_BYTES);
-    expect(result.problems).toContain('page URL shortened');
-    const { params } = parseLine(result.line);
-    expect(pageUrl.startsWith(params.get('pu') ?? 'x')).toBe(true);
-    expect(params.get('X-WT-RQ')).toBe(params.get('pu'));
-    expect((params.get('pu') ?? '').length).toBeGreaterThan(1000);
+    expect(result.problems).toEqual(expect.arrayContaining(['left out X-WT-RQ (it repeats pu)', 'left out the page URL (pu)']));
+    const { p, params } = parseLine(result.line);
+    expect([params.has('pu'), params.has('X-WT-RQ')]).toEqual([false, false]);
+    expect(p[1]).toBe([...pageName].slice(0, 255).join('')); // cut at Mapp's 255-character limit only
   });
 
-  it('never cuts the URL inside a %XX escape', () => {
-    const pageUrl = `http://shop.example/p/${'%E2%82%AC'.repeat(1500)}`;
+  it('keeps the path of a long page URL when leaving out its query is enough', () => {
+    const pageUrl = `http://shop.example/products/shoes?${'q'.repeat(8000)}`;
     const result = buildLine({ ...BASE, pageUrl });
-    expect(result.ok).toBe(true);
-    const pu = parseLine(result.line).params.get('pu') ?? '';
-    expect(pu).toMatch(/^http:\/\/shop\.example\/p\/(%E2%82%AC)*(%E2%82|%E2)?$/);
+    expect(result.problems).toEqual(['left out X-WT-RQ (it repeats pu)', 'left out the page URL query (pu)']);
+    expect(parseLine(result.line).params.get('pu')).toBe('http://shop.example/products/shoes');
   });
 
-  it('bounds a referrer whose host alone is huge', () => {
+  it('bounds a referrer whose host alone is huge (its origin, cut at 255 characters)', () => {
     const result = buildLine({ ...BASE, referrer: `http://${'h'.repeat(9000)}.example/`, pageUrl: 'http://shop.example/' });
     expect(result.ok).toBe(true);
     expect(parseLine(result.line).p[7]).toBe(`http://${'h'.repeat(248)}`);

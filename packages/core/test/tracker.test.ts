@@ -102,12 +102,12 @@ describe('outcomes and events', () => {
     expect(events.filter((event) => event.type === 'error')).toHaveLength(2);
   });
 
-  it("drops a line over 7 KB with reason 'too-large' and an event", async () => {
+  it("drops a hit whose required values alone exceed 7 KB with reason 'too-large' and an event", async () => {
     const { events, tracker, memory } = setup();
-    const parameters: Record<number, string> = {};
-    for (let i = 1; i <= 40; i++) parameters[i] = '€'.repeat(255);
-    const result = await tracker.track({ page: { parameters } });
+    const huge = '€'.repeat(255); // 2,295 bytes encoded
+    const result = await tracker.track({ page: { name: huge }, action: { name: huge }, customer: { id: huge } }, { ceid: huge });
     expect(result).toMatchObject({ ok: false, status: 'dropped', reason: 'too-large' });
+    expect(result.ok || result.status !== 'dropped' ? '' : result.detail).toMatch(/the line is \d+ bytes with every optional value left out, over the 7168-byte limit/);
     expect(events).toContainEqual(expect.objectContaining({ type: 'dropped', reason: 'too-large', lines: 1 }));
     expect(tracker.stats().dropped['too-large']).toBe(1);
     expect(memory.lines).toHaveLength(0);

@@ -62,16 +62,47 @@ describe('p parameter (PROTOCOL.md §2)', () => {
 
 describe('page name (PROTOCOL.md §8)', () => {
   it.each([
+    // PROTOCOL.md §8
     ['the PROTOCOL.md example', 'https://Shop.Example.com/DE/Shoes?sort=price&size=42', ['size'], 'shop.example.com/de/shoes?size=42'],
+    ['parameters lower-cased too', 'https://shop.example.com/search?q=Red%20Shoes&Size=XL', ['q', 'Size'], 'shop.example.com/search?q=red shoes&size=xl'],
+    ['a repeated parameter: the last value wins', 'https://a.com/x?size=42&size=43', ['size'], 'a.com/x?size=43'],
+    ['an empty value is left out', 'https://a.com/x?size=&color=red', ['size', 'color'], 'a.com/x?color=red'],
+    // The official libraries' own test vectors (Node Queue.spec.ts, Java MappIntelligenceTrackingQueueTest, PHP MappIntelligenceQueueTestCase)
+    ['libraries: default page name', 'https://sub.domain.tld/path/to/page.html', [], 'sub.domain.tld/path/to/page.html'],
+    ['libraries: whitelisted params absent', 'https://sub.domain.tld/path/to/page.html', ['aa', 'bb', 'cc'], 'sub.domain.tld/path/to/page.html'],
+    ['libraries: whitelisted params present', 'https://sub.domain.tld/path/to/page.html?bb=value%20bb&cc=value%20cc', ['aa', 'bb', 'cc'], 'sub.domain.tld/path/to/page.html?bb=value bb&cc=value cc'],
+    // Details, each checked against the libraries' code
     ['no whitelisted params', 'https://Shop.Example.com/DE/Shoes?sort=price&size=42', [], 'shop.example.com/de/shoes'],
     ['params in configured order', 'https://a.com/x?b=2&a=1', ['a', 'b'], 'a.com/x?a=1&b=2'],
+    ['a name is matched case-sensitively', 'https://a.com/x?Size=XL', ['size'], 'a.com/x'],
+    ['a repeated parameter whose last value is empty', 'https://a.com/x?size=42&size=', ['size'], 'a.com/x'],
+    ['a parameter without =', 'https://a.com/x?size&color=red', ['size', 'color'], 'a.com/x?color=red'],
+    ['a value 0 is kept (Node, Java)', 'https://a.com/x?page=0', ['page'], 'a.com/x?page=0'],
+    ['+ in a value is a space (Java, PHP)', 'https://a.com/s?q=red+shoes', ['q'], 'a.com/s?q=red shoes'],
+    ['an encoded parameter name', 'https://a.com/s?my%20param=1', ['my param'], 'a.com/s?my param=1'],
+    ['a value with = kept whole', 'https://a.com/s?q=a%3Db=c', ['q'], 'a.com/s?q=a=b=c'],
+    ['a value with an encoded & kept whole', 'https://a.com/s?q=a%26b', ['q'], 'a.com/s?q=a&b'],
+    ['an encoded ? in the path stays in the name', 'https://a.com/what%3F/x', [], 'a.com/what?/x'],
+    ['// in the path stays in the name', 'https://a.com/a//b', [], 'a.com/a//b'],
+    ['an encoded param value', 'https://a.com/s?q=Gr%C3%BCn', ['q'], 'a.com/s?q=grün'],
     ['a port', 'http://localhost:3000/Home', [], 'localhost:3000/home'],
+    ['the default port dropped', 'https://a.com:443/x', [], 'a.com/x'],
     ['an encoded path', 'https://a.com/%C3%84rger%20x', [], 'a.com/ärger x'],
-    ['an encoded param value', 'https://a.com/s?q=Gr%C3%BCn', ['q'], 'a.com/s?q=Grün'],
+    ['+ in the path stays (only a query decodes +)', 'https://a.com/a+b', [], 'a.com/a+b'],
     ['invalid percent-encoding', 'https://a.com/%E0%A4%A', [], 'a.com/%e0%a4%a'],
   ] as const)('default rule: %s', async (_label, url, pageNameParams, expected) => {
     const { p } = parseLine(await pageLine(context({ url }), { pageNameParams }));
     expect(p[1]).toBe(expected);
+  });
+
+  it.each([
+    ['no URL at all', {}, '0'],
+    ['a page URL', { pageUrl: 'https://Shop.Example.com/DE?size=42' }, 'shop.example.com/de?size=42'],
+  ] as const)('track() without a request: %s', async (_label, callOptions, expected) => {
+    const memory = createMemoryTransport();
+    const tracker = createTracker({ trackId: TRACK_ID, trackDomain: 'http://127.0.0.1:9700', transport: memory, pageNameParams: ['size'] });
+    const result = await tracker.track({ action: { name: 'x' } }, callOptions);
+    expect(result.ok && parseLine(result.line).p[1]).toBe(expected);
   });
 
   it('uses pageName(ctx) over the default and data.page.name over both', async () => {
@@ -125,7 +156,7 @@ describe('client information (PROTOCOL.md §5)', () => {
     expect(names.filter((name) => name.startsWith('X-WT-SEC'))).toEqual([]);
   });
 
-  it('sends cs801 (our version) and cs802=Node', () => {
+  it('sends our own sender id: cs801=mapp-s2s-<version>, cs802=<runtime> (Node under jest)', () => {
     const { params } = parseLine(line({}));
     expect(params.get('cs801')).toBe(SENDER_VERSION);
     expect(params.get('cs802')).toBe('Node');
