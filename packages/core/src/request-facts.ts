@@ -123,8 +123,8 @@ export function parseForwarded(value: string): ForwardedElement[] | undefined {
   return quoted ? undefined : elements;
 }
 
-/** Where a walk through a chain of forwarded addresses ended. */
-interface Walk {
+/** What a trusted peer's forwarding headers say. */
+interface ProxyFacts {
   /** The client: the first untrusted address from the right, or the last verified hop at junk. */
   address: Address | undefined;
   /**
@@ -132,22 +132,41 @@ interface Walk {
    * entry at this depth named the client; only entries up to it may give scheme and host.
    */
   depth: number;
+  /** Scheme from the same trusted hop, if it gave a valid one. */
+  scheme: string | undefined;
+  /** Host from the same trusted hop, if it gave a valid one. */
+  host: string | undefined;
 }
 
 /**
- * Walks `nodes` (left to right as in the header) from the right through trusted hops: hop
- * `depth` is the address in the `depth`-th entry from the right, the peer being hop 0.
+ * Walks `X-Forwarded-For` from the right through trusted hops without splitting it: hop
+ * `depth` is the `depth`-th entry from the right, the peer being hop 0. Linear in the header.
  */
-function walkChain(nodes: readonly (string | undefined)[], peer: Address | undefined, trust: TrustPredicate): Walk {
-  let current = peer;
-  const length = nodes.length;
-  for (let depth = 1; depth <= length; depth++) {
-    const address = nodeAddress(nodes[length - depth]);
-    if (address === undefined) return { address: current, depth };
-    current = address;
-    if (!trust(address, depth)) return { address, depth };
+function walkList(value: string, peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const facts: ProxyFacts = { address: peer, depth: 0, scheme: undefined, host: undefined };
+  let end = value.length;
+  for (;;) {
+    const comma = end === 0 ? -1 : value.lastIndexOf(',', end - 1);
+    facts.depth++;
+    const address = parseIp(stripPort(value.slice(comma + 1, end)));
+    if (address === undefined) return facts;
+    facts.address = address;
+    if (!trust(address, facts.depth) || comma === -1) return facts;
+    end = comma;
   }
-  return { address: current, depth: length };
+}
+
+/** The same walk over `Forwarded` elements (`for=`). */
+function walkElements(elements: readonly ForwardedElement[], peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const facts: ProxyFacts = { address: peer, depth: 0, scheme: undefined, host: undefined };
+  for (let depth = 1; depth <= elements.length; depth++) {
+    facts.depth = depth;
+    const address = nodeAddress(elements[elements.length - depth]?.for);
+    if (address === undefined) return facts;
+    facts.address = address;
+    if (!trust(address, depth)) return facts;
+  }
+  return facts;
 }
 
 /**
@@ -156,17 +175,20 @@ function walkChain(nodes: readonly (string | undefined)[], peer: Address | undef
  * where they name different hops (or one ends), so the result is never further left than
  * the walk through the header the proxy really wrote.
  */
-function walkBoth(xff: readonly string[], forwarded: readonly ForwardedElement[], peer: Address | undefined, trust: TrustPredicate): Walk {
-  let current = peer;
-  const length = Math.min(xff.length, forwarded.length);
-  for (let depth = 1; depth <= length; depth++) {
-    const a = nodeAddress(xff[xff.length - depth]);
-    const b = nodeAddress(forwarded[forwarded.length - depth]?.for);
-    if (a === undefined || b === undefined || !sameAddress(a, b)) return { address: current, depth: depth - 1 };
-    current = a;
-    if (!trust(a, depth)) return { address: a, depth };
+function walkBoth(xff: string, elements: readonly ForwardedElement[], peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const facts: ProxyFacts = { address: peer, depth: 0, scheme: undefined, host: undefined };
+  let end = xff.length;
+  for (let depth = 1; depth <= elements.length && end >= 0; depth++) {
+    const comma = end === 0 ? -1 : xff.lastIndexOf(',', end - 1);
+    const a = parseIp(stripPort(xff.slice(comma + 1, end)));
+    const b = nodeAddress(elements[elements.length - depth]?.for);
+    if (a === undefined || b === undefined || !sameAddress(a, b)) return facts;
+    facts.address = a;
+    facts.depth = depth;
+    if (!trust(a, depth)) return facts;
+    end = comma; // -1 after the left-most entry: the loop ends there
   }
-  return { address: current, depth: length };
+  return facts;
 }
 
 function validProto(raw: string | undefined): string | undefined {
@@ -194,56 +216,57 @@ function forwardedParam(elements: readonly ForwardedElement[], depth: number, na
   return undefined;
 }
 
+/** Number of comma-separated items of `value`. */
+function countItems(value: string): number {
+  let count = 1;
+  for (let i = value.indexOf(','); i !== -1; i = value.indexOf(',', i + 1)) count++;
+  return count;
+}
+
 /**
  * `X-Forwarded-Proto`/`-Host`: a list when proxies append. With as many items as the
  * `X-Forwarded-For` chain, the item of the hop that named the client; otherwise the
  * right-most (the nearest proxy's), never a left one a client could have sent.
  */
-function listParam(value: string | undefined, chainLength: number, depth: number, validate: (raw: string | undefined) => string | undefined): string | undefined {
+function listParam(value: string | undefined, xff: string | undefined, depth: number, validate: (raw: string | undefined) => string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (value.indexOf(',') === -1) return validate(value);
-  const items = value.split(',');
-  return validate(items.length === chainLength && depth >= 1 ? items[items.length - depth] : items[items.length - 1]);
+  let fromRight = xff !== undefined && depth > 1 && countItems(value) === countItems(xff) ? depth : 1;
+  let end = value.length;
+  while (--fromRight > 0) end = value.lastIndexOf(',', end - 1);
+  return validate(value.slice(value.lastIndexOf(',', end - 1) + 1, end));
 }
 
-/** What a trusted peer's forwarding headers say: the client address, and scheme and host when given. */
-interface ProxyFacts extends Walk {
-  scheme: string | undefined;
-  host: string | undefined;
-}
+const MALFORMED: readonly ForwardedElement[] = [{ for: undefined, proto: undefined, host: undefined }];
 
 /**
  * Reads the forwarding headers of a request whose peer is trusted, as `proxyHeaders` says
  * (see `TrackerOptions.proxyHeaders` for why 'auto' cannot be spoofed with the other kind).
  */
 function proxyFacts(headers: Readonly<Record<string, string>>, mode: ProxyHeaders, peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
-  const forwardedHeader = mode === 'x-forwarded' ? undefined : headers.forwarded;
-  const xffHeader = mode === 'forwarded' ? undefined : headers['x-forwarded-for'];
-  if (forwardedHeader !== undefined || mode === 'forwarded') {
-    // A malformed header is treated as one junk entry: the walk stops at the peer.
-    const elements = forwardedHeader === undefined ? [] : parseForwarded(forwardedHeader) ?? [{ for: undefined, proto: undefined, host: undefined }];
-    if (xffHeader === undefined) {
-      const walk = walkChain(elements.map((element) => element.for), peer, trust);
-      return { ...walk, scheme: forwardedParam(elements, walk.depth, 'proto'), host: forwardedParam(elements, walk.depth, 'host') };
-    }
-    // 'auto' with both kinds: the IP as far as both chains agree; scheme and host only where both kinds say the same.
-    const xff = xffHeader.split(',');
-    const walk = walkBoth(xff, elements, peer, trust);
-    const scheme = forwardedParam(elements, walk.depth, 'proto');
-    const host = forwardedParam(elements, walk.depth, 'host');
-    return {
-      ...walk,
-      scheme: scheme !== undefined && scheme === listParam(headers['x-forwarded-proto'], xff.length, walk.depth, validProto) ? scheme : undefined,
-      host: host !== undefined && host === listParam(headers['x-forwarded-host'], xff.length, walk.depth, validHost) ? host : undefined,
-    };
+  const forwarded = mode === 'x-forwarded' ? undefined : headers.forwarded;
+  const xff = mode === 'forwarded' ? undefined : headers['x-forwarded-for'];
+  if (forwarded === undefined && mode !== 'forwarded') {
+    const facts = xff === undefined ? { address: peer, depth: 0, scheme: undefined, host: undefined } : walkList(xff, peer, trust);
+    facts.scheme = listParam(headers['x-forwarded-proto'], xff, facts.depth, validProto);
+    facts.host = listParam(headers['x-forwarded-host'], xff, facts.depth, validHost);
+    return facts;
   }
-  const xff = xffHeader === undefined ? [] : xffHeader.split(',');
-  const walk = walkChain(xff, peer, trust);
-  return {
-    ...walk,
-    scheme: listParam(headers['x-forwarded-proto'], xff.length, walk.depth, validProto),
-    host: listParam(headers['x-forwarded-host'], xff.length, walk.depth, validHost),
-  };
+  // A malformed header counts as one junk entry: the walk stops at the peer.
+  const elements = forwarded === undefined ? [] : (parseForwarded(forwarded) ?? MALFORMED);
+  if (xff === undefined) {
+    const facts = walkElements(elements, peer, trust);
+    facts.scheme = forwardedParam(elements, facts.depth, 'proto');
+    facts.host = forwardedParam(elements, facts.depth, 'host');
+    return facts;
+  }
+  // 'auto' with both kinds: the IP as far as both chains agree; scheme and host only where both kinds say the same.
+  const facts = walkBoth(xff, elements, peer, trust);
+  const scheme = forwardedParam(elements, facts.depth, 'proto');
+  const host = forwardedParam(elements, facts.depth, 'host');
+  if (scheme !== undefined && scheme === listParam(headers['x-forwarded-proto'], xff, facts.depth, validProto)) facts.scheme = scheme;
+  if (host !== undefined && host === listParam(headers['x-forwarded-host'], xff, facts.depth, validHost)) facts.host = host;
+  return facts;
 }
 
 /** The first valid address among the configured vendor headers (`clientIpHeaders`), if any. */
