@@ -361,9 +361,9 @@ const PROXY_HEADERS: readonly ProxyHeaders[] = ['auto', 'forwarded', 'x-forwarde
  * `proxyHeaders` / `MAPP_PROXY_HEADERS`. The option must be spelt exactly; the environment
  * variable may differ in case and surrounding spaces, as the other `MAPP_*` values may.
  */
-function resolveProxyHeaders(value: unknown, source: string): ProxyHeaders {
+function resolveProxyHeaders(value: unknown, source: 'proxyHeaders' | 'MAPP_PROXY_HEADERS'): ProxyHeaders {
   if (value === undefined) return 'auto';
-  const text = typeof value === 'string' && source !== 'proxyHeaders' ? value.trim().toLowerCase() : value;
+  const text = typeof value === 'string' && source === 'MAPP_PROXY_HEADERS' ? value.trim().toLowerCase() : value;
   if ((PROXY_HEADERS as readonly unknown[]).includes(text)) return text as ProxyHeaders;
   const best = typeof value === 'string' ? closest(value.trim(), PROXY_HEADERS) : undefined;
   const hint = best !== undefined ? `Did you mean '${best}'? ` : '';
