@@ -62,6 +62,15 @@ function parseDottedQuad(text: string): number[] | undefined {
   return octets.length === 4 ? octets : undefined;
 }
 
+/** Whether two parsed addresses are the same (IPv4-mapped IPv6 is already IPv4 after `parseIp`). */
+export function sameAddress(a: Address, b: Address): boolean {
+  if (a.kind() !== b.kind()) return false;
+  const left = a.kind() === 'ipv4' ? (a as ipaddr.IPv4).octets : (a as ipaddr.IPv6).parts;
+  const right = b.kind() === 'ipv4' ? (b as ipaddr.IPv4).octets : (b as ipaddr.IPv6).parts;
+  for (let i = 0; i < left.length; i++) if (left[i] !== right[i]) return false;
+  return true;
+}
+
 /** Canonical text of an address: dotted quad or RFC 5952 IPv6. */
 export function formatIp(address: Address): string {
   return address.kind() === 'ipv4' ? (address as ipaddr.IPv4).octets.join('.') : (address as ipaddr.IPv6).toRFC5952String();

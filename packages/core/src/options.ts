@@ -7,6 +7,7 @@ import type {
   ConsentLevel,
   Logger,
   MaybePromise,
+  ProxyHeaders,
   RequestContext,
   SpoolOptions,
   TrackerEvent,
@@ -54,6 +55,8 @@ export interface ResolvedConfig {
   trustProxy: TrustPredicate;
   /** `true` unless trustProxy is false: lets hot paths skip proxy header parsing. */
   trustsAnyProxy: boolean;
+  /** Which forwarding headers trusted proxies write; see `TrackerOptions.proxyHeaders`. */
+  proxyHeaders: ProxyHeaders;
   clientIpHeaders: readonly string[];
   anonymizeIp: boolean;
   sendIp: boolean;
@@ -94,7 +97,7 @@ export interface ResolveSettings {
 }
 
 const OPTION_KEYS: readonly (keyof TrackerOptions)[] = [
-  'trackId', 'trackDomain', 'transport', 'timeout', 'batch', 'spool', 'trustProxy', 'clientIpHeaders',
+  'trackId', 'trackDomain', 'transport', 'timeout', 'batch', 'spool', 'trustProxy', 'proxyHeaders', 'clientIpHeaders',
   'anonymizeIp', 'sendIp', 'cookie', 'customerId', 'pageName', 'pageNameParams', 'campaignParams', 'domains', 'consent',
   'privacySignals', 'optOutCookie', 'anonymousCookie', 'isBot', 'ignoreStaticAssets', 'include', 'exclude',
   'skip', 'clientHints', 'dryRun', 'debug', 'onEvent', 'logger', 'waitUntil', 'fetch', 'flushOnExit',
@@ -156,20 +159,26 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
+/** The entry of `known` closest to `input` (case-insensitive), if it is close enough to be a typo. */
+function closest(input: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(input.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
+}
+
 /** Throws on keys that are not in `known`, suggesting the closest known key. */
 function rejectUnknownKeys(object: object, known: readonly string[], prefix: string): void {
   for (const key of Object.keys(object)) {
     if (known.includes(key)) continue;
-    let best: string | undefined;
-    let bestDistance = Infinity;
-    for (const candidate of known) {
-      const d = distance(key.toLowerCase(), candidate.toLowerCase());
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = candidate;
-      }
-    }
-    const hint = best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` Did you mean \`${prefix}${best}\`?` : '';
+    const best = closest(key, known);
+    const hint = best !== undefined ? ` Did you mean \`${prefix}${best}\`?` : '';
     throw new UnknownOptionError(
       `${prefix}${key}`,
       `mapp-s2s: unknown option \`${prefix}${key}\`.${hint} Known options: ${known.join(', ')}.`,
@@ -362,6 +371,25 @@ function resolveFlushOnExit(value: unknown): number | false {
   return checkPositive('flushOnExit', value, DEFAULT_EXIT_TIMEOUT_MS);
 }
 
+const PROXY_HEADERS: readonly ProxyHeaders[] = ['auto', 'forwarded', 'x-forwarded'];
+
+/**
+ * `proxyHeaders` / `MAPP_PROXY_HEADERS`. The option must be spelt exactly; the environment
+ * variable may differ in case and surrounding spaces, as the other `MAPP_*` values may.
+ */
+function resolveProxyHeaders(value: unknown, source: 'proxyHeaders' | 'MAPP_PROXY_HEADERS'): ProxyHeaders {
+  if (value === undefined) return 'auto';
+  const text = typeof value === 'string' && source === 'MAPP_PROXY_HEADERS' ? value.trim().toLowerCase() : value;
+  if ((PROXY_HEADERS as readonly unknown[]).includes(text)) return text as ProxyHeaders;
+  const best = typeof value === 'string' ? closest(value.trim(), PROXY_HEADERS) : undefined;
+  const hint = best !== undefined ? `Did you mean '${best}'? ` : '';
+  throw invalid(
+    source,
+    value,
+    `${hint}Use 'auto' (default: the kind of forwarding header the request carries, both kinds only where they agree), 'forwarded' (RFC 7239 Forwarded, e.g. HAProxy option forwarded) or 'x-forwarded' (X-Forwarded-For/-Proto/-Host, e.g. nginx).`,
+  );
+}
+
 /** User agents repeat heavily; isbot's large regex costs microseconds per call. */
 const BOT_CACHE_SIZE = 2048;
 const botCache = new Map<string, boolean>();
@@ -385,7 +413,7 @@ const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
 /**
  * Resolves user options and environment variables into a validated `ResolvedConfig`.
  * Explicit options beat env (`MAPP_TRACK_ID`, `MAPP_TRACK_DOMAIN`, `MAPP_TRANSPORT`,
- * `MAPP_TRUST_PROXY`, `MAPP_DRY_RUN`, `MAPP_DEBUG`). Throws a `TrackingError` naming the
+ * `MAPP_TRUST_PROXY`, `MAPP_PROXY_HEADERS`, `MAPP_DRY_RUN`, `MAPP_DEBUG`). Throws a `TrackingError` naming the
  * option, the received value and the fix.
  */
 export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, settings: ResolveSettings = {}): ResolvedConfig {
@@ -453,6 +481,10 @@ export function resolveOptions(options: TrackerOptions, env: TrackerEnv = {}, se
     spool,
     trustProxy: trust.predicate,
     trustsAnyProxy: trust.any,
+    proxyHeaders:
+      options.proxyHeaders !== undefined
+        ? resolveProxyHeaders(options.proxyHeaders, 'proxyHeaders')
+        : resolveProxyHeaders(env.MAPP_PROXY_HEADERS?.trim() || undefined, 'MAPP_PROXY_HEADERS'),
     clientIpHeaders: checkStringList('clientIpHeaders', options.clientIpHeaders, (name) => HEADER_NAME.test(name)).map((name) => name.toLowerCase()),
     anonymizeIp: checkBoolean('anonymizeIp', options.anonymizeIp, false),
     sendIp: checkBoolean('sendIp', options.sendIp, true),

@@ -1,12 +1,12 @@
-import { anonymizeAddress, formatIp, parseIp, type Address } from './ip.js';
+import { anonymizeAddress, formatIp, parseIp, sameAddress, type Address, type TrustPredicate } from './ip.js';
 import type { ResolvedConfig } from './options.js';
-import type { RequestContext } from './types.js';
+import type { ProxyHeaders, RequestContext } from './types.js';
 
 /** What the core derives from a `RequestContext` with the resolved configuration. */
 export interface RequestFacts {
-  /** Public scheme: the connection's, or `X-Forwarded-Proto` from a trusted proxy. */
+  /** Public scheme: the connection's, or the trusted hop's (`X-Forwarded-Proto` / `Forwarded proto=`). */
   scheme: string;
-  /** Public `host[:port]` as received (the Host header, or `X-Forwarded-Host` from a trusted proxy). */
+  /** Public `host[:port]`: the Host header, or the trusted hop's (`X-Forwarded-Host` / `Forwarded host=`). */
   host: string;
   /** Path as received (not decoded), `/` when empty. */
   path: string;
@@ -51,12 +51,6 @@ export function splitUrl(url: string): { scheme: string; host: string; path: str
   return { scheme, host, path: path === '' ? '/' : path, search: pathEnd < end ? url.slice(pathEnd, end) : '' };
 }
 
-/** First comma-separated item of a header, trimmed (the client-side end of a proxy chain). */
-function firstItem(value: string): string {
-  const comma = value.indexOf(',');
-  return (comma === -1 ? value : value.slice(0, comma)).trim();
-}
-
 /** Strips a port and IPv6 brackets from a forwarded node (`1.2.3.4:80`, `[::1]:80`). */
 function stripPort(node: string): string {
   let text = node.trim();
@@ -70,77 +64,239 @@ function stripPort(node: string): string {
   return text;
 }
 
-/** Parses RFC 7239 `Forwarded` into its elements' parameters (quoted commas respected). */
-export function parseForwarded(value: string): Array<Record<string, string>> {
-  const elements: Array<Record<string, string>> = [];
-  let current: Record<string, string> = {};
-  let token = '';
-  let quoted = false;
-  const flushPair = (): void => {
-    const eq = token.indexOf('=');
-    if (eq > 0) {
-      const key = token.slice(0, eq).trim().toLowerCase();
-      if (current[key] === undefined) current[key] = token.slice(eq + 1).trim();
-    }
-    token = '';
-  };
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i] as string;
-    if (ch === '"') quoted = !quoted;
-    if (!quoted && ch === ';') flushPair();
-    else if (!quoted && ch === ',') {
-      flushPair();
-      elements.push(current);
-      current = {};
-    } else token += ch;
-  }
-  flushPair();
-  elements.push(current);
-  return elements;
+/** A forwarded node (`1.2.3.4`, `"[2001:db8::1]:4711"`) as an address; undefined for `unknown`, `_hidden` and junk. */
+function nodeAddress(node: string | undefined): Address | undefined {
+  return node === undefined ? undefined : parseIp(stripPort(node));
 }
 
-/** The chain of forwarded client addresses, left (client) to right (nearest proxy). */
-function forwardedChain(headers: Readonly<Record<string, string>>): string[] {
-  // X-Forwarded-For wins when both exist: nearly every proxy and CDN appends to it, so a
-  // client-supplied `Forwarded` passed through such a proxy cannot choose the address.
-  const xff = headers['x-forwarded-for'];
-  if (xff !== undefined) return xff.split(',');
-  const forwarded = headers.forwarded;
-  if (forwarded !== undefined) return parseForwarded(forwarded).map((element) => element.for ?? '');
-  return [];
+/** The parameters of one RFC 7239 `Forwarded` element that the core reads, unquoted. */
+export interface ForwardedElement {
+  for: string | undefined;
+  proto: string | undefined;
+  host: string | undefined;
+}
+
+/** A parameter value without its quotes and `\` escapes (RFC 7230 quoted-string). */
+function unquote(raw: string): string {
+  if (raw.length < 2 || raw.charCodeAt(0) !== 34 || raw.charCodeAt(raw.length - 1) !== 34) return raw;
+  const inner = raw.slice(1, -1);
+  return inner.includes('\\') ? inner.replace(/\\(.)/g, '$1') : inner;
 }
 
 /**
- * The client address: the right-most hop that is not a trusted proxy. Walking stops at
- * the first entry that is not a valid IP, returning the last verified hop, so header junk
- * never becomes an address.
+ * Parses RFC 7239 `Forwarded` into its elements, left (client side) to right (nearest proxy),
+ * keeping `for`, `proto` and `host` (names in any case, values unquoted; the first of a
+ * repeated name wins). Commas and semicolons inside quotes do not split. Returns undefined
+ * when a quote never closes: the client's part comes first, and an open quote would
+ * otherwise swallow the element the proxy appended after it.
  */
-export function resolveClientAddress(ctx: RequestContext, config: ResolvedConfig): Address | undefined {
-  const peer = ctx.remoteAddress === undefined ? undefined : parseIp(ctx.remoteAddress);
-  return clientAddressFrom(ctx, config, peer);
+export function parseForwarded(value: string): ForwardedElement[] | undefined {
+  const elements: ForwardedElement[] = [];
+  let element: ForwardedElement = { for: undefined, proto: undefined, host: undefined };
+  let pairStart = 0;
+  let eq = -1;
+  let quoted = false;
+  for (let i = 0; i <= value.length; i++) {
+    const c = i === value.length ? 44 /* , */ : value.charCodeAt(i);
+    if (quoted) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) quoted = false;
+      continue;
+    }
+    if (c === 34) quoted = true;
+    else if (c === 61 /* = */ && eq === -1) eq = i;
+    else if (c === 59 /* ; */ || c === 44 /* , */) {
+      if (eq > pairStart) {
+        const name = value.slice(pairStart, eq).trim().toLowerCase();
+        if ((name === 'for' || name === 'proto' || name === 'host') && element[name] === undefined) {
+          element[name] = unquote(value.slice(eq + 1, i).trim());
+        }
+      }
+      pairStart = i + 1;
+      eq = -1;
+      if (c === 44) {
+        elements.push(element);
+        element = { for: undefined, proto: undefined, host: undefined };
+      }
+    }
+  }
+  return quoted ? undefined : elements;
 }
 
-/** `resolveClientAddress` with the peer already parsed. */
-function clientAddressFrom(ctx: RequestContext, config: ResolvedConfig, peer: Address | undefined): Address | undefined {
-  if (!config.trustsAnyProxy || !config.trustProxy(peer, 0)) return peer;
+/** What a trusted peer's forwarding headers say. */
+interface ProxyFacts {
+  /** The client: the first untrusted address from the right, or the last verified hop at junk. */
+  address: Address | undefined;
+  /**
+   * How many right-most entries trusted hops wrote (1 = the one our peer appended). The
+   * entry at this depth named the client; only entries up to it may give scheme and host.
+   */
+  depth: number;
+  /** Scheme from the same trusted hop, if it gave a valid one. */
+  scheme: string | undefined;
+  /** Host from the same trusted hop, if it gave a valid one. */
+  host: string | undefined;
+}
+
+/**
+ * Walks `X-Forwarded-For` from the right through trusted hops without splitting it: hop
+ * `depth` is the `depth`-th entry from the right, the peer being hop 0. Linear in the header.
+ */
+function walkList(value: string, peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const facts: ProxyFacts = { address: peer, depth: 0, scheme: undefined, host: undefined };
+  let end = value.length;
+  for (;;) {
+    const comma = end === 0 ? -1 : value.lastIndexOf(',', end - 1);
+    facts.depth++;
+    const address = parseIp(stripPort(value.slice(comma + 1, end)));
+    if (address === undefined) return facts;
+    facts.address = address;
+    if (!trust(address, facts.depth) || comma === -1) return facts;
+    end = comma;
+  }
+}
+
+/** The same walk over `Forwarded` elements (`for=`). */
+function walkElements(elements: readonly ForwardedElement[], peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const facts: ProxyFacts = { address: peer, depth: 0, scheme: undefined, host: undefined };
+  for (let depth = 1; depth <= elements.length; depth++) {
+    facts.depth = depth;
+    const address = nodeAddress(elements[elements.length - depth]?.for);
+    if (address === undefined) return facts;
+    facts.address = address;
+    if (!trust(address, depth)) return facts;
+  }
+  return facts;
+}
+
+/**
+ * `proxyHeaders: 'auto'` with both kinds present: the trusted proxy wrote one of them, the
+ * client may have written the other, and nothing tells which. Walks both in step and stops
+ * where they name different hops (or one ends), so the result is never further left than
+ * the walk through the header the proxy really wrote.
+ */
+function walkBoth(xff: string, elements: readonly ForwardedElement[], peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const facts: ProxyFacts = { address: peer, depth: 0, scheme: undefined, host: undefined };
+  let end = xff.length;
+  for (let depth = 1; depth <= elements.length && end >= 0; depth++) {
+    const comma = end === 0 ? -1 : xff.lastIndexOf(',', end - 1);
+    const a = parseIp(stripPort(xff.slice(comma + 1, end)));
+    const b = nodeAddress(elements[elements.length - depth]?.for);
+    if (a === undefined || b === undefined || !sameAddress(a, b)) return facts;
+    facts.address = a;
+    facts.depth = depth;
+    if (!trust(a, depth)) return facts;
+    end = comma; // -1 after the left-most entry: the loop ends there
+  }
+  return facts;
+}
+
+function validProto(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const proto = raw.trim().toLowerCase();
+  return proto === 'https' || proto === 'http' ? proto : undefined;
+}
+
+function validHost(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const host = raw.trim().toLowerCase();
+  return host.length <= 260 && VALID_HOST.test(host) ? host : undefined;
+}
+
+/**
+ * `proto`/`host` from `Forwarded`: from the element that named the client, else from the
+ * nearest element after it that has a valid one. Each of them was written by a trusted hop.
+ */
+function forwardedParam(elements: readonly ForwardedElement[], depth: number, name: 'proto' | 'host'): string | undefined {
+  for (let d = depth; d >= 1; d--) {
+    const raw = elements[elements.length - d]?.[name];
+    const valid = name === 'proto' ? validProto(raw) : validHost(raw);
+    if (valid !== undefined) return valid;
+  }
+  return undefined;
+}
+
+/** Number of comma-separated items of `value`. */
+function countItems(value: string): number {
+  let count = 1;
+  for (let i = value.indexOf(','); i !== -1; i = value.indexOf(',', i + 1)) count++;
+  return count;
+}
+
+/**
+ * `X-Forwarded-Proto`/`-Host`: a list when proxies append. With as many items as the
+ * `X-Forwarded-For` chain, the item of the hop that named the client; otherwise the
+ * right-most (the nearest proxy's), never a left one a client could have sent.
+ */
+function listParam(value: string | undefined, xff: string | undefined, depth: number, validate: (raw: string | undefined) => string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.indexOf(',') === -1) return validate(value);
+  let fromRight = xff !== undefined && depth > 1 && countItems(value) === countItems(xff) ? depth : 1;
+  let end = value.length;
+  while (--fromRight > 0) end = value.lastIndexOf(',', end - 1);
+  return validate(value.slice(value.lastIndexOf(',', end - 1) + 1, end));
+}
+
+const MALFORMED: readonly ForwardedElement[] = [{ for: undefined, proto: undefined, host: undefined }];
+
+/**
+ * Reads the forwarding headers of a request whose peer is trusted, as `proxyHeaders` says
+ * (see `TrackerOptions.proxyHeaders` for why 'auto' cannot be spoofed with the other kind).
+ */
+function proxyFacts(headers: Readonly<Record<string, string>>, mode: ProxyHeaders, peer: Address | undefined, trust: TrustPredicate): ProxyFacts {
+  const forwarded = mode === 'x-forwarded' ? undefined : headers.forwarded;
+  const xff = mode === 'forwarded' ? undefined : headers['x-forwarded-for'];
+  if (forwarded === undefined && mode !== 'forwarded') {
+    const facts = xff === undefined ? { address: peer, depth: 0, scheme: undefined, host: undefined } : walkList(xff, peer, trust);
+    facts.scheme = listParam(headers['x-forwarded-proto'], xff, facts.depth, validProto);
+    facts.host = listParam(headers['x-forwarded-host'], xff, facts.depth, validHost);
+    return facts;
+  }
+  // A malformed header counts as one junk entry: the walk stops at the peer.
+  const elements = forwarded === undefined ? [] : (parseForwarded(forwarded) ?? MALFORMED);
+  if (xff === undefined) {
+    const facts = walkElements(elements, peer, trust);
+    facts.scheme = forwardedParam(elements, facts.depth, 'proto');
+    facts.host = forwardedParam(elements, facts.depth, 'host');
+    return facts;
+  }
+  // 'auto' with both kinds: the IP as far as both chains agree; scheme and host only where both kinds say the same.
+  const facts = walkBoth(xff, elements, peer, trust);
+  const scheme = forwardedParam(elements, facts.depth, 'proto');
+  const host = forwardedParam(elements, facts.depth, 'host');
+  if (scheme !== undefined && scheme === listParam(headers['x-forwarded-proto'], xff, facts.depth, validProto)) facts.scheme = scheme;
+  if (host !== undefined && host === listParam(headers['x-forwarded-host'], xff, facts.depth, validHost)) facts.host = host;
+  return facts;
+}
+
+/** The first valid address among the configured vendor headers (`clientIpHeaders`), if any. */
+function vendorAddress(ctx: RequestContext, config: ResolvedConfig): Address | undefined {
   for (const name of config.clientIpHeaders) {
     const value = ctx.headers[name];
     if (value === undefined) continue;
     const address = parseIp(stripPort(value));
     if (address !== undefined) return address;
   }
-  const chain = forwardedChain(ctx.headers);
-  let current = peer;
-  for (let i = chain.length - 1, hop = 1; i >= 0; i--, hop++) {
-    const address = parseIp(stripPort(chain[i] as string));
-    if (address === undefined) return current;
-    current = address;
-    if (!config.trustProxy(address, hop)) return address;
-  }
-  return current;
+  return undefined;
 }
 
-/** Derives public scheme, host, page URL and the client IP to send. */
+/**
+ * The client address: the TCP peer, or, when the peer is a trusted proxy, a configured
+ * vendor header or the right-most untrusted hop of the forwarding chain. Walking stops at
+ * the first entry that is not a valid IP, returning the last verified hop, so header junk
+ * never becomes an address.
+ */
+export function resolveClientAddress(ctx: RequestContext, config: ResolvedConfig): Address | undefined {
+  const peer = ctx.remoteAddress === undefined ? undefined : parseIp(ctx.remoteAddress);
+  if (!config.trustsAnyProxy || !config.trustProxy(peer, 0)) return peer;
+  return vendorAddress(ctx, config) ?? proxyFacts(ctx.headers, config.proxyHeaders, peer, config.trustProxy).address;
+}
+
+/**
+ * Derives public scheme, host, page URL and the client IP to send. Without a trusted peer
+ * (the default) no forwarding header is parsed at all: scheme and host are the connection's
+ * and the `Host` header's, the IP is the peer's.
+ */
 export function requestFacts(ctx: RequestContext, config: ResolvedConfig): RequestFacts {
   const parts = splitUrl(ctx.url);
   let scheme = parts.scheme === 'https' ? 'https' : 'http';
@@ -148,23 +304,19 @@ export function requestFacts(ctx: RequestContext, config: ResolvedConfig): Reque
   let address: Address | undefined;
   const peer = ctx.remoteAddress === undefined ? undefined : parseIp(ctx.remoteAddress);
   if (config.trustsAnyProxy && config.trustProxy(peer, 0)) {
-    const headers = ctx.headers;
-    let proto = headers['x-forwarded-proto'];
-    let forwardedHost = headers['x-forwarded-host'];
-    if ((proto === undefined || forwardedHost === undefined) && headers.forwarded !== undefined) {
-      const first = parseForwarded(headers.forwarded)[0];
-      proto ??= first?.proto?.replace(/"/g, '');
-      forwardedHost ??= first?.host?.replace(/"/g, '');
+    if (ctx.absoluteTarget !== undefined) {
+      // A trusted proxy may forward in absolute-form (HTTP/2 to HTTP/1.1); its own headers still win.
+      const target = splitUrl(ctx.absoluteTarget);
+      const targetHost = validHost(target.host);
+      if (targetHost !== undefined && (target.scheme === 'https' || target.scheme === 'http')) {
+        scheme = target.scheme;
+        host = targetHost;
+      }
     }
-    if (proto !== undefined) {
-      const p = firstItem(proto).toLowerCase();
-      if (p === 'https' || p === 'http') scheme = p;
-    }
-    if (forwardedHost !== undefined) {
-      const h = firstItem(forwardedHost).toLowerCase();
-      if (h.length <= 260 && VALID_HOST.test(h)) host = h;
-    }
-    address = clientAddressFrom(ctx, config, peer);
+    const facts = proxyFacts(ctx.headers, config.proxyHeaders, peer, config.trustProxy);
+    if (facts.scheme !== undefined) scheme = facts.scheme;
+    if (facts.host !== undefined) host = facts.host;
+    address = vendorAddress(ctx, config) ?? facts.address;
   } else {
     address = peer;
   }

@@ -20,9 +20,17 @@ export interface RequestContext {
    * Absolute URL as received: scheme from the connection (TLS or not), host from the
    * `Host` header (or `:authority`), path and query verbatim (not decoded).
    * `X-Forwarded-Proto`/`-Host` are NOT applied here; the core applies them only when the
-   * peer is a trusted proxy.
+   * peer is a trusted proxy. An absolute-form request target does not change this either
+   * (see `absoluteTarget`).
    */
   url: string;
+  /**
+   * The request target as received when the request line was in absolute-form
+   * (`GET https://shop.example/x HTTP/1.1`), else undefined. Its scheme and host are
+   * client-chosen, so the core uses them only when the peer is a trusted proxy; `url` keeps
+   * the connection's scheme, the `Host` header and the target's path.
+   */
+  absoluteTarget?: string | undefined;
   /**
    * Lower-cased request header names. Repeated headers are joined with `", "`.
    * `cookie` and `authorization` are never copied here (cookies go to `cookies`).
@@ -353,6 +361,13 @@ export type MaybePromise<T> = T | Promise<T>;
 /** `true` (trust every hop), a hop count, or addresses / CIDRs / `loopback` / `linklocal` / `uniquelocal`. */
 export type TrustProxy = boolean | number | string | readonly string[];
 
+/**
+ * Which forwarding headers a trusted proxy writes: `forwarded` (RFC 7239 `Forwarded`, e.g.
+ * HAProxy `option forwarded`), `x-forwarded` (`X-Forwarded-For`/`-Proto`/`-Host`, e.g. nginx)
+ * or `auto` (the kind the request carries; both kinds only as far as they agree).
+ */
+export type ProxyHeaders = 'auto' | 'forwarded' | 'x-forwarded';
+
 export type UrlPattern = string | RegExp;
 
 export interface CookieOptions {
@@ -396,8 +411,32 @@ export interface TrackerOptions {
   batch?: BatchOptions;
   /** Spool tuning (Node only). Setting `spool.dir` with `transport: 'batch'` makes the spool a write-ahead log. */
   spool?: SpoolOptions;
-  /** Which proxies may tell us the client IP and scheme. Env `MAPP_TRUST_PROXY`. @default false */
+  /**
+   * Which peers are proxies that may tell us the client IP, scheme and host: `true` (every
+   * hop), a hop count, or addresses / CIDRs / `loopback` / `linklocal` / `uniquelocal`.
+   * Nothing is read from forwarding headers unless the TCP peer is trusted. The chain
+   * (`X-Forwarded-For` or `Forwarded`, see `proxyHeaders`) is walked from the right, nearest hop
+   * first: the client is the first address that is not trusted (at junk such as `unknown` or
+   * `_hidden` the walk stops at the last verified hop). Scheme and host come from the same hop
+   * as the client IP, never from an entry the client wrote. Env `MAPP_TRUST_PROXY`.
+   * @default false
+   */
   trustProxy?: TrustProxy;
+  /**
+   * Which forwarding headers your trusted proxies write; the other kind is ignored, because a
+   * client can send either kind itself and a proxy passes on what it does not write.
+   * - `'forwarded'`: RFC 7239 `Forwarded` (`for=`, `proto=`, `host=`), e.g. HAProxy `option forwarded`.
+   * - `'x-forwarded'`: `X-Forwarded-For` (appended) with `X-Forwarded-Proto`/`-Host`, e.g. nginx.
+   * - `'auto'`: the kind the request carries. When a request carries both, the client IP is
+   *   walked in both chains at once and only as far as they name the same addresses, and scheme
+   *   and host are used only when both kinds agree; so whichever kind the proxy writes, a client
+   *   that adds the other kind cannot choose its IP, scheme or host (it gets the proxy's IP at worst).
+   *   It relies on the proxy writing (appending to) `X-Forwarded-For` or `Forwarded`: pin the
+   *   kind when the proxy writes neither (only `X-Forwarded-Proto`, say) or when several proxies
+   *   in a row write different kinds.
+   * Env `MAPP_PROXY_HEADERS`. @default 'auto'
+   */
+  proxyHeaders?: ProxyHeaders;
   /** Vendor headers to read the client IP from, in order, e.g. `['cf-connecting-ip']`. Only honoured from trusted peers. @default [] */
   clientIpHeaders?: readonly string[];
   /** Cut IPv4 to /24 and IPv6 to /48 before sending. @default false */

@@ -51,9 +51,29 @@ describe('fromNodeRequest (structural)', () => {
       { url: 'http://h2.example.com/x', headers: {} },
     ],
     [
-      'an absolute-form target',
+      'an absolute-form target: its path only, the rest kept for the core',
       { method: 'GET', url: 'http://proxy.example/x', headers: { host: 'other' } },
-      { url: 'http://proxy.example/x' },
+      { url: 'http://other/x', absoluteTarget: 'http://proxy.example/x' },
+    ],
+    [
+      'an absolute-form https target on a plain connection',
+      { method: 'GET', url: 'https://evil.example:8443/a/b?q=1', headers: { host: 'shop.example.com' }, socket: { encrypted: false } },
+      { url: 'http://shop.example.com/a/b?q=1', absoluteTarget: 'https://evil.example:8443/a/b?q=1' },
+    ],
+    [
+      'an absolute-form target in upper case, with userinfo',
+      { method: 'GET', url: 'HTTPS://user:pw@Evil.example/x', headers: { host: 'shop.example.com' }, socket: { encrypted: true } },
+      { url: 'https://shop.example.com/x', absoluteTarget: 'HTTPS://user:pw@Evil.example/x' },
+    ],
+    [
+      'an absolute-form target without a path',
+      { method: 'GET', url: 'http://evil.example?q=1', headers: { host: 'shop.example.com' } },
+      { url: 'http://shop.example.com/?q=1', absoluteTarget: 'http://evil.example?q=1' },
+    ],
+    [
+      'an origin-form target has no absoluteTarget',
+      { method: 'GET', url: '/http://evil.example/x', headers: { host: 'shop.example.com' } },
+      { url: 'http://shop.example.com/http://evil.example/x', absoluteTarget: undefined },
     ],
     [
       'no Host header',

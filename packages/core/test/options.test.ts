@@ -193,3 +193,33 @@ describe('other options', () => {
     expect(error.message).toContain("'@mapp-s2s/core/node'");
   });
 });
+
+describe('proxyHeaders', () => {
+  it.each<[TrackerOptions, Record<string, string>, string]>([
+    [{}, {}, 'auto'],
+    [{ proxyHeaders: 'forwarded' }, {}, 'forwarded'],
+    [{ proxyHeaders: 'x-forwarded' }, {}, 'x-forwarded'],
+    [{}, { MAPP_PROXY_HEADERS: 'forwarded' }, 'forwarded'],
+    [{}, { MAPP_PROXY_HEADERS: ' X-Forwarded ' }, 'x-forwarded'],
+    [{}, { MAPP_PROXY_HEADERS: '' }, 'auto'],
+    [{ proxyHeaders: 'auto' }, { MAPP_PROXY_HEADERS: 'forwarded' }, 'auto'],
+  ])('resolves %j with env %j to %s', (options, env, expected) => {
+    expect(ok(options, env).proxyHeaders).toBe(expected);
+  });
+
+  it.each<[string, TrackerOptions, Record<string, string>, RegExp]>([
+    ['proxyHeaders', { proxyHeaders: 'x-forwarded-for' as never }, {}, /Did you mean 'x-forwarded'\?/],
+    ['proxyHeaders', { proxyHeaders: 'Forwarded' as never }, {}, /Did you mean 'forwarded'\?/],
+    ['proxyHeaders', { proxyHeaders: 'nginx' as never }, {}, /'auto'.*'forwarded'.*'x-forwarded'/],
+    ['proxyHeaders', { proxyHeaders: true as never }, {}, /'auto'.*'forwarded'.*'x-forwarded'/],
+    ['MAPP_PROXY_HEADERS', {}, { MAPP_PROXY_HEADERS: 'rfc7239' }, /'auto'.*'forwarded'.*'x-forwarded'/],
+    ['MAPP_PROXY_HEADERS', {}, { MAPP_PROXY_HEADERS: 'x_forwarded' }, /Did you mean 'x-forwarded'\?/],
+  ])('rejects a bad %s naming it, the value and the fix', (name, options, env, fix) => {
+    const error = thrown(() => ok(options, env));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error.code).toBe('INVALID_OPTION');
+    expect(error.message).toContain(`\`${name}\``);
+    expect(error.message).toContain(`received ${JSON.stringify(options.proxyHeaders ?? env['MAPP_PROXY_HEADERS'])}`);
+    expect(error.message).toMatch(fix);
+  });
+});

@@ -23,6 +23,7 @@ describe('@mapp-s2s/express exports', () => {
       'PageData',
       'PageHitData',
       'ProductData',
+      'ProxyHeaders',
       'RequestContext',
       'TrackAs',
       'TrackResult',

@@ -6,6 +6,6 @@ export { NoTracking, TrackAs } from './decorators.js';
 export { mappPixelProxy, type KoaPixelProxyOptions, type MappPixelProxyMiddleware } from './pixel-proxy.js';
 export type { KoaTrackingOptions, TrackingErrorHandler } from './options.js';
 // The core types users need, so that one install and one import do (STYLE.md §18).
-export type { TrackerOptions, CookieOptions, ConsentLevel, TrustProxy, Logger } from '@mapp-s2s/core';
+export type { TrackerOptions, CookieOptions, ConsentLevel, TrustProxy, ProxyHeaders, Logger } from '@mapp-s2s/core';
 export type { HitData, PageHitData, PageData, OrderData, ProductData, TrackingDecorator } from '@mapp-s2s/core';
 export type { Tracker, TrackerEvent, TrackResult, RequestContext, Visit } from '@mapp-s2s/core';

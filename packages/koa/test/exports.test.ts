@@ -24,6 +24,7 @@ describe('@mapp-s2s/koa exports', () => {
       'PageData',
       'PageHitData',
       'ProductData',
+      'ProxyHeaders',
       'RequestContext',
       'TrackAs',
       'TrackResult',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createMemoryTransport, createTracker, fromWebRequest } from '@mapp-s2s/core';
+import { createMemoryTransport, createTracker, fromWebRequest, type ProxyHeaders } from '@mapp-s2s/core';
 import { createNextTracker } from '@mapp-s2s/next';
 import { splitForwardedFor } from '../src/to-context.js';
 import { NAVIGATION, TRACK_ID, params } from './helpers.js';
@@ -44,5 +44,39 @@ describe('X-Forwarded-For in the Next adapter', () => {
     expect(splitForwardedFor('127.0.0.1')).toEqual({ peer: '127.0.0.1', rest: undefined });
     expect(splitForwardedFor('203.0.113.13, ')).toEqual({ peer: undefined, rest: '203.0.113.13' });
     expect(splitForwardedFor(null)).toEqual({});
+  });
+});
+
+describe('Forwarded (HAProxy-style proxy in front of next start) in the Next adapter', () => {
+  /** IP and page URL the Next adapter reports for a page view that reached `next start` with `headers`. */
+  async function reported(headers: Record<string, string>, proxyHeaders?: ProxyHeaders): Promise<[string | null, string | null]> {
+    const memory = createMemoryTransport();
+    const mapp = createNextTracker({ trackId: TRACK_ID, trackDomain: 'track.example.com', transport: memory, trustProxy: 'loopback', proxyHeaders, env: {}, protocol: () => 'http' });
+    await mapp.trackPageView({}, { url: '/shoes', headers: new Headers({ ...NAVIGATION, host: 'localhost:3000', ...headers }) });
+    const line = params(memory.lines[0] ?? '');
+    return [line.get('X-WT-IP'), line.get('pu')];
+  }
+
+  // What next start adds when the request has none: X-Forwarded-For (the socket: the proxy), -Proto, -Host.
+  const NEXT_ADDED = { 'x-forwarded-for': PEER, 'x-forwarded-proto': 'http', 'x-forwarded-host': 'localhost:3000' };
+  const PROXY_ELEMENT = 'for=203.0.113.5;proto=https;host=www.shop.com';
+
+  it.each<[string, Record<string, string>, ProxyHeaders | undefined, [string, string]]>([
+    ["the proxy's element, not what next start added", { ...NEXT_ADDED, forwarded: PROXY_ELEMENT }, undefined, ['203.0.113.5', 'https://www.shop.com/shoes']],
+    ['a client-sent Forwarded element on the left is ignored', { ...NEXT_ADDED, forwarded: `for=198.51.100.66;host=evil.example, ${PROXY_ELEMENT}` }, undefined, ['203.0.113.5', 'https://www.shop.com/shoes']],
+    [
+      'a client-sent X-Forwarded-For with the peer appended (examples/next instrumentation): never the spoofed IP',
+      { ...NEXT_ADDED, 'x-forwarded-for': `198.51.100.66, ${PEER}`, 'x-forwarded-host': 'evil.example', forwarded: PROXY_ELEMENT },
+      undefined,
+      [PEER, 'http://localhost:3000/shoes'],
+    ],
+    [
+      'the same, pinned to forwarded',
+      { ...NEXT_ADDED, 'x-forwarded-for': `198.51.100.66, ${PEER}`, 'x-forwarded-host': 'evil.example', forwarded: PROXY_ELEMENT },
+      'forwarded',
+      ['203.0.113.5', 'https://www.shop.com/shoes'],
+    ],
+  ])('%s', async (_label, headers, proxyHeaders, expected) => {
+    expect(await reported(headers, proxyHeaders)).toEqual(expected);
   });
 });

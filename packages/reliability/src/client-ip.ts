@@ -42,18 +42,24 @@ function forwardedFor(value: string): string[] {
 /**
  * The addresses a correct tracker may report for a request from `peer`: the peer itself
  * when no proxy is trusted (or the peer is not one), else the right-most forwarded hop
- * that is not loopback (walking stops at junk, keeping the last verified hop).
- * An independent reference for the suite, written from the issue's rule, not from core.
+ * that is not loopback (walking stops at junk, keeping the last verified hop). With both
+ * kinds of header (`proxyHeaders: 'auto'`), a hop counts only where both chains name the
+ * same address at the same distance from the right; the walk stops where they differ or one
+ * ends. An independent reference for the suite, written from the issue's rule, not from core.
  */
 export function allowedClientIps(peer: string, trustLoopback: boolean, headers: { xForwardedFor?: string; forwarded?: string }): Set<string> {
   if (!trustLoopback || !isLoopback(peer)) return new Set([normalizeIp(peer)]);
-  const chain = headers.xForwardedFor !== undefined ? headers.xForwardedFor.split(',') : headers.forwarded !== undefined ? forwardedFor(headers.forwarded) : [];
+  const chains: string[][] = [];
+  if (headers.xForwardedFor !== undefined) chains.push(headers.xForwardedFor.split(','));
+  if (headers.forwarded !== undefined) chains.push(forwardedFor(headers.forwarded));
+  const length = chains.length === 0 ? 0 : Math.min(...chains.map((chain) => chain.length));
   let current = peer;
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const address = hopAddress(chain[i] ?? '');
-    if (address === undefined) break;
-    current = address;
-    if (!isLoopback(address)) break;
+  for (let fromRight = 1; fromRight <= length; fromRight++) {
+    const named = chains.map((chain) => hopAddress(chain[chain.length - fromRight] ?? ''));
+    const first = named[0];
+    if (first === undefined || named.some((address) => address === undefined || normalizeIp(address) !== normalizeIp(first))) break;
+    current = first;
+    if (!isLoopback(first)) break;
   }
   return new Set([normalizeIp(current)]);
 }

@@ -63,11 +63,31 @@ const hop = fc.oneof(
   fc.constantFrom('::1', '2001:db8::7', '[2001:db8::8]:4711', '203.0.113.9:8080', 'unknown', '_hidden', '', ' ', 'not-an-ip', '300.1.1.1', '198.51.100.1 198.51.100.2', '::ffff:198.51.100.3'),
 );
 
+/** One RFC 7239 `Forwarded` element naming `address` (quoted when it needs to be). */
+function forwardedElement(address: string): string {
+  return `for=${/[:[\]]/.test(address) ? `"${address}"` : address};proto=http`;
+}
+
 /** A spoofed forwarding header: `X-Forwarded-For` or RFC 7239 `Forwarded` (one element per hop). */
 export const spoofedForwarding: fc.Arbitrary<{ kind: 'x-forwarded-for' | 'forwarded'; hops: string[]; value: string }> = fc
   .tuple(fc.constantFrom<'x-forwarded-for' | 'forwarded'>('x-forwarded-for', 'forwarded'), fc.array(hop, { minLength: 1, maxLength: 5 }), fc.constantFrom(', ', ','))
   .map(([kind, hops, separator]) => ({
     kind,
     hops,
-    value: kind === 'x-forwarded-for' ? hops.join(separator) : hops.map((address) => `for=${/[:[\]]/.test(address) ? `"${address}"` : address};proto=http`).join(separator),
+    value: kind === 'x-forwarded-for' ? hops.join(separator) : hops.map(forwardedElement).join(separator),
   }));
+
+/**
+ * Both kinds at once, as a client adds the kind its proxy does not write: chains that end in the
+ * same hops (one may be longer on the left) or two unrelated chains.
+ */
+export const spoofedForwardingPair: fc.Arbitrary<{ xForwardedFor: string; forwarded: string }> = fc.oneof(
+  fc.tuple(fc.array(hop, { minLength: 1, maxLength: 4 }), fc.array(hop, { maxLength: 2 }), fc.boolean()).map(([shared, extra, xffLonger]) => ({
+    xForwardedFor: (xffLonger ? [...extra, ...shared] : shared).join(', '),
+    forwarded: (xffLonger ? shared : [...extra, ...shared]).map(forwardedElement).join(', '),
+  })),
+  fc.tuple(fc.array(hop, { minLength: 1, maxLength: 4 }), fc.array(hop, { minLength: 1, maxLength: 4 })).map(([xff, forwarded]) => ({
+    xForwardedFor: xff.join(','),
+    forwarded: forwarded.map(forwardedElement).join(','),
+  })),
+);

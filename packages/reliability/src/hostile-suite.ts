@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { startCollector, validateLine, type Collector, type StoredHit } from '@mapp-s2s/collector';
 import { waitForHit } from '@mapp-s2s/adapter-tests';
 import { allowedClientIps, normalizeIp } from './client-ip.js';
-import { hostileBytes, hostileCookie, hostileHeader, INVALID_UTF8, spoofedForwarding } from './hostile-inputs.js';
+import { hostileBytes, hostileCookie, hostileHeader, INVALID_UTF8, spoofedForwarding, spoofedForwardingPair } from './hostile-inputs.js';
 import { markerOf } from './markers.js';
 import { report } from './notes.js';
 import { buildRequest, rawRequest, type RawResponse } from './raw-http.js';
@@ -220,29 +220,43 @@ export function defineHostileInputSuite(target: HostileTarget): void {
     });
 
     it('spoofed X-Forwarded-For and Forwarded: the reported IP is the peer, or the right-most untrusted hop behind a trusted proxy', async () => {
-      const fixed: Array<[string, string]> = [
-        ['x-forwarded-for', '198.51.100.66, 203.0.113.5'],
-        ['x-forwarded-for', '198.51.100.66, 203.0.113.5, 127.0.0.1'],
-        ['x-forwarded-for', '198.51.100.66,203.0.113.5,127.0.0.9'],
-        ['x-forwarded-for', '198.51.100.66, junk, 203.0.113.6'],
-        ['x-forwarded-for', '198.51.100.66, 203.0.113.7:8080'],
-        ['x-forwarded-for', '198.51.100.67, , '],
-        ['forwarded', 'for=198.51.100.66, for=203.0.113.8'],
-        ['forwarded', 'for=198.51.100.66;proto=https, for="[2001:db8::9]:4711"'],
-        ['forwarded', 'for="198.51.100.66, 203.0.113.10"'],
+      type Forwarding = { xForwardedFor?: string; forwarded?: string };
+      const fixed: Forwarding[] = [
+        { xForwardedFor: '198.51.100.66, 203.0.113.5' },
+        { xForwardedFor: '198.51.100.66, 203.0.113.5, 127.0.0.1' },
+        { xForwardedFor: '198.51.100.66,203.0.113.5,127.0.0.9' },
+        { xForwardedFor: '198.51.100.66, junk, 203.0.113.6' },
+        { xForwardedFor: '198.51.100.66, 203.0.113.7:8080' },
+        { xForwardedFor: '198.51.100.67, , ' },
+        { forwarded: 'for=198.51.100.66, for=203.0.113.8' },
+        { forwarded: 'for=198.51.100.66;proto=https, for="[2001:db8::9]:4711"' },
+        { forwarded: 'for="198.51.100.66, 203.0.113.10"' },
+        // A quote the client never closes must not swallow the element a proxy appended after it.
+        { forwarded: 'for="198.51.100.66, for=203.0.113.11' },
+        // Both kinds: one is the proxy's, the other the client's; only hops both name count.
+        { xForwardedFor: '198.51.100.66', forwarded: 'for=203.0.113.12' },
+        { xForwardedFor: '203.0.113.13', forwarded: 'for=198.51.100.66;host=evil.example' },
+        { xForwardedFor: '198.51.100.66, 203.0.113.14', forwarded: 'for=203.0.113.14;proto=https' },
+        { xForwardedFor: '198.51.100.66, 203.0.113.15, 127.0.0.1', forwarded: 'for=203.0.113.15, for=127.0.0.1' },
       ];
       const checks: Array<{ rid: string; input: string }> = [];
-      const sendSpoof = async (kind: string, value: string, shopName: string): Promise<void> => {
+      const sendSpoof = async (forwarding: Forwarding, shopName: string): Promise<void> => {
         const rid = marker('ip');
-        const input = `${shopName}: ${kind}: ${value}`;
-        const forwarding = kind === 'x-forwarded-for' ? { xForwardedFor: value } : { forwarded: value };
-        const response = await send(shopName, buildRequest(`/?rid=${rid}`, [`${kind}: ${value}`]), input, rid, forwarding);
+        const lines: string[] = [];
+        if (forwarding.xForwardedFor !== undefined) lines.push(`x-forwarded-for: ${forwarding.xForwardedFor}`);
+        if (forwarding.forwarded !== undefined) lines.push(`forwarded: ${forwarding.forwarded}`);
+        const input = `${shopName}: ${lines.join(' + ')}`;
+        const response = await send(shopName, buildRequest(`/?rid=${rid}`, lines), input, rid, forwarding);
         expect({ input, status: response.status }).toEqual({ input, status: 200 });
         checks.push({ rid, input });
       };
-      for (const [kind, value] of fixed) for (const shopName of ['plain', 'trusted']) await sendSpoof(kind, value, shopName);
+      for (const forwarding of fixed) for (const shopName of ['plain', 'trusted']) await sendSpoof(forwarding, shopName);
+      const anySpoof = fc.oneof(
+        spoofedForwarding.map(({ kind, value }): Forwarding => (kind === 'x-forwarded-for' ? { xForwardedFor: value } : { forwarded: value })),
+        spoofedForwardingPair,
+      );
       await fc.assert(
-        fc.asyncProperty(spoofedForwarding, fc.constantFrom('plain', 'trusted'), async ({ kind, value }, shopName) => sendSpoof(kind, value, shopName)),
+        fc.asyncProperty(anySpoof, fc.constantFrom('plain', 'trusted'), async (forwarding, shopName) => sendSpoof(forwarding, shopName)),
         { numRuns: target.fuzzRuns, endOnFailure: true },
       );
       await drainAll();

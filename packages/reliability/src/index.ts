@@ -5,7 +5,7 @@
 export { allowedClientIps, isLoopback, normalizeIp } from './client-ip.js';
 export { defineHostileInputSuite, HOSTILE_TRACK_ID } from './hostile-suite.js';
 export type { HostileShop, HostileTarget } from './hostile-suite.js';
-export { hostileBytes, hostileCookie, hostileHeader, INVALID_UTF8, spoofedForwarding } from './hostile-inputs.js';
+export { hostileBytes, hostileCookie, hostileHeader, INVALID_UTF8, spoofedForwarding, spoofedForwardingPair } from './hostile-inputs.js';
 export { runConcurrent, waitUntil } from './load.js';
 export { countMarkers, deliveryReport, markerOf } from './markers.js';
 export { report } from './notes.js';

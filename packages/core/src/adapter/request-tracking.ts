@@ -136,6 +136,7 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
         const context: RequestContext = {
           method: base.method,
           url: base.url,
+          absoluteTarget: base.absoluteTarget,
           headers: base.headers,
           cookies: base.cookies,
           remoteAddress: base.remoteAddress,

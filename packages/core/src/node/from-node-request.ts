@@ -1,4 +1,5 @@
 import { collectHeaderRecord, parseCookies, type RawHeaderValue } from '../headers.js';
+import { splitUrl } from '../request-facts.js';
 import type { RequestContext } from '../types.js';
 
 /**
@@ -21,23 +22,30 @@ export interface NodeResponseLike {
   getHeader?(name: string): unknown;
 }
 
+/** `http://` or `https://` in any case: an absolute-form request target. */
+const ABSOLUTE_FORM = /^https?:\/\//i;
+
 /**
  * Converts a Node request (and, once finished, its response) into a neutral
  * `RequestContext`. The URL is rebuilt from the connection (TLS or not) and the `Host`
- * header; proxy headers are left for the core to apply only for trusted peers.
+ * header; proxy headers are left for the core to apply only for trusted peers. An
+ * absolute-form target (`GET https://evil.example/x HTTP/1.1`) contributes only its path
+ * here; it is kept as `absoluteTarget` for the core, which uses its scheme and host only
+ * when the peer is a trusted proxy.
  */
 export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): RequestContext {
   const { headers, cookie } = collectHeaderRecord(req.headers);
   const scheme = req.socket?.encrypted === true ? 'https' : 'http';
-  const path = req.originalUrl ?? req.url ?? '/';
-  let url: string;
-  if (path.startsWith('http://') || path.startsWith('https://')) {
-    url = path; // absolute-form request target (a client talking to a proxy)
-  } else {
-    const authority = req.headers[':authority'];
-    const host = headers.host ?? (typeof authority === 'string' ? authority : 'localhost');
-    url = `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
+  let path = req.originalUrl ?? req.url ?? '/';
+  let absoluteTarget: string | undefined;
+  if (path.charCodeAt(0) !== 47 /* / */ && ABSOLUTE_FORM.test(path)) {
+    absoluteTarget = path;
+    const target = splitUrl(path);
+    path = `${target.path}${target.search}`;
   }
+  const authority = req.headers[':authority'];
+  const host = headers.host ?? (typeof authority === 'string' ? authority : 'localhost');
+  const url = `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
   let contentType: string | undefined;
   const header = res?.getHeader?.('content-type');
   if (typeof header === 'string') contentType = header;
@@ -45,6 +53,7 @@ export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): R
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     url,
+    absoluteTarget,
     headers,
     cookies: parseCookies(cookie),
     remoteAddress: req.socket?.remoteAddress,
