@@ -433,7 +433,8 @@ export interface TrackerOptions {
    *   that adds the other kind cannot choose its IP, scheme or host (it gets the proxy's IP at worst).
    *   It relies on the proxy writing (appending to) `X-Forwarded-For` or `Forwarded`: pin the
    *   kind when the proxy writes neither (only `X-Forwarded-Proto`, say) or when several proxies
-   *   in a row write different kinds.
+   *   in a row write different kinds. An empty header names no hop and counts as absent (a
+   *   proxy that writes a kind always writes at least its own peer into it).
    * Env `MAPP_PROXY_HEADERS`. @default 'auto'
    */
   proxyHeaders?: ProxyHeaders;

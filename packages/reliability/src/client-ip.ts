@@ -50,8 +50,10 @@ function forwardedFor(value: string): string[] {
 export function allowedClientIps(peer: string, trustLoopback: boolean, headers: { xForwardedFor?: string; forwarded?: string }): Set<string> {
   if (!trustLoopback || !isLoopback(peer)) return new Set([normalizeIp(peer)]);
   const chains: string[][] = [];
-  if (headers.xForwardedFor !== undefined) chains.push(headers.xForwardedFor.split(','));
-  if (headers.forwarded !== undefined) chains.push(forwardedFor(headers.forwarded));
+  // An empty header names no hop: it is no header (Node trims header values, and a proxy that
+  // writes a kind always writes at least its own peer into it).
+  if (headers.xForwardedFor !== undefined && headers.xForwardedFor.trim() !== '') chains.push(headers.xForwardedFor.split(','));
+  if (headers.forwarded !== undefined && headers.forwarded.trim() !== '') chains.push(forwardedFor(headers.forwarded));
   const length = chains.length === 0 ? 0 : Math.min(...chains.map((chain) => chain.length));
   let current = peer;
   for (let fromRight = 1; fromRight <= length; fromRight++) {
