@@ -72,6 +72,9 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
   let forwardTracker: Tracker;
   let forwardServer: Server;
   let forwardBase: string;
+  let batchTracker: Tracker;
+  let batchServer: Server;
+  let batchBase: string;
   let browser: Browser;
   let context: BrowserContext;
   const requested: string[] = [];
@@ -87,6 +90,10 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
     const forwarding = forwardModeShop({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
     forwardTracker = forwarding.tracker;
     ({ server: forwardServer, base: forwardBase } = await serveShop(forwarding.app));
+    // Queue mode (the default) into the batch transport: lines go into batches.
+    const batching = createShop({ trackId: TRACK_ID, trackDomain: collector.url, transport: 'batch', batch: { flushInterval: 20 }, trustProxy: 'loopback' });
+    batchTracker = batching.tracker;
+    ({ server: batchServer, base: batchBase } = await serveShop(batching.app));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -99,6 +106,8 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
     await browser?.close();
     await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
     await new Promise<void>((resolve) => (forwardServer === undefined ? resolve() : forwardServer.close(() => resolve())));
+    await new Promise<void>((resolve) => (batchServer === undefined ? resolve() : batchServer.close(() => resolve())));
+    await batchTracker?.close();
     await tracker?.close();
     await forwardTracker?.close();
     await collector?.close();
@@ -219,5 +228,24 @@ describe('the real Smart Pixel through /mapp/pixel of the Express shop', () => {
 
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'pixel-e2e-long-line.txt'), `${hit.raw}\n`);
+  });
+
+  it('queues a hit with about 10 KB of page parameters and the batch transport sends it on its own as a GET (queue mode)', async () => {
+    const page = await context.newPage();
+    await page.goto(`${batchBase}/pixel?mode=server&pad=10000`);
+    const host = new URL(batchBase).host;
+    const hit = await waitForHit(collector, (candidate) => candidate.p[1] === 'pixel-demo-server' && candidate.params['cp10'] !== undefined && (candidate.params['pu'] ?? '').includes(host));
+    await page.close();
+    const sent = requested.filter((url) => url.startsWith(`${batchBase}/mapp/pixel?p=600,pixel-demo-server,`));
+    expect(sent).toHaveLength(1);
+    const query = (sent[0] ?? '').slice((sent[0] ?? '').indexOf('?') + 1);
+    expect(query.length).toBeGreaterThan(10_000);
+    // Too long for a batch line (7 KB): not dropped, not truncated, sent alone as a GET.
+    expect(hit.via).toBe('wt');
+    const pairs = hit.raw.slice('wt?'.length).split('&');
+    const ours = pairs.filter((pair) => /^X-WT-(IP|UA|RQ|SEC-CH-UA[A-Z-]*)=/.test(pair));
+    expect(pairs.filter((pair) => !ours.includes(pair)).join('&')).toBe(query);
+    expect(hit.problems).toEqual([]);
+    expect(batchTracker.stats().dropped).toEqual({});
   });
 });
