@@ -73,6 +73,8 @@ export function createTracker(options: TrackerOptions, env: TrackerEnv = {}, set
 interface OwnStats {
   enqueued: number;
   dropped: Partial<Record<DropReason, number>>;
+  /** Requests (and `track()` calls) that did not become a hit, by reason. */
+  skipped: Partial<Record<SkipReason, number>>;
 }
 
 /** Swallows what nobody waits for. */
@@ -96,7 +98,7 @@ export function createTrackerWith(
 ): Tracker {
   const config = resolveOptions(options, env, settings);
   const listeners = new Set<(event: TrackerEvent) => void>();
-  const own: OwnStats = { enqueued: 0, dropped: {} };
+  const own: OwnStats = { enqueued: 0, dropped: {}, skipped: {} };
   let closed = false;
   // Every lost hit and every failed delivery is warned about, rate-limited, without a debug flag.
   const warnings = createDropWarnings(config.logger);
@@ -257,7 +259,10 @@ export function createTrackerWith(
 
   const orderingKey = (input: LineInput): string => input.eid ?? (input.ceid !== undefined ? `c:${input.ceid}` : `a:${input.ip ?? ''}|${input.userAgent ?? ''}`);
 
-  const skipped = (reason: Visit['skipReason'] & string): TrackResult => ({ ok: false, status: 'skipped', reason });
+  const skipped = (reason: SkipReason): TrackResult => {
+    own.skipped[reason] = (own.skipped[reason] ?? 0) + 1;
+    return { ok: false, status: 'skipped', reason };
+  };
 
   /** With `debug`, says why a request did not become a hit. */
   const notTracked = (ctx: RequestContext, reason: SkipReason): TrackResult => {
@@ -485,6 +490,7 @@ export function createTrackerWith(
         sent: 0,
         retried: 0,
         dropped: { ...own.dropped },
+        skipped: { ...own.skipped },
         spooled: 0,
         queueDepth: 0,
         queueBytes: 0,
@@ -507,6 +513,7 @@ export function createTrackerWith(
         sent: extra.sent ?? 0,
         retried: extra.retried ?? 0,
         dropped,
+        skipped: base.skipped,
         spooled: extra.spooled ?? 0,
         queueDepth: extra.queueDepth ?? 0,
         queueBytes: extra.queueBytes ?? 0,

@@ -287,6 +287,8 @@ export interface TrackerStats {
   sent: number;
   retried: number;
   dropped: Partial<Record<DropReason, number>>;
+  /** Requests (and `track()` calls) that did not become a hit, by reason (bot, asset, opt-out...). */
+  skipped: Partial<Record<SkipReason, number>>;
   spooled: number;
   /** Hits waiting in memory (not in flight). */
   queueDepth: number;

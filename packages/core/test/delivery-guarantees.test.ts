@@ -273,6 +273,7 @@ describe('delivery through the local collector', () => {
       context({ method: 'POST' }),
     ];
     for (const ctx of cases) await tracker.trackPageView(ctx);
+    expect(tracker.stats().skipped).toEqual({ bot: 1, 'content-type': 1, prefetch: 1, 'opt-out': 1, method: 1 });
     expect(logger.debugs).toEqual([
       'mapp-s2s: not tracked (bot: the User-Agent is a bot or missing (curl counts as a bot)): GET https://shop.example.com/products?id=1',
       'mapp-s2s: not tracked (content-type: the response is not HTML): GET https://shop.example.com/products?id=1',
