@@ -211,6 +211,11 @@ serveParent({
   stats({ name, below }) {
     return snapshot(get(name).counters, below);
   },
+  /** CPU time of the sink process (its share of a benchmark's machine). */
+  cpu() {
+    const { user, system } = process.cpuUsage();
+    return { cpuUs: user + system };
+  },
   /** Stats of every listener at once (one IPC round trip per poll). */
   statsAll({ below = {} }) {
     const out = {};

@@ -442,7 +442,7 @@ function clientAddress(input: LineInput, s: Shape): string {
 function buildClient(input: LineInput, s: Shape): string {
   let out = identity(input, true) + clientAddress(input, s);
   if (s.pageUrl !== undefined && s.pageUrl !== '') {
-    const url = encodeValue(s.pageUrl);
+    const url = encodeCached(urlCache, s.pageUrl);
     if (s.sendRq) out += `&X-WT-RQ=${url}`;
     if (s.hints !== undefined) out += hintParams(s.hints);
     out += `&pu=${url}`;
@@ -450,18 +450,26 @@ function buildClient(input: LineInput, s: Shape): string {
   return out;
 }
 
-/** The same few user agents make up most traffic: memoise their (long) encoding. */
-const UA_CACHE_SIZE = 1024;
+/**
+ * The same few user agents and page URLs make up most traffic: their (long) encodings are
+ * memoised. Clearing a full cache beats LRU bookkeeping on this path.
+ */
+const ENCODE_CACHE_SIZE = 1024;
 const uaCache = new Map<string, string>();
+const urlCache = new Map<string, string>();
 
-function encodeUserAgent(userAgent: string): string {
-  let encoded = uaCache.get(userAgent);
+function encodeCached(cache: Map<string, string>, value: string): string {
+  let encoded = cache.get(value);
   if (encoded === undefined) {
-    encoded = encodeValue(userAgent);
-    if (uaCache.size >= UA_CACHE_SIZE) uaCache.clear();
-    uaCache.set(userAgent, encoded);
+    encoded = encodeValue(value);
+    if (cache.size >= ENCODE_CACHE_SIZE) cache.clear();
+    cache.set(value, encoded);
   }
   return encoded;
+}
+
+function encodeUserAgent(userAgent: string): string {
+  return encodeCached(uaCache, userAgent);
 }
 
 function hintParams(hints: ReadonlyArray<readonly [string, string]>): string {
@@ -485,16 +493,34 @@ function senderParams(): string {
  * split across follow-up lines; never is a value invented (the page name is never shortened).
  */
 export function buildLine(input: LineInput): LineResult {
-  const problems: string[] = [];
-  const params = new Params(problems);
-  if (input.data !== undefined) addHitData(params, input.data);
-  const tail = params.out + senderParams();
-  const s: Shape = { referrer: input.referrer, pageUrl: input.pageUrl, userAgent: input.userAgent, sendRq: true, hints: input.hints };
-  const p = buildP(input.pageName, Math.trunc(input.time), s.referrer);
-  const client = buildClient(input, s);
+  let problems = NO_PROBLEMS;
+  let tail = senderParams();
+  const data = input.data;
+  // A page view without hit data (most of them) needs no parameter collector at all.
+  if (data !== undefined && hasKeys(data)) {
+    problems = [];
+    const params = new Params(problems);
+    addHitData(params, data);
+    tail = params.out + tail;
+  }
+  const p = buildP(input.pageName, Math.trunc(input.time), input.referrer);
+  const client = buildClient(input, { referrer: input.referrer, pageUrl: input.pageUrl, userAgent: input.userAgent, sendRq: true, hints: input.hints });
   if (p.length + client.length + tail.length <= MAX_LINE_BYTES) return { ok: true, line: p + client + tail, problems };
   return buildLinesSlow(input);
 }
+
+/**
+ * The problems of a line that has none: one shared, frozen array (this is the common case of
+ * every request). Consumers copy before adding to it.
+ */
+const NO_PROBLEMS: string[] = Object.freeze([]) as unknown as string[];
+
+/** `true` when `object` has an own enumerable key (without building a key array). */
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.prototype.hasOwnProperty.call(object, key)) return true;
+  return false;
+}
+
 
 // ---------------------------------------------------------------------------
 // Slow path: a hit over 7 KB. Rare, so clarity beats speed.

@@ -23,8 +23,25 @@ const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
  * must never become an address.
  */
 export function parseIp(input: string): Address | undefined {
-  // Hot path: a plain dotted quad, parsed by hand (ipaddr.js's regexes cost microseconds).
-  const octets = parseDottedQuad(input);
+  // The same few addresses (a proxy's, a keep-alive client's) arrive over and over.
+  const cached = parsedIps.get(input);
+  if (cached !== undefined) return cached ?? undefined;
+  const address = parseIpUncached(input);
+  if (parsedIps.size >= IP_CACHE_SIZE) parsedIps.clear();
+  parsedIps.set(input, address ?? null);
+  return address;
+}
+
+/** Parsed addresses by their text; `null` = not an address. Clearing beats LRU bookkeeping. */
+const IP_CACHE_SIZE = 1024;
+const parsedIps = new Map<string, Address | null>();
+/** Formatted addresses: parsed addresses are cached, so their text is computed once. */
+const formattedIps = new WeakMap<Address, string>();
+
+function parseIpUncached(input: string): Address | undefined {
+  // Hot path: a plain dotted quad, parsed by hand (ipaddr.js's regexes cost microseconds),
+  // also as the IPv4-mapped form a dual-stack server sees (`::ffff:203.0.113.9`).
+  const octets = parseDottedQuad(input.length > 7 && input.charCodeAt(0) === 58 && input.startsWith('::ffff:') ? input.slice(7) : input);
   if (octets !== undefined) return new ipaddr.IPv4(octets);
   let text = input.trim();
   if (text === '' || text.length > 64) return undefined;
@@ -73,7 +90,12 @@ export function sameAddress(a: Address, b: Address): boolean {
 
 /** Canonical text of an address: dotted quad or RFC 5952 IPv6. */
 export function formatIp(address: Address): string {
-  return address.kind() === 'ipv4' ? (address as ipaddr.IPv4).octets.join('.') : (address as ipaddr.IPv6).toRFC5952String();
+  let text = formattedIps.get(address);
+  if (text === undefined) {
+    text = address.kind() === 'ipv4' ? (address as ipaddr.IPv4).octets.join('.') : (address as ipaddr.IPv6).toRFC5952String();
+    formattedIps.set(address, text);
+  }
+  return text;
 }
 
 /** Cuts IPv4 to /24 and IPv6 to /48 (the host part zeroed), so the IP no longer names one device. */

@@ -48,7 +48,7 @@ export interface ResolvedConfig {
   timeout: number;
   /** `true` when `timeout` was given (the batch transport keeps its own, longer default otherwise). */
   timeoutExplicit: boolean;
-  /** Whether `fetch` was given: otherwise the Node entry may send with `node:http` (same exchange). */
+  /** Whether `fetch` was given: otherwise the Node entry may send with undici (same exchange). */
   fetchExplicit: boolean;
   batch: BatchOptions;
   spool: SpoolOptions;

@@ -49,12 +49,18 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/** The decisions the cookie and header rules can take: shared, never mutated (one per request otherwise). */
+const FULL: ConsentDecision = Object.freeze({ level: 'full' });
+const ANONYMOUS: ConsentDecision = Object.freeze({ level: 'anonymous' });
+const OPTED_OUT: ConsentDecision = Object.freeze({ level: 'none', reason: 'opt-out' });
+const SIGNAL_SKIP: ConsentDecision = Object.freeze({ level: 'none', reason: 'privacy-signal' });
+
 /** The cookie and header rules, without the (possibly async) `consent` callback. */
 export function decideConsentSync(ctx: RequestContext, config: ResolvedConfig): ConsentDecision {
-  if (ctx.cookies[config.optOutCookie] !== undefined) return { level: 'none', reason: 'opt-out' };
-  if (ctx.cookies[config.anonymousCookie] !== undefined) return { level: 'anonymous' };
+  if (ctx.cookies[config.optOutCookie] !== undefined) return OPTED_OUT;
+  if (ctx.cookies[config.anonymousCookie] !== undefined) return ANONYMOUS;
   if (config.privacySignals !== 'ignore' && (ctx.headers['sec-gpc']?.trim() === '1' || ctx.headers.dnt?.trim() === '1')) {
-    return config.privacySignals === 'skip' ? { level: 'none', reason: 'privacy-signal' } : { level: 'anonymous' };
+    return config.privacySignals === 'skip' ? SIGNAL_SKIP : ANONYMOUS;
   }
-  return { level: 'full' };
+  return FULL;
 }

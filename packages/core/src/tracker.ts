@@ -193,7 +193,7 @@ export function createTrackerWith(
   /** Debug/dry-run handling, then the transport; the returned promise never rejects. */
   const deliver = (line: string, key: string, time: number, buildProblems: string[], register = true): Promise<TrackResult> => {
     if (config.debug || config.dryRun) {
-      const problems = config.debug ? [...buildProblems, ...validateLine(line)] : buildProblems;
+      const problems = config.debug ? [...buildProblems, ...validateLine(line)] : [...buildProblems];
       emit({ type: 'debug', line, problems });
       if (config.debug) config.logger.debug(`mapp-s2s: ${line}`, ...(problems.length > 0 ? [problems] : []));
     }

@@ -505,7 +505,7 @@ export interface TrackerOptions {
   /**
    * HTTP client. @default globalThis.fetch
    * Without it, `@mapp-s2s/core/node`'s `batch` transport (and its write-ahead log) POSTs
-   * over `node:http`/`node:https` with keep-alive while `globalThis.fetch` is Node's own:
+   * over undici keep-alive pools while `globalThis.fetch` is Node's own:
    * the same requests for a fraction of the CPU. Passing `fetch` (or replacing
    * `globalThis.fetch`) routes every request through it.
    */

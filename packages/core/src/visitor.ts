@@ -94,24 +94,55 @@ export function readHandoverEid(search: string, now: number): string | undefined
 
 /** Largest multiple of 10^8 below 2^32: values above it would bias the digits. */
 const RANDOM_LIMIT = Math.floor(0x1_0000_0000 / 1e8) * 1e8;
+/**
+ * Random values are drawn from Web Crypto 256 at a time: one `getRandomValues` call per
+ * request (a call into the runtime, with a syscall on some) cost more than the rest of a
+ * new visitor's hit. The pool is consumed once and never reused, so every eid still gets
+ * fresh CSPRNG output.
+ */
+const POOL_SIZE = 256;
+const pool = new Uint32Array(POOL_SIZE);
+let poolNext = POOL_SIZE;
+
+function randomUint32(): number {
+  if (poolNext === POOL_SIZE) {
+    globalThis.crypto.getRandomValues(pool);
+    poolNext = 0;
+  }
+  const value = pool[poolNext] as number;
+  pool[poolNext] = 0;
+  poolNext += 1;
+  return value;
+}
+
+/** Discards what is left of the random pool, so the next eid draws from Web Crypto. @internal (tests) */
+export function discardRandomPool(): void {
+  pool.fill(0);
+  poolNext = POOL_SIZE;
+}
 
 /** 8 uniformly random digits from Web Crypto (rejection sampling, no modulo bias). */
 function randomDigits(): string {
-  const buffer = new Uint32Array(1);
   for (;;) {
-    globalThis.crypto.getRandomValues(buffer);
-    const value = buffer[0] as number;
-    if (value < RANDOM_LIMIT) return String(value % 1e8).padStart(8, '0');
+    const value = randomUint32();
+    if (value < RANDOM_LIMIT) {
+      const digits = String(value % 1e8);
+      return digits.length === 8 ? digits : digits.padStart(8, '0');
+    }
   }
 }
+
+/** The 10-digit seconds part of the last minted eid: one string per second, not per visitor. */
+let secondsCache = { second: -1, text: '' };
 
 /**
  * Mints an ever ID in the server-library layout (PROTOCOL.md §6): `8` + 10-digit Unix
  * seconds + 8 CSPRNG digits.
  */
 export function mintEid(now: number = Date.now()): string {
-  const seconds = String(Math.floor(now / 1000) % 1e10).padStart(10, '0');
-  return `8${seconds}${randomDigits()}`;
+  const second = Math.floor(now / 1000) % 1e10;
+  if (secondsCache.second !== second) secondsCache = { second, text: `8${String(second).padStart(10, '0')}` };
+  return secondsCache.text + randomDigits();
 }
 
 /**
@@ -120,9 +151,30 @@ export function mintEid(now: number = Date.now()): string {
  * it otherwise).
  */
 export function buildEidCookie(eid: string, options: ResolvedCookieOptions, https: boolean): string {
+  let templates = cookieTemplates.get(options);
+  if (templates === undefined) {
+    templates = [cookieTemplate(options, false), cookieTemplate(options, true)];
+    cookieTemplates.set(options, templates);
+  }
+  // An eid is 19 digits (minted or checked): nothing in it needs encoding.
+  const [prefix, suffix] = templates[https ? 1 : 0];
+  return isEid(eid) ? prefix + eid + suffix : stringifyCookie(eid, options, https);
+}
+
+/** `Set-Cookie` around the value, per cookie settings and scheme: built by `cookie` once. */
+const cookieTemplates = new WeakMap<ResolvedCookieOptions, [readonly [string, string], readonly [string, string]]>();
+const PLACEHOLDER = '0000000000000000000';
+
+function cookieTemplate(options: ResolvedCookieOptions, https: boolean): readonly [string, string] {
+  const text = stringifyCookie(PLACEHOLDER, options, https);
+  const at = text.indexOf(`=${PLACEHOLDER}`) + 1;
+  return [text.slice(0, at), text.slice(at + PLACEHOLDER.length)];
+}
+
+function stringifyCookie(value: string, options: ResolvedCookieOptions, https: boolean): string {
   const secure = options.secure === 'auto' ? https : options.secure;
   const sameSite = options.sameSite === 'Lax' ? 'lax' : options.sameSite === 'Strict' ? 'strict' : 'none';
-  return stringifySetCookie(options.name, eid, {
+  return stringifySetCookie(options.name, value, {
     domain: options.domain,
     path: options.path,
     maxAge: options.maxAge,

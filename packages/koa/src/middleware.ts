@@ -44,32 +44,43 @@ function responseFacts(ctx: Context, failure: { error: unknown } | undefined): R
 export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMiddleware {
   const tracking = createRequestTracking(options, { states: kit.states, env: process.env, createTracker, frameworkTrustWarning: koaTrustWarning });
 
-  async function mappTrackingMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (!tracking.shouldTrack(ctx)) {
-      await next();
-      return;
+  /** Runs the rest of the chain, then hands the finished request to the tracker. */
+  function runAndFinish(ctx: Context, next: Next, state: RequestState): Promise<void> {
+    let chain: Promise<unknown>;
+    try {
+      chain = next();
+    } catch (error) {
+      // A `next` that throws instead of rejecting (outside koa-compose): same as a rejection.
+      tracking.finish(state, () => responseFacts(ctx, { error }));
+      throw error;
     }
-    let state: RequestState | undefined;
+    return chain.then(
+      () => tracking.finish(state, () => responseFacts(ctx, undefined)),
+      (error: unknown) => {
+        tracking.finish(state, () => responseFacts(ctx, { error }));
+        throw error;
+      },
+    );
+  }
+
+  // Not an async function: a request whose visit is decided synchronously (the default)
+  // costs no extra promise, and `finish` runs in the chain's own settlement.
+  function mappTrackingMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (!tracking.shouldTrack(ctx)) return next();
+    let started: ReturnType<typeof tracking.start>;
     try {
       const context = fromNodeRequest({ method: ctx.req.method, url: ctx.originalUrl, headers: ctx.req.headers, socket: ctx.req.socket });
-      const started = tracking.start(ctx, context, ctx.app.proxy, nodeResponseCookies(ctx.res));
+      started = tracking.start(ctx, context, ctx.app.proxy, nodeResponseCookies(ctx.res));
       ctx.state.mapp = createStateHelpers(ctx);
-      // The cookie must be on the response before the route can send headers. With a
-      // synchronous consent (the default) it already is; otherwise this costs microtasks only.
-      if (started.ready !== undefined) await started.ready;
-      state = started.state;
     } catch (error) {
       tracking.reportError(error, ctx);
+      return next();
     }
-    let failure: { error: unknown } | undefined;
-    try {
-      await next();
-    } catch (error) {
-      failure = { error };
-      throw error;
-    } finally {
-      if (state !== undefined) tracking.finish(state, () => responseFacts(ctx, failure));
-    }
+    const { state, ready } = started;
+    // The cookie must be on the response before the route can send headers. With a
+    // synchronous consent (the default) it already is; otherwise this costs microtasks only.
+    if (ready === undefined) return runAndFinish(ctx, next, state);
+    return ready.then(() => runAndFinish(ctx, next, state));
   }
 
   return Object.assign(mappTrackingMiddleware, { tracker: tracking.tracker });

@@ -20,11 +20,27 @@ declare module 'koa' {
   }
 }
 
+/**
+ * The helpers bound to one request: one object with its methods on the prototype (this runs
+ * for every request), called as `ctx.state.mapp.trackPage(...)`.
+ */
+class StateHelpers implements MappStateHelpers {
+  constructor(private readonly ctx: Context) {}
+
+  trackPage(data: PageHitData): void {
+    trackPage(this.ctx, data);
+  }
+
+  trackEvent(data: HitData): Promise<TrackResult> {
+    return trackEvent(this.ctx, data);
+  }
+
+  noTracking(): void {
+    kit.optOut(this.ctx);
+  }
+}
+
 /** The helpers bound to one request. @internal */
 export function createStateHelpers(ctx: Context): MappStateHelpers {
-  return {
-    trackPage: (data) => trackPage(ctx, data),
-    trackEvent: (data) => trackEvent(ctx, data),
-    noTracking: () => kit.optOut(ctx),
-  };
+  return new StateHelpers(ctx);
 }

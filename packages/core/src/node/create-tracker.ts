@@ -16,7 +16,7 @@ import { createSpoolTransport } from './spool.js';
  */
 export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
   if (config.transport === 'spool') return createSpoolTransport(config.spool);
-  // Without a user `fetch`, requests go out over node:http (see createNodeRequester).
+  // Without a user `fetch`, requests go out over undici pools (see createNodeRequester).
   const internal = config.fetchExplicit ? {} : { httpClient: createNodeRequester };
   if (config.transport === 'batch' && config.spool.dir !== undefined) {
     // The 2 s `timeout` default is for `direct`; a POST keeps the batch's own default unless set.

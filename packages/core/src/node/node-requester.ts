@@ -1,24 +1,70 @@
-import http from 'node:http';
-import https from 'node:https';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 
 /** Node's own fetch, as it was when this module loaded: anything else is a user's or a test's double. */
 const NATIVE_FETCH: typeof fetch | undefined = globalThis.fetch;
 
-const CONTENT_TYPE = 'text/plain; charset=utf-8';
+const POST_HEADERS = { 'content-type': 'text/plain; charset=utf-8' } as const;
 
 /**
- * Sends with `node:http`/`node:https` and keep-alive agents: the same exchange as
- * `requestMapp` (hard timeout, abort on close, redirects not followed, body drained, the
- * same results and reasons), without the WHATWG fetch machinery (Request/Headers objects,
- * web streams, an `AbortController` per request), which costs several times the CPU per POST.
+ * Connections per track domain. Hits of one process rarely need more: the batch transport
+ * has one POST per lane in flight, and `direct` GETs queue inside the pool beyond this.
+ */
+const CONNECTIONS = 16;
+
+/** Keep-alive pools of one transport, one per origin (in practice: the track domain). @internal */
+export interface NodePools {
+  get(origin: string): Pool;
+  close(): void;
+}
+
+/** @internal */
+export function createPools(): NodePools {
+  const pools = new Map<string, Pool>();
+  return {
+    get(origin) {
+      let pool = pools.get(origin);
+      if (pool === undefined) {
+        // No pipelining: proxies and CDNs in front of a track domain do not all handle it.
+        pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 4000 });
+        pools.set(origin, pool);
+      }
+      return pool;
+    },
+    close() {
+      for (const pool of pools.values()) void pool.destroy().catch(() => undefined);
+      pools.clear();
+    },
+  };
+}
+
+/** Splits `https://host:port/path?query` into the pool's origin and the request path. */
+function splitTarget(url: string): { origin: string; path: string } {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash === -1 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * One request to Mapp over an undici keep-alive pool, with the same exchange and results as
+ * `requestMapp` (hard timeout, abort on close, redirects not followed, body drained, the same
+ * reasons). undici's `dispatch` costs about half the CPU of `node:http` per request and a
+ * fraction of `fetch` (no Request/Headers objects, no web streams), which matters for
+ * `direct`, where every page view is one GET (bench/analysis.md).
  * @internal
  */
-export function nodeRequest(agents: NodeAgents, url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
+export function undiciRequest(pools: NodePools, url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve) => {
     const started = Date.now();
     let settled = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    let status = 0;
+    let retryAfter: string | undefined;
     const finish = (result: HttpResult): void => {
       if (settled) return;
       settled = true;
@@ -26,86 +72,89 @@ export function nodeRequest(agents: NodeAgents, url: string, init: { method: 'GE
       abort?.removeEventListener('abort', onAbort);
       resolve(result);
     };
-    const fail = (reason: string, error: Error): void => finish({ kind: 'retry', reason, error });
-    let request: http.ClientRequest;
-    const onAbort = (): void => {
-      const error = new Error(ABORTED_BY_CLOSE);
-      fail(ABORTED_BY_CLOSE, error);
-      request.destroy(error);
+    const fail = (reason: string, error: Error): void => {
+      finish({ kind: 'retry', reason, error });
+      if (controller !== undefined && !controller.aborted) controller.abort(error);
     };
+    const onAbort = (): void => fail(ABORTED_BY_CLOSE, new Error(ABORTED_BY_CLOSE));
     const timer = setTimeout(() => {
       const error = new Error(`timeout after ${timeoutMs} ms`);
       fail(error.message, error);
-      request.destroy(error);
     }, timeoutMs);
     timer.unref();
+    if (abort?.aborted) {
+      onAbort();
+      return;
+    }
+    abort?.addEventListener('abort', onAbort, { once: true });
     try {
-      const secure = url.startsWith('https:');
-      const headers: http.OutgoingHttpHeaders = {};
+      const { origin, path } = splitTarget(url);
+      const options: Dispatcher.DispatchOptions = { origin, path, method: init.method, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
       if (init.body !== undefined) {
-        headers['content-type'] = CONTENT_TYPE;
-        headers['content-length'] = Buffer.byteLength(init.body);
+        options.body = init.body;
+        options.headers = POST_HEADERS;
       }
-      request = (secure ? https : http).request(url, { method: init.method, headers, agent: secure ? agents.https : agents.http }, (response) => {
-        const status = response.statusCode ?? 0;
-        // Drain the body so the socket goes back to the pool; the status is what counts.
-        response.on('error', () => {});
-        // Cut off mid-body (reset): no 'end' will come.
-        response.on('close', () => {
-          if (!response.complete) fail('response closed before its end', new Error('response closed before its end'));
-        });
-        response.on('end', () => {
+      pools.get(origin).dispatch(options, {
+        onRequestStart(requestController) {
+          controller = requestController;
+          // Timed out or closed while queued in the pool: never send it.
+          if (settled) requestController.abort(new Error(ABORTED_BY_CLOSE));
+        },
+        onResponseStart(_controller, statusCode, headers) {
+          status = statusCode;
+          retryAfter = headerText(headers['retry-after']);
+        },
+        // The body is read and thrown away: the status is what counts, and the socket goes back to the pool.
+        onResponseData() {},
+        onResponseEnd() {
           if (status >= 200 && status < 300) finish({ kind: 'ok', status, latencyMs: Date.now() - started });
           else if (isRetryableStatus(status)) {
-            const header = response.headers['retry-after'];
-            const retryAfterMs = parseRetryAfter(typeof header === 'string' ? header : undefined, Date.now());
+            const retryAfterMs = parseRetryAfter(retryAfter, Date.now());
             finish({ kind: 'retry', status, reason: `HTTP ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
           } else finish({ kind: 'reject', status, reason: `HTTP ${status}` });
-        });
-        response.resume();
+        },
+        onResponseError(_controller, cause) {
+          if (settled) return;
+          const error = asError(cause);
+          finish({ kind: 'retry', reason: describeNetworkError(errorWithCause(error), url), error });
+        },
       });
-      request.on('error', (cause) => {
-        fail(describeNetworkError(cause, url), asError(cause));
-      });
-      if (abort?.aborted) {
-        onAbort();
-        return;
-      }
-      abort?.addEventListener('abort', onAbort, { once: true });
-      request.end(init.body);
     } catch (cause) {
       const error = asError(cause);
-      fail(error.message, error);
+      fail(describeNetworkError(error, url), error);
     }
   });
 }
 
-/** Keep-alive agents of one transport (idle sockets do not keep the process alive). @internal */
-export interface NodeAgents {
-  readonly http: http.Agent;
-  readonly https: https.Agent;
+/**
+ * undici reports socket errors as its own classes (`SocketError`, `ConnectTimeoutError`) or
+ * passes the system error; `describeNetworkError` reads a code from the error or its cause.
+ */
+function errorWithCause(error: Error): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'UND_ERR_SOCKET' && (error as { cause?: unknown }).cause === undefined) {
+    return Object.assign(new Error(error.message), { code: 'ECONNRESET' });
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' });
+  return error;
 }
 
 /**
- * The requester for Node's default client: `node:http` while `fetch` is Node's own, and
- * `requestMapp(fetchFn)` as soon as someone replaced `globalThis.fetch` (a test double, an
- * instrumented fetch), so that replacement keeps seeing every request, as it would with
- * the web transport. Pass `fetchFn` = the tracker's late-binding global fetch.
+ * The requester of the Node entry's transports: undici keep-alive pools while `fetch` is
+ * Node's own, and `requestMapp(fetchFn)` as soon as someone replaced `globalThis.fetch` (a test
+ * double, an instrumented fetch), so that replacement keeps seeing every request, as it
+ * would with the web transport. Pass `fetchFn` = the tracker's late-binding global fetch.
  * @internal
  */
 export function createNodeRequester(fetchFn: typeof fetch): HttpClient {
-  const agents: NodeAgents = {
-    http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true }),
-  };
+  const pools = createPools();
   return {
     request(url, init, timeoutMs, abort) {
       if (globalThis.fetch !== NATIVE_FETCH || NATIVE_FETCH === undefined) return requestMapp(fetchFn, url, init, timeoutMs, abort);
-      return nodeRequest(agents, url, init, timeoutMs, abort);
+      return undiciRequest(pools, url, init, timeoutMs, abort);
     },
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      pools.close();
     },
   };
 }

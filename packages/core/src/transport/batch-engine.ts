@@ -1,7 +1,7 @@
 import { MAX_LINE_BYTES } from '../encode.js';
 import type { DropReason, OutgoingHit, TransportContext } from '../types.js';
 import type { ResolvedBatchOptions } from './batch-options.js';
-import { ABORTED_BY_CLOSE, lineQuery, requestMapp, utf8Length, type HttpRequester } from './http.js';
+import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type HttpRequester } from './http.js';
 import { backoffDelay } from './retry.js';
 import type { StatsRecorder } from './stats.js';
 
@@ -63,6 +63,16 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 /** A line too long for a batch or file (7 KB, PROTOCOL.md §4); `bytes` counts its '\n'. */
 function isOverLong(entry: EngineEntry): boolean {
   return entry.bytes - 1 > MAX_LINE_BYTES;
+}
+
+/**
+ * The POST body: lines joined by '\n' (lines never contain CR/LF, the encoder guarantees it,
+ * so it is an unambiguous separator), without an intermediate array of lines.
+ */
+function joinLines(entries: readonly EngineEntry[]): string {
+  let body = (entries[0] as EngineEntry).hit.line;
+  for (let i = 1; i < entries.length; i++) body += `\n${(entries[i] as EngineEntry).hit.line}`;
+  return body;
 }
 
 /** Shortest retry delay while closing: a dead endpoint must not become a busy loop. */
@@ -160,7 +170,9 @@ export class BatchEngine {
    * or closed: the caller spills it or reports the drop. Queued hits are never evicted.
    */
   push(hit: OutgoingHit, ref?: unknown): boolean {
-    const bytes = utf8Length(hit.line) + 1;
+    // Wire lines are ASCII (percent-encoded), so their length is their size; a stray non-ASCII
+    // character (at most 3 UTF-8 bytes) cannot push a 4 MiB batch past Mapp's 24 MB.
+    const bytes = hit.line.length + 1;
     if (this.closed || !this.hasRoom(bytes)) return false;
     const entry: EngineEntry = { hit, seq: this.seq, bytes, ref };
     this.seq += 1;
@@ -290,8 +302,7 @@ export class BatchEngine {
     } else {
       // A backlog larger than one batch goes out in larger batches, within the protocol's caps.
       const entries = this.take(lane, backlog > maxBatchSize ? Math.max(maxBatchSize, Math.min(backlog, maxBacklogBatchSize)) : maxBatchSize, maxBatchBytes);
-      // Lines never contain CR/LF (the encoder guarantees it), so '\n' is an unambiguous separator.
-      batch = { entries, body: entries.map((entry) => entry.hit.line).join('\n'), single: false, attempts: 0, abandoned: false };
+      batch = { entries, body: joinLines(entries), single: false, attempts: 0, abandoned: false };
     }
     lane.batch = batch;
     this.inFlightLines += batch.entries.length;

@@ -28,7 +28,7 @@ const CLOSED: Promise<SendOutcome> = Promise.resolve(Object.freeze({ ok: false, 
 
 /** What the Node entry adds to {@link createBatchTransport}. @internal */
 export interface BatchTransportInternals {
-  /** The HTTP client (Node: `node:http`); default `fetch`. */
+  /** The HTTP client (Node: undici pools); default `fetch`. */
   httpClient?: HttpClientFactory;
 }
 

@@ -8,7 +8,7 @@ export type HttpResult =
 
 /**
  * One request to Mapp, as the transports make it: `requestMapp` over a fetch, or the Node
- * entry's `node:http` client. Never rejects.
+ * entry's undici client. Never rejects.
  * @internal
  */
 export type HttpRequester = (url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal) => Promise<HttpResult>;
@@ -21,7 +21,7 @@ export interface HttpClient {
 
 /**
  * Makes a transport's HTTP client from the tracker's fetch (the Node entry passes one that
- * uses `node:http`). Transports without one call `requestMapp` over `fetch`.
+ * uses undici). Transports without one call `requestMapp` over `fetch`.
  * @internal
  */
 export type HttpClientFactory = (fetchFn: typeof fetch) => HttpClient;
