@@ -1,4 +1,4 @@
-/** One or more 15-digit track ids, comma-separated (PROTOCOL.md §1). */
+/** One or more 15-digit track ids, comma-separated (docs/protocol.md §1). */
 export const TRACK_IDS = /^\d{15}(?:,\d{15})*$/;
 
 /** The demo page: loads the real Smart Pixel and points it at our `/mapp/pixel` mount. */

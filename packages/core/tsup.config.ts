@@ -7,5 +7,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  splitting: false,
+  // One copy of the core per process: both entries import the shared code from the same
+  // chunk files (ESM and CJS alike), so `instanceof TrackingError` and the tracker
+  // internals hold whichever entry made them. Node-only code stays in node/index.
+  splitting: true,
 });

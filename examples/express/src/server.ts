@@ -27,7 +27,7 @@ try {
 }
 const { app, tracker } = shop;
 
-// The Smart Pixel's requests reach 30,720 characters (PROTOCOL.md §4): Node's 16 KiB header
+// The Smart Pixel's requests reach 30,720 characters (docs/protocol.md §4): Node's 16 KiB header
 // limit would answer 431 to the longest ones before /mapp/pixel sees them.
 const server = createServer({ maxHeaderSize: 64 * 1024 }, app);
 server.listen(settings.port, () => {

@@ -3,6 +3,7 @@
  * returns the exit code; `bin.ts` sets `process.exitCode` from it.
  */
 import type { CommandIo } from './io.js';
+import { runCollectorCommand } from './commands/collector.js';
 import { runShipCommand, SHIP_USAGE } from './commands/ship.js';
 import { CLI_VERSION } from './version.js';
 
@@ -15,7 +16,9 @@ export const USAGE = `Usage: mapp-s2s <command> [options]
 
 Commands:
   ship        Send spooled hits (<prefix>-<ms>.log files) to Mapp; run it from cron
-  collector   Run the local Mapp-compatible collector (inspector, fault injection)
+  collector   Run the local Mapp-compatible collector (inspector, fault injection);
+              needs the optional package @mapp-s2s/collector installed next to the
+              CLI (npm install --save-dev @mapp-s2s/collector), else exits 2
 
 Options:
   -h, --help     Show help (also: mapp-s2s <command> --help)
@@ -40,17 +43,9 @@ export async function main(argv: readonly string[], io: CommandIo = {}): Promise
     return 0;
   }
   if (command === 'ship') return runShipCommand(rest, io);
-  if (command === 'collector') {
-    // Loaded lazily: ship must keep working even if the collector (and SQLite) can't load.
-    let module: { runCollectorCommand(argv: string[], io?: { stdout?: { write(text: string): unknown }; stderr?: { write(text: string): unknown } }): Promise<number> };
-    try {
-      module = await import('./commands/collector.js');
-    } catch (error) {
-      stderr.write(`mapp-s2s: the collector command is not available: ${(error as Error).message}\n`);
-      return 2;
-    }
-    return module.runCollectorCommand(rest, { stdout, stderr });
-  }
+  // The collector package (native SQLite) is an optional peer: the command loads it only
+  // now, so `ship` installs and runs without it.
+  if (command === 'collector') return runCollectorCommand(rest, { stdout, stderr });
   stderr.write(`mapp-s2s: unknown command "${command}"\n\n${USAGE}`);
   return 2;
 }

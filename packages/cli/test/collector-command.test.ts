@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import { COLLECTOR_USAGE, parseCollectorArgs, runCollectorCommand } from '../src/commands/collector.js';
+import { COLLECTOR_MISSING_EXIT, COLLECTOR_USAGE, parseCollectorArgs, runCollectorCommand } from '../src/commands/collector.js';
+import { main, USAGE } from '../src/index.js';
 
 const TRACK = '123451234512345';
 
@@ -97,5 +98,50 @@ describe('mapp-s2s collector', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  describe('without the optional @mapp-s2s/collector package', () => {
+    /** What Node throws for `import('@mapp-s2s/collector')` when the package is not installed. */
+    function notInstalled(): Promise<never> {
+      const error = Object.assign(new Error("Cannot find package '@mapp-s2s/collector' imported from /app/node_modules/@mapp-s2s/cli/dist/bin.js"), {
+        code: 'ERR_MODULE_NOT_FOUND',
+      });
+      return Promise.reject(error);
+    }
+
+    it('exits with 2 and names the package to install', async () => {
+      const stderr = sink();
+      const stdout = sink();
+      await expect(runCollectorCommand(['--port', '0'], { stderr, stdout, loadCollector: notInstalled })).resolves.toBe(COLLECTOR_MISSING_EXIT);
+      expect(COLLECTOR_MISSING_EXIT).toBe(2);
+      expect(stderr.text()).toContain('@mapp-s2s/collector is not installed');
+      expect(stderr.text()).toContain('npm install --save-dev @mapp-s2s/collector');
+      expect(stdout.text()).toBe('');
+    });
+
+    it('says why when the package is there but cannot load (a native build that failed)', async () => {
+      const stderr = sink();
+      const broken = (): Promise<never> => Promise.reject(new Error('Could not locate the bindings file (better_sqlite3.node)'));
+      await expect(runCollectorCommand([], { stderr, stdout: sink(), loadCollector: broken })).resolves.toBe(2);
+      expect(stderr.text()).toContain('@mapp-s2s/collector is installed but could not be loaded: Could not locate the bindings file');
+    });
+
+    it('still shows its help and rejects bad flags before looking for the package', async () => {
+      const stdout = sink();
+      await expect(runCollectorCommand(['--help'], { stdout, loadCollector: notInstalled })).resolves.toBe(0);
+      expect(stdout.text()).toContain('Needs the optional package @mapp-s2s/collector');
+      const stderr = sink();
+      await expect(runCollectorCommand(['--port', 'x'], { stderr, stdout: sink(), loadCollector: notInstalled })).resolves.toBe(2);
+      expect(stderr.text()).toContain('--port: "x" is not a whole number');
+      expect(stderr.text()).not.toContain('not installed');
+    });
+
+    it('is documented in mapp-s2s --help', async () => {
+      const stdout = sink();
+      await expect(main(['--help'], { stdout })).resolves.toBe(0);
+      expect(stdout.text()).toBe(USAGE);
+      expect(USAGE).toContain('needs the optional package @mapp-s2s/collector');
+      expect(USAGE).toContain('else exits 2');
+    });
   });
 });

@@ -52,7 +52,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       }),
   };
 
-  // Smart Pixel URLs may reach 30,720 chars (PROTOCOL.md §4): Node's 16 KiB header default is too small.
+  // Smart Pixel URLs may reach 30,720 chars (docs/protocol.md §4): Node's 16 KiB header default is too small.
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     handle(ctx, req, res, verbose).catch((error: unknown) => {
       // Last line of defence: a handler bug answers 500 instead of crashing the process.

@@ -7,9 +7,9 @@ import { BodyTooLargeError, normalizeAddress, readBody, sendText } from './http-
 import type { NewHit } from './store.js';
 import { validateLine } from './validate.js';
 
-/** Batch bodies must stay under 24 MiB (PROTOCOL.md §1); larger ones get 413. */
+/** Batch bodies must stay under 24 MiB (docs/protocol.md §1); larger ones get 413. */
 export const MAX_BATCH_BYTES = 24 * 1024 * 1024;
-/** At most 10,000 lines per batch (PROTOCOL.md §1); more get 413. */
+/** At most 10,000 lines per batch (docs/protocol.md §1); more get 413. */
 export const MAX_BATCH_LINES = 10_000;
 
 const TRACK_PATH = /^\/([^/]+)\/(wt|batch)$/;

@@ -14,17 +14,17 @@ export interface LineValidation {
   type: StoredHit['type'];
 }
 
-/** One hit line in a batch (or file) may be at most 7 KB (PROTOCOL.md §4). */
+/** One hit line in a batch (or file) may be at most 7 KB (docs/protocol.md §4). */
 export const MAX_LINE_BYTES = 7 * 1024;
 /**
  * A single GET is not bound by the 7 KB: it may be as long as a Smart Pixel request (cut at
  * 30,720 characters) that a server passes through with 4 KB of its own client information
- * (PROTOCOL.md §4, §9; `MAX_SEND_LINE_CHARS` in the core).
+ * (docs/protocol.md §4, §9; `MAX_SEND_LINE_CHARS` in the core).
  */
 const MAX_GET_LINE_CHARS = 'wt?'.length + 30_720 + 4 * 1024;
-/** Text values are limited to 255 characters per `;` item (PROTOCOL.md §4). */
+/** Text values are limited to 255 characters per `;` item (docs/protocol.md §4). */
 export const MAX_TEXT_CHARS = 255;
-/** Product ids are limited to 110 characters (PROTOCOL.md §3). */
+/** Product ids are limited to 110 characters (docs/protocol.md §3). */
 export const MAX_PRODUCT_ID_CHARS = 110;
 
 const P_FIELDS = 10;
@@ -43,7 +43,7 @@ const FLAGS = new Set(['one', 'fns', 'nc']);
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /**
- * Parses and checks one hit line against PROTOCOL.md. Accepts the batch form `wt?p=…`,
+ * Parses and checks one hit line against docs/protocol.md. Accepts the batch form `wt?p=…`,
  * the beacon form `?p=…` and a bare query `p=…`. `via: 'wt'` checks the line as the query
  * of a single GET, whose length limit is the Smart Pixel's rather than the 7 KB of a batch
  * line (the default). Never throws, whatever the input.
@@ -101,7 +101,7 @@ export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {
   return { params, p, problems, type: hitType(params) };
 }
 
-/** `order` when `ov` is present, `event` for `ct`/`fn`/`mi`, else `page` (PROTOCOL.md §3). */
+/** `order` when `ov` is present, `event` for `ct`/`fn`/`mi`, else `page` (docs/protocol.md §3). */
 export function hitType(params: Readonly<Record<string, string>>): StoredHit['type'] {
   if ('ov' in params) return 'order';
   if ('ct' in params || 'fn' in params || 'mi' in params) return 'event';

@@ -1,4 +1,4 @@
-/** Realistic hit lines, as a server-side tracker sends them (PROTOCOL.md §2–§5). */
+/** Realistic hit lines, as a server-side tracker sends them (docs/protocol.md §2–§5). */
 const now = 1764201600000;
 const ua = encodeURIComponent('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36');
 

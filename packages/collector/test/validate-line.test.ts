@@ -19,8 +19,8 @@ describe('validateLine', () => {
     ['an order-level parameter beside two products', `wt?${P}&ba=a%3Bb&co=1%3B2&qn=1%3B1&st=conf&ov=3&cb761=card`, 'order'],
     ['an order value with a comma', `wt?${P}&ov=12,50`, 'order'],
     ['an IPv6 client', `wt?${P}&X-WT-IP=2001%3Adb8%3A%3A1`, 'page'],
-    ['the minimal request of the docs (PROTOCOL.md §2)', 'wt?p=600,home', 'page'],
-    ["the libraries' test line (PROTOCOL.md §2)", 'wt?p=300,0', 'page'],
+    ['the minimal request of the docs (docs/protocol.md §2)', 'wt?p=600,home', 'page'],
+    ["the libraries' test line (docs/protocol.md §2)", 'wt?p=300,0', 'page'],
   ])('accepts %s', (_name, line, type) => {
     const result = validateLine(line);
     expect(result.problems).toEqual([]);

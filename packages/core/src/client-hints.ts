@@ -1,4 +1,4 @@
-/** Browser client hints and the names Mapp expects them under (PROTOCOL.md §5). */
+/** Browser client hints and the names Mapp expects them under (docs/protocol.md §5). */
 const HINTS: ReadonlyArray<readonly [string, string]> = [
   ['sec-ch-ua', 'X-WT-SEC-CH-UA'],
   ['sec-ch-ua-full-version-list', 'X-WT-SEC-CH-UA-FULL-VERSION-LIST'],

@@ -4,13 +4,13 @@ import { codePointLength, MAX_SEND_LINE_CHARS, MAX_TEXT_LENGTH } from './encode.
 const UNLIMITED = new Set(['pu', 'X-WT-RQ', 'X-WT-UA', 'X-WT-SEC-CH-UA-FULL-VERSION-LIST', 'mc']);
 
 /**
- * Checks a wire line against the protocol limits (PROTOCOL.md §2, §4) for `debug` mode.
+ * Checks a wire line against the protocol limits (docs/protocol.md §2, §4) for `debug` mode.
  * Returns human-readable problems; an empty list means the line is fine.
  */
 export function validateLine(line: string): string[] {
   const problems: string[] = [];
   // Over 7 KB is fine for a single GET (the batch transport and `ship` send such a line alone,
-  // PROTOCOL.md §4); lines the core builds are split before they get there.
+  // docs/protocol.md §4); lines the core builds are split before they get there.
   if (line.length > MAX_SEND_LINE_CHARS) problems.push(`line is ${line.length} bytes, over ${MAX_SEND_LINE_CHARS}`);
   if (line.includes('\r') || line.includes('\n')) problems.push('line contains CR or LF');
   if (!line.startsWith('wt?p=')) problems.push('line does not start with wt?p=');

@@ -1,9 +1,9 @@
 /**
- * Value encoding for the wire line (PROTOCOL.md §4): UTF-8 percent-encoding compatible
+ * Value encoding for the wire line (docs/protocol.md §4): UTF-8 percent-encoding compatible
  * with `encodeURIComponent`, never `+`, and text cut by code points, never inside one.
  */
 
-/** Longest text value Mapp stores (PROTOCOL.md §4), in characters (code points). */
+/** Longest text value Mapp stores (docs/protocol.md §4), in characters (code points). */
 export const MAX_TEXT_LENGTH = 255;
 /** Longest product id (`ba`). */
 export const MAX_PRODUCT_ID_LENGTH = 110;
@@ -12,7 +12,7 @@ export const MAX_LINE_BYTES = 7 * 1024;
 
 /**
  * Longest Smart Pixel query the pass-through takes, in characters: the pixel cuts its request
- * URLs at 30,720 (`@webtrekk-smart-pixel/core` 1.10.0; PROTOCOL.md §4) and Mapp takes such a
+ * URLs at 30,720 (`@webtrekk-smart-pixel/core` 1.10.0; docs/protocol.md §4) and Mapp takes such a
  * GET. The 7 KB `MAX_LINE_BYTES` binds only lines that go into batches or files.
  * @internal
  */

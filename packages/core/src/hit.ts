@@ -26,7 +26,7 @@ export interface LineInput {
 
 /**
  * The encoded line, or why it cannot be sent. A hit too big for one 7 KB line whose products
- * were split across follow-up lines (PROTOCOL.md §4) has `lines`: every line to send, in order,
+ * were split across follow-up lines (docs/protocol.md §4) has `lines`: every line to send, in order,
  * `line` being the first. Send them all, in that order, with the same ordering key.
  */
 export type LineResult =
@@ -35,7 +35,7 @@ export type LineResult =
 
 /**
  * Event name (`ct`) of the follow-up hits that carry the products of a hit too big for one
- * line (PROTOCOL.md §4). An event, not a page impression: Mapp links products sent with an
+ * line (docs/protocol.md §4). An event, not a page impression: Mapp links products sent with an
  * event to the page the event happened on.
  */
 export const PRODUCT_FOLLOW_UP_EVENT = 'mapp-s2s.products-continued';
@@ -104,7 +104,7 @@ class Params {
   /** Starts the parameters of `group` (only the slow path keeps it). */
   section(_group: Group): void {}
 
-  /** Adds the product columns, joined over all products (PROTOCOL.md §3, Products). */
+  /** Adds the product columns, joined over all products (docs/protocol.md §3, Products). */
   addProducts(products: readonly ProductData[], status: string): void {
     addColumn(this, 'ba', products, (product) => product.id, MAX_PRODUCT_ID_LENGTH);
     addColumn(this, 'co', products, (product) => figure(product.cost));
@@ -198,7 +198,7 @@ class PieceParams extends Params {
 }
 
 /**
- * Money figures are `decimal(12,2)` at Mapp (PROTOCOL.md §4): a number is rounded to cents,
+ * Money figures are `decimal(12,2)` at Mapp (docs/protocol.md §4): a number is rounded to cents,
  * so float noise such as `0.1 + 0.2` or `price * qty` is never sent as `0.30000000000000004`.
  * Strings pass through unchanged (the caller formatted them).
  */
@@ -206,7 +206,7 @@ function figure<T>(value: T): T | number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.round(value * 100) / 100 : value;
 }
 
-/** What Mapp's tracker-side filter removes before storing a value (PROTOCOL.md §4). */
+/** What Mapp's tracker-side filter removes before storing a value (docs/protocol.md §4). */
 const MAPP_FILTERED = /[\x00-\x1f'"<>\\]/g;
 
 /**
@@ -293,7 +293,7 @@ function addNumberedColumns(params: Params, prefix: string, products: readonly P
 
 const SESSION_RESERVED: ReadonlySet<string> = new Set(['cs801', 'cs802']);
 
-/** Encodes the application's hit data (PROTOCOL.md §3) into `params`. */
+/** Encodes the application's hit data (docs/protocol.md §3) into `params`. */
 function addHitData(params: Params, data: HitData): void {
   const page = data.page;
   if (page !== undefined) {
@@ -334,7 +334,7 @@ function addHitData(params: Params, data: HitData): void {
   if (campaign !== undefined) {
     params.section('mc');
     if (campaign.mediaCode !== undefined && campaign.mediaCode !== '') {
-      // Mapp expects `mc` double-encoded (PROTOCOL.md §3, Campaign).
+      // Mapp expects `mc` double-encoded (docs/protocol.md §3, Campaign).
       params.addEncoded('mc', encodeValue(encodeValue(cutText(campaign.mediaCode))));
       params.add('mca', campaign.action ?? 'c');
     }
@@ -408,7 +408,7 @@ interface Shape {
   referrer: string;
   pageUrl: string | undefined;
   userAgent: string | undefined;
-  /** `X-WT-RQ` repeats `pu` (PROTOCOL.md §5): the first thing left out. */
+  /** `X-WT-RQ` repeats `pu` (docs/protocol.md §5): the first thing left out. */
   sendRq: boolean;
   hints: ReadonlyArray<readonly [string, string]> | undefined;
   /** Parameter and column groups left out (slow path). */
@@ -431,7 +431,7 @@ function identity(input: LineInput, withNewVisitor: boolean): string {
   return out;
 }
 
-/** `X-WT-IP` and `X-WT-UA`: what Mapp needs to place a hit in its visitor's session (PROTOCOL.md §5, §6). */
+/** `X-WT-IP` and `X-WT-UA`: what Mapp needs to place a hit in its visitor's session (docs/protocol.md §5, §6). */
 function clientAddress(input: LineInput, s: Shape): string {
   // The IP is validated and formatted by us: digits, dots, colons and hex only.
   let out = input.ip === undefined ? '' : `&X-WT-IP=${input.ip}`;
@@ -487,7 +487,7 @@ function senderParams(): string {
 }
 
 /**
- * Builds the `wt?p=600,...` line for one hit (PROTOCOL.md §2-§5). Never throws: problems
+ * Builds the `wt?p=600,...` line for one hit (docs/protocol.md §2-§5). Never throws: problems
  * (ignored or left-out values) are reported. A line over 7 KB goes to {@link buildLinesSlow}:
  * optional data is left out, least important first, and products that still do not fit are
  * split across follow-up lines; never is a value invented (the page name is never shortened).
@@ -806,7 +806,7 @@ function modelOf(input: LineInput, problems: string[]): Model {
 }
 
 /**
- * A hit over 7 KB (PROTOCOL.md §4). In this order:
+ * A hit over 7 KB (docs/protocol.md §4). In this order:
  *
  * 1. `BEFORE_SPLIT`, while the hit may still fit one line: `X-WT-RQ` (repeats `pu`), then the
  *    product categories `ca*` (Mapp keeps a product's first categories anyway).

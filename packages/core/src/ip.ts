@@ -1,7 +1,9 @@
 import ipaddr from 'ipaddr.js';
+// Named type imports, so the published .d.ts needs no esModuleInterop (ipaddr.js is `export =`).
+import type { IPv4, IPv6 } from 'ipaddr.js';
 
 /** A parsed IPv4 or IPv6 address. */
-export type Address = ipaddr.IPv4 | ipaddr.IPv6;
+export type Address = IPv4 | IPv6;
 
 /**
  * Decides whether the hop at `index` (0 = our TCP peer, 1 = the address it forwarded, ...)

@@ -42,7 +42,7 @@ export interface ResolvedConfig {
   origin: string;
   /** Track host (no port), lower-case. */
   trackHost: string;
-  /** `true` when the track domain is the customer's CNAME rather than a Mapp host (PROTOCOL.md §1). */
+  /** `true` when the track domain is the customer's CNAME rather than a Mapp host (docs/protocol.md §1). */
   ownTrackDomain: boolean;
   transport: 'direct' | 'batch' | 'spool' | TransportFactory;
   timeout: number;
@@ -102,7 +102,7 @@ const OPTION_KEYS: readonly (keyof TrackerOptions)[] = [
   'privacySignals', 'optOutCookie', 'anonymousCookie', 'isBot', 'ignoreStaticAssets', 'include', 'exclude',
   'skip', 'clientHints', 'dryRun', 'debug', 'onEvent', 'logger', 'waitUntil', 'fetch', 'flushOnExit',
 ];
-/** The media-code URL parameters of the Smart Pixel (PROTOCOL.md §3, Campaign). */
+/** The media-code URL parameters of the Smart Pixel (docs/protocol.md §3, Campaign). */
 const DEFAULT_CAMPAIGN_PARAMS: readonly string[] = ['mc', 'wt_mc'];
 const COOKIE_KEYS: readonly string[] = ['name', 'domain', 'path', 'maxAge', 'secure', 'httpOnly', 'sameSite'];
 const BATCH_KEYS: readonly string[] = [
@@ -124,7 +124,7 @@ const TRACK_ID = /^\d{15}$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HOST_CHARS = /^[a-z0-9.-]+$/i;
-/** PROTOCOL.md §1: hosts run by Mapp; anything else is the customer's own track domain. */
+/** docs/protocol.md §1: hosts run by Mapp; anything else is the customer's own track domain. */
 const MAPP_HOST = /^.+\.(wt-.*|webtrekk|webtrekk-.*)\.net$/;
 
 /** Shows a received value in an error message without dumping huge objects. */

@@ -29,7 +29,7 @@ function queryValues(search: string, wanted: readonly string[], lastWins: boolea
 /**
  * The campaign media code of a landing URL: `<param>=<value>` for the first of `params` that the
  * query carries with a value (in `params` order), decoded once, or undefined. The hit builder
- * encodes it twice as `mc` (PROTOCOL.md §3). A repeated parameter gives its first value, as the
+ * encodes it twice as `mc` (docs/protocol.md §3). A repeated parameter gives its first value, as the
  * Smart Pixel reads a landing URL (the official server libraries do not read media codes from the
  * URL at all).
  */
@@ -45,7 +45,7 @@ export function campaignFromQuery(search: string, params: readonly string[]): st
 
 /**
  * The default page name, built as Mapp's official Node, Java and PHP libraries build it
- * (PROTOCOL.md §8): `host[:port]/path`, URL-decoded, then `?k=v&...` for the whitelisted
+ * (docs/protocol.md §8): `host[:port]/path`, URL-decoded, then `?k=v&...` for the whitelisted
  * parameters (`pageNameParams`, in the configured order) that carry a non-empty value, and
  * the **whole** name lower-cased, parameters included; `0` when there is no URL.
  *
@@ -96,7 +96,7 @@ function hostName(host: string): string {
 }
 
 /**
- * `p` field 8 (PROTOCOL.md §8): `0` without a `Referer`, `1` when its host is one of the
+ * `p` field 8 (docs/protocol.md §8): `0` without a `Referer`, `1` when its host is one of the
  * site's own domains (default: the request host, port kept unless 80/443), else the URL.
  * Own-domain strings match the host (with or without port), case-insensitively; a leading
  * `.` or `*.` also matches subdomains. Regular expressions are tested against the host.

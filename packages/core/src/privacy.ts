@@ -9,7 +9,7 @@ export interface ConsentDecision {
 }
 
 /**
- * Decides the privacy level (PROTOCOL.md §7): `consent(ctx)` overrides everything; else
+ * Decides the privacy level (docs/protocol.md §7): `consent(ctx)` overrides everything; else
  * the opt-out cookie means no hit, the anonymous cookie means `nc=1`, and `Sec-GPC: 1` /
  * `DNT: 1` follow `privacySignals`. A throwing or rejecting `consent` counts as `none`:
  * when we cannot tell what the visitor allowed, we track nothing.

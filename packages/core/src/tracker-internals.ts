@@ -35,10 +35,12 @@ export interface TrackerInternals {
 }
 
 /**
- * Kept on the tracker under a global symbol, not in a module-level map: the package's two
- * entries are bundled separately (`@mapp-s2s/core` and `@mapp-s2s/core/node` each carry a
- * copy of this module), and a tracker made by one must be recognised by the adapter code of
- * the other. Non-enumerable, so the tracker still looks exactly like the contract.
+ * Kept on the tracker under a global symbol, not in a module-level map. The package's two
+ * entries share one copy of this module per format (tsup `splitting`: `@mapp-s2s/core` and
+ * `@mapp-s2s/core/node` import the same chunk), but an app can still load both the ESM and
+ * the CommonJS build (an ESM app with a CommonJS dependency that requires the core), and a
+ * tracker made by one must be recognised by the adapter code of the other. Non-enumerable, so
+ * the tracker still looks exactly like the contract.
  */
 const INTERNALS: unique symbol = Symbol.for('@mapp-s2s/core.tracker-internals') as never;
 

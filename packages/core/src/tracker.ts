@@ -158,7 +158,7 @@ export function createTrackerWith(
   };
 
   /**
-   * The lines of a hit split across several (its products over follow-up events, PROTOCOL.md §4),
+   * The lines of a hit split across several (its products over follow-up events, docs/protocol.md §4),
    * with the same key, each handed over once the previous one's send resolved: so even `direct`
    * (no per-key queue) delivers them in order. One promise for `waitUntil`. The result is the
    * first failure, else the first line's, with `lines`. Never rejects.

@@ -108,7 +108,7 @@ export type NumberedParams = Readonly<Record<number, string | number | boolean |
 export type ProductStatus = 'view' | 'add' | 'del' | 'checkout' | 'conf' | 'add-wl' | 'del-wl' | 'list' | 'display-reco' | 'click-reco';
 
 export interface PageData {
-  /** Page name (`p` field 2). Defaults to the PROTOCOL.md §8 rule. */
+  /** Page name (`p` field 2). Defaults to the docs/protocol.md §8 rule. */
   name?: string;
   /** Page parameters `cp[ID]`. */
   parameters?: NumberedParams;
@@ -225,7 +225,7 @@ export interface HitData {
   campaign?: CampaignData;
   customer?: CustomerData;
   order?: OrderData;
-  /** Products of this hit; one status per hit (PROTOCOL.md §3). */
+  /** Products of this hit; one status per hit (docs/protocol.md §3). */
   products?: readonly ProductData[];
   /** Status of `products`; defaults to `conf` with an order, else `view`. */
   productStatus?: ProductStatus;
@@ -263,7 +263,7 @@ export type DropReason =
  * The promise returned by `track()`/`end()` always resolves to one of these; it never rejects.
  *
  * One hit is one line, except a hit too big for Mapp's 7 KB line limit whose products had to
- * be split across follow-up events (PROTOCOL.md §4, "Big orders" in the core README): then
+ * be split across follow-up events (docs/protocol.md §4, "Big orders" in the core README): then
  * `lines` holds every line sent for it, in order, and the result is the first line's (`line`
  * is the first) unless a line failed, in which case it is that failure (`line` is the failed
  * one). `lines` is absent for a one-line hit.
@@ -389,7 +389,7 @@ export interface CookieOptions {
   secure?: boolean | 'auto';
   /**
    * `HttpOnly` flag. @default false — a Smart Pixel on the same site must be able to read
-   * the id, otherwise it mints a second one (PROTOCOL.md §6). Set `true` for script-less sites.
+   * the id, otherwise it mints a second one (docs/protocol.md §6). Set `true` for script-less sites.
    */
   httpOnly?: boolean;
   /** `SameSite`. @default 'Lax' */
@@ -454,7 +454,7 @@ export interface TrackerOptions {
   pageName?: (ctx: RequestContext) => string | undefined;
   /**
    * Query parameters kept in the default page name, in this order. The default page name is
-   * built as Mapp's official server libraries build it (PROTOCOL.md §8): `host[:port]/path`
+   * built as Mapp's official server libraries build it (docs/protocol.md §8): `host[:port]/path`
    * URL-decoded, then `?name=value&...` for each of these parameters the URL carries with a
    * non-empty value, and the whole name lower-cased (parameters included). Names are matched
    * case-sensitively; a repeated parameter gives its last value; `+` in a value is a space.
@@ -464,7 +464,7 @@ export interface TrackerOptions {
    */
   pageNameParams?: readonly string[];
   /**
-   * Landing-page query parameters that carry a campaign media code (PROTOCOL.md §3). When a page
+   * Landing-page query parameters that carry a campaign media code (docs/protocol.md §3). When a page
    * view's URL has one (e.g. `?wt_mc=newsletter.nov`) and the handler set no `campaign.mediaCode`,
    * the hit gets `mc` (`wt_mc=newsletter.nov`, double-encoded) and `mca=c`, as the Smart Pixel does.
    * `[]` turns detection off. @default ['mc', 'wt_mc']

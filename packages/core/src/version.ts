@@ -25,7 +25,7 @@ export interface RuntimeGlobals {
 }
 
 /**
- * The runtime this library runs in, sent as `cs802` (PROTOCOL.md §3): `Edge` for the Next.js
+ * The runtime this library runs in, sent as `cs802` (docs/protocol.md §3): `Edge` for the Next.js
  * Edge runtime (`globalThis.EdgeRuntime`) and web-standard workers without Node (e.g. Cloudflare
  * Workers, `navigator.userAgent` `Cloudflare-Workers`), `Bun`, `Deno`, else `Node` when
  * `process.versions.node` is there, and `Edge` for any other runtime without Node. Read through

@@ -2,7 +2,7 @@ import { stringifySetCookie } from 'cookie';
 import { safeDecode } from './encode.js';
 import type { ResolvedCookieOptions } from './options.js';
 
-/** Cross-domain handover ids are accepted for 15 minutes (PROTOCOL.md §6). */
+/** Cross-domain handover ids are accepted for 15 minutes (docs/protocol.md §6). */
 const HANDOVER_WINDOW_MS = 15 * 60 * 1000;
 /** Small allowance for clocks of other servers running ahead of ours. */
 const HANDOVER_CLOCK_SKEW_MS = 60 * 1000;
@@ -47,7 +47,7 @@ function eidFromWt3(value: string, trackIds: readonly string[]): string | undefi
 }
 
 /**
- * Reads the ever ID from request cookies in the precedence of PROTOCOL.md §6: the
+ * Reads the ever ID from request cookies in the precedence of docs/protocol.md §6: the
  * configured cookie (if custom), `wtstp_eid`, `wteid_<trackId>`, then `wt3_eid`.
  * Values are URL-decoded; anything but 19 digits is ignored.
  */
@@ -136,7 +136,7 @@ function randomDigits(): string {
 let secondsCache = { second: -1, text: '' };
 
 /**
- * Mints an ever ID in the server-library layout (PROTOCOL.md §6): `8` + 10-digit Unix
+ * Mints an ever ID in the server-library layout (docs/protocol.md §6): `8` + 10-digit Unix
  * seconds + 8 CSPRNG digits.
  */
 export function mintEid(now: number = Date.now()): string {

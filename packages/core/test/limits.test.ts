@@ -8,7 +8,7 @@ import { parseLine } from './helpers.js';
 const BASE: LineInput = { pageName: 'home', time: 1730181123123, referrer: '0', anonymous: false };
 const EMOJI = '😀'; // one code point, two UTF-16 units
 
-describe('255-character cut (PROTOCOL.md §4)', () => {
+describe('255-character cut (docs/protocol.md §4)', () => {
   it.each([
     ['ASCII', 'a'.repeat(300), 'a'.repeat(255)],
     ['exactly 255', 'b'.repeat(255), 'b'.repeat(255)],
@@ -58,7 +58,7 @@ function products(count: number, extra: (i: number) => Partial<ProductData> = ()
   }));
 }
 
-describe('7 KB line cap: the page name is never shortened (PROTOCOL.md §4)', () => {
+describe('7 KB line cap: the page name is never shortened (docs/protocol.md §4)', () => {
   it.each<[string, string, Partial<LineInput>]>([
     ['200 ASCII characters and a 6.5 KB user agent', 'p'.repeat(200), { userAgent: 'u'.repeat(6500) }],
     ['200 euro signs (1,800 bytes) and a long page URL', '€'.repeat(200), { pageUrl: `https://shop.example.com/${'x'.repeat(6000)}` }],
@@ -76,7 +76,7 @@ describe('7 KB line cap: the page name is never shortened (PROTOCOL.md §4)', ()
   });
 });
 
-describe('7 KB line cap: optional data is left out, least important first (PROTOCOL.md §4)', () => {
+describe('7 KB line cap: optional data is left out, least important first (docs/protocol.md §4)', () => {
   const cp = (count: number): Record<number, string> => Object.fromEntries(Array.from({ length: count }, (_, i) => [i + 1, EURO_255]));
 
   it.each<[string, Partial<LineInput>, string[], (params: Map<string, string>, p: string[]) => void]>([
@@ -143,7 +143,7 @@ describe('7 KB line cap: optional data is left out, least important first (PROTO
   });
 });
 
-describe('7 KB line cap: an order never loses its revenue (PROTOCOL.md §4)', () => {
+describe('7 KB line cap: an order never loses its revenue (docs/protocol.md §4)', () => {
   const ORDER: LineInput = {
     ...BASE,
     pageName: 'shop.example.com/checkout/confirmation',

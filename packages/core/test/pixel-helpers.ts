@@ -6,7 +6,7 @@ import type { PixelProxyEvent, PixelProxyHandler, PixelProxyOptions } from '../s
 export const TRACK_ID = '111111111111111';
 export const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 export const PAGE = 'https://shop.example.com/products/shoes?size=42';
-/** A Smart Pixel query as the browser sends it (PROTOCOL.md §12, knigge.de sample, shortened). */
+/** A Smart Pixel query as the browser sends it (docs/protocol.md §12, knigge.de sample, shortened). */
 export const PIXEL_QUERY =
   'p=600,shop.example.com%2Fproducts%2Fshoes,1,1920x1080,24,1,1730181123123,0,1280x720,0&tz=1&pu=https%3A%2F%2Fshop.example.com%2Fproducts%2Fshoes&la=de&eor=1';
 

@@ -14,7 +14,7 @@ async function run(ctx: RequestContext, options: TrackerOptions = {}) {
   return { visit, result, line: memory.lines[0] };
 }
 
-describe('opt-out and privacy signals (PROTOCOL.md §7)', () => {
+describe('opt-out and privacy signals (docs/protocol.md §7)', () => {
   it.each<[string, Partial<RequestContext> & { headers?: Record<string, string> }, TrackerOptions, 'full' | 'anonymous' | 'none', string | undefined]>([
     ['no signal: full', {}, {}, 'full', undefined],
     ['webtrekkOptOut: no hit', { cookies: { webtrekkOptOut: '1', wtstp_eid: EID } }, {}, 'none', 'opt-out'],

@@ -44,7 +44,7 @@ const headerName = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvw
 const headers = fc.dictionary(fc.oneof(headerName, fc.constantFrom('user-agent', 'referer', 'x-forwarded-for', 'forwarded', 'x-forwarded-host', 'x-forwarded-proto', 'sec-ch-ua', 'cookie', 'dnt')), text, { maxKeys: 8 });
 const url = fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), text.map((path) => `https://shop.example.com/${path}`), text);
 
-/** Checks the invariants every line must satisfy (PROTOCOL.md §2, §4). */
+/** Checks the invariants every line must satisfy (docs/protocol.md §2, §4). */
 function checkLine(line: string): Map<string, string> {
   expect(line.startsWith('wt?p=600,')).toBe(true);
   expect(line.length).toBeLessThanOrEqual(MAX_LINE_BYTES);

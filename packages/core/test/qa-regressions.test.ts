@@ -15,7 +15,7 @@ async function decide(overrides: Partial<RequestContext> & { headers?: Record<st
   return result.ok ? 'sent' : result.status === 'skipped' ? result.reason : result.status;
 }
 
-describe('money figures are decimal(12,2) (PROTOCOL.md §4)', () => {
+describe('money figures are decimal(12,2) (docs/protocol.md §4)', () => {
   it('rounds numeric costs and order figures to cents, so float noise never reaches Mapp', () => {
     const { params } = parseLine(
       buildLine({

@@ -8,7 +8,7 @@ import { parseLine } from './helpers.js';
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
 const NODE = { process: { versions: { node: '22.11.0' } } };
 
-describe('sender identification (cs801/cs802, PROTOCOL.md §3)', () => {
+describe('sender identification (cs801/cs802, docs/protocol.md §3)', () => {
   it("names this library and the package.json version in cs801 (never a bare version like the official libraries')", () => {
     expect(SENDER_VERSION).toBe(`mapp-s2s-${PACKAGE_VERSION}`);
     expect(SENDER_VERSION).not.toMatch(/^\d+\.\d+\.\d+$/);

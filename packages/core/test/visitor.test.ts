@@ -11,11 +11,11 @@ const B = '4138210064900146323';
 const C = '6158627047292181549';
 const OTHER = '222222222222222';
 
-describe('ever ID read precedence (PROTOCOL.md §6)', () => {
+describe('ever ID read precedence (docs/protocol.md §6)', () => {
   it.each<[string, Record<string, string>, string | undefined]>([
     ['wtstp_eid', { wtstp_eid: A }, A],
     ['wteid_<trackId>', { [`wteid_${TRACK_ID}`]: B }, B],
-    ['wt3_eid (PROTOCOL.md example)', { wt3_eid: `;${TRACK_ID}|${C}#2138210027300810268` }, C],
+    ['wt3_eid (docs/protocol.md example)', { wt3_eid: `;${TRACK_ID}|${C}#2138210027300810268` }, C],
     ['wt3_eid URL-encoded', { wt3_eid: `%3B${TRACK_ID}%7C${C}%232138210027300810268` }, C],
     ['wt3_eid double-encoded', { wt3_eid: `%253B${TRACK_ID}%257C${C}%25232138210027300810268` }, C],
     ['wt3_eid with several track ids', { wt3_eid: `;${OTHER}|${A}#1;${TRACK_ID}|${C}#2` }, C],
@@ -42,7 +42,7 @@ describe('ever ID read precedence (PROTOCOL.md §6)', () => {
   });
 });
 
-describe('cross-domain handover (PROTOCOL.md §6)', () => {
+describe('cross-domain handover (docs/protocol.md §6)', () => {
   const now = 1_800_000_000_000;
   it.each<[string, string, string | undefined]>([
     ['wtstp_eid + wtstp_t', `?wtstp_eid=${A}&wtstp_t=${now - 60_000}`, A],
@@ -59,7 +59,7 @@ describe('cross-domain handover (PROTOCOL.md §6)', () => {
   });
 });
 
-describe('minting (PROTOCOL.md §6)', () => {
+describe('minting (docs/protocol.md §6)', () => {
   it("uses '8' + 10-digit Unix seconds + 8 random digits", () => {
     const eid = mintEid(1_730_181_123_123);
     expect(eid).toMatch(/^81730181123\d{8}$/);

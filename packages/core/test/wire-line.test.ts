@@ -23,7 +23,7 @@ async function pageLine(ctx: RequestContext, options: TrackerOptions = {}, data?
   return result.line;
 }
 
-describe('p parameter (PROTOCOL.md §2)', () => {
+describe('p parameter (docs/protocol.md §2)', () => {
   it('sends 600,<page name>,,,,,<event ms>,<referrer>,, like the official libraries', () => {
     expect(line({})).toMatch(/^wt\?p=600,home,,,,,1730181123123,0,,&cs801=/);
   });
@@ -60,10 +60,10 @@ describe('p parameter (PROTOCOL.md §2)', () => {
   });
 });
 
-describe('page name (PROTOCOL.md §8)', () => {
+describe('page name (docs/protocol.md §8)', () => {
   it.each([
-    // PROTOCOL.md §8
-    ['the PROTOCOL.md example', 'https://Shop.Example.com/DE/Shoes?sort=price&size=42', ['size'], 'shop.example.com/de/shoes?size=42'],
+    // docs/protocol.md §8
+    ['the docs/protocol.md example', 'https://Shop.Example.com/DE/Shoes?sort=price&size=42', ['size'], 'shop.example.com/de/shoes?size=42'],
     ['parameters lower-cased too', 'https://shop.example.com/search?q=Red%20Shoes&Size=XL', ['q', 'Size'], 'shop.example.com/search?q=red shoes&size=xl'],
     ['a repeated parameter: the last value wins', 'https://a.com/x?size=42&size=43', ['size'], 'a.com/x?size=43'],
     ['an empty value is left out', 'https://a.com/x?size=&color=red', ['size', 'color'], 'a.com/x?color=red'],
@@ -113,7 +113,7 @@ describe('page name (PROTOCOL.md §8)', () => {
   });
 });
 
-describe('client information (PROTOCOL.md §5)', () => {
+describe('client information (docs/protocol.md §5)', () => {
   it('sends X-WT-IP, X-WT-UA, X-WT-RQ and pu for the current page', async () => {
     const ctx = context({ url: 'https://shop.example.com/a?x=%26y', headers: { 'user-agent': 'Mozilla/5.0 (X11) Firefox/128.0' } });
     const { params, raw } = parseLine(await pageLine(ctx));
@@ -163,13 +163,13 @@ describe('client information (PROTOCOL.md §5)', () => {
   });
 });
 
-describe('identity parameters (PROTOCOL.md §6, §12)', () => {
+describe('identity parameters (docs/protocol.md §6, §12)', () => {
   it.each([
     ['a known visitor', { eid: '2138210064900146323' }, '&eid=2138210064900146323&'],
     ['a new visitor', { eid: '2138210064900146323', isNewVisitor: true }, '&eid=2138210064900146323&one=1&'],
     ['a ceid', { ceid: 'XYZ-232-ABC' }, '&ceid=XYZ-232-ABC&'],
     ['anonymous mode', { anonymous: true, eid: '2138210064900146323', ceid: 'x' }, '&nc=1&'],
-  ] as const)('encodes %s like the PROTOCOL.md examples', (_label, extra, expected) => {
+  ] as const)('encodes %s like the docs/protocol.md examples', (_label, extra, expected) => {
     const text = line({}, extra);
     expect(text).toContain(expected);
     if ('anonymous' in extra) {
@@ -178,7 +178,7 @@ describe('identity parameters (PROTOCOL.md §6, §12)', () => {
   });
 });
 
-describe('hit data (PROTOCOL.md §3)', () => {
+describe('hit data (docs/protocol.md §3)', () => {
   it.each<[string, HitData, Record<string, string>]>([
     ['page parameters', { page: { parameters: { 12: 'red' }, categories: { 1: 'shoes' }, search: 'boots' } }, { cp12: 'red', cg1: 'shoes', is: 'boots' }],
     [
@@ -222,7 +222,7 @@ describe('hit data (PROTOCOL.md §3)', () => {
         cb766: 'paid', cb20: 'x',
       },
     ],
-    ['an order value of 0 (accepted, PROTOCOL.md §4)', { order: { value: 0 } }, { ov: '0' }],
+    ['an order value of 0 (accepted, docs/protocol.md §4)', { order: { value: 0 } }, { ov: '0' }],
     ['language and permission category', { language: 'de', permissionCategory: '2' }, { la: 'de', pec: '2' }],
     ['raw parameters', { raw: { tmc: 'x', cp99: 1, flag: true } }, { tmc: 'x', cp99: '1', flag: '1' }],
   ])('maps %s', (_label, data, expected) => {
@@ -230,7 +230,7 @@ describe('hit data (PROTOCOL.md §3)', () => {
     for (const [name, value] of Object.entries(expected)) expect([name, params.get(name)]).toEqual([name, value]);
   });
 
-  it('double-encodes mc exactly as the PROTOCOL.md example', () => {
+  it('double-encodes mc exactly as the docs/protocol.md example', () => {
     expect(line({ campaign: { mediaCode: 'wt_mc=foo.bar' } })).toContain('&mc=wt_mc%253Dfoo.bar&');
   });
 
@@ -315,7 +315,7 @@ describe('hit data (PROTOCOL.md §3)', () => {
   });
 });
 
-describe('campaign from the landing URL (PROTOCOL.md §3, Campaign)', () => {
+describe('campaign from the landing URL (docs/protocol.md §3, Campaign)', () => {
   it.each([
     ['wt_mc on the landing page', 'https://shop.example.com/?wt_mc=newsletter.nov', {}, undefined, 'wt_mc%253Dnewsletter.nov'],
     ['mc, the other default parameter', 'https://shop.example.com/?a=1&mc=sea.brand', {}, undefined, 'mc%253Dsea.brand'],

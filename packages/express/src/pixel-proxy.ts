@@ -30,7 +30,7 @@ async function writeResponse(res: ExpressResponse, web: Response): Promise<void>
 }
 
 /**
- * Express 4/5 middleware for the Smart Pixel pass-through (PROTOCOL.md §9). Mount it before
+ * Express 4/5 middleware for the Smart Pixel pass-through (docs/protocol.md §9). Mount it before
  * body parsers and before `mappTracking()`:
  * `app.use('/mapp/pixel', mappPixelProxy({ trackId, trackDomain, trustProxy: 'loopback' }))`.
  *

@@ -38,7 +38,7 @@ async function writeResponse(ctx: Context, web: Response): Promise<void> {
 }
 
 /**
- * Koa 2/3 middleware for the Smart Pixel pass-through (PROTOCOL.md §9). Mount it before body
+ * Koa 2/3 middleware for the Smart Pixel pass-through (docs/protocol.md §9). Mount it before body
  * parsers and before `mappTracking()`: `app.use(mappPixelProxy({ trackId, trackDomain }))`
  * handles `/mapp/pixel` and everything below it and passes every other request on.
  *

@@ -39,7 +39,7 @@ function validHost(value: string | null): string | undefined {
 const P_ANCHOR = [/^[01]?$/, /^(?:\d+x\d+)?$/, /^\d*$/, /^[01]?$/, /^\d{13}$/];
 
 /**
- * Re-encodes the decoded `p` value field by field with literal commas (PROTOCOL.md §2). When
+ * Re-encodes the decoded `p` value field by field with literal commas (docs/protocol.md §2). When
  * the page name or referrer held a comma there are more than ten pieces; fields 3-7 have fixed
  * shapes (ending in the 13-digit time), which tells where the page name ends.
  */
@@ -98,7 +98,7 @@ function toCoreRequest(request: Request, scheme: 'http' | 'https' | undefined): 
 }
 
 /**
- * Next.js route handlers for the Smart Pixel pass-through (PROTOCOL.md §9). In
+ * Next.js route handlers for the Smart Pixel pass-through (docs/protocol.md §9). In
  * `app/mapp/pixel/[[...path]]/route.ts`:
  *
  * ```ts

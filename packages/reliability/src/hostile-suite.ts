@@ -402,7 +402,7 @@ const WIRE_PROBLEM = /^line: |: "\+" in value|: invalid percent-encoding|: perce
 
 /**
  * The `validateLine` problems the shop is answerable for. A page view is built by the core:
- * every problem counts. A Smart Pixel hit is relayed verbatim (PROTOCOL.md §9 step 1), so
+ * every problem counts. A Smart Pixel hit is relayed verbatim (docs/protocol.md §9 step 1), so
  * only wire-level problems count there; the meaning of the page's own tagging (a product
  * status, the number of p fields) is the site's, not the server's.
  */

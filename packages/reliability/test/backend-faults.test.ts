@@ -101,7 +101,7 @@ describe.each(['express', 'koa'] as const)('backend faults under concurrent page
     const retryEvents = events.slice(firstEvent).filter((event): event is Extract<TrackerEvent, { type: 'retry' }> => event.type === 'retry');
     const retries = retryEvents.length;
     // Lines whose POST timed out: the sink may have stored them before its answer was late, and
-    // without an idempotency key their retry counts twice (PROTOCOL.md §1). Only these may repeat.
+    // without an idempotency key their retry counts twice (docs/protocol.md §1). Only these may repeat.
     const timedOutLines = retryEvents.filter((event) => event.reason.startsWith('timeout')).reduce((sum, event) => sum + event.lines, 0);
     report(`reliability/faults ${shopName} "${name}": pages 200 ${load.statuses.filter((s) => s === 200).length}/${PAGES}, arrived ${countMarkers(ours()).size}, lost ${delivery.lost.length}, duplicated ${delivery.duplicated}, max queue depth ${load.maxQueueDepth}/${MAX_QUEUE}, retry events ${retries}, lines retried after a timeout ${timedOutLines}`);
 

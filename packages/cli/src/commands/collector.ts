@@ -1,6 +1,40 @@
 import { parseArgs } from 'node:util';
-import { startCollector, validateFaults } from '@mapp-s2s/collector';
+// Types only: the collector (and its native SQLite) is an optional peer, loaded at run time.
 import type { CollectorOptions, FaultOptions } from '@mapp-s2s/collector';
+
+/** The optional package that `mapp-s2s collector` runs. */
+export const COLLECTOR_PACKAGE = '@mapp-s2s/collector';
+
+/** What the command uses of {@link COLLECTOR_PACKAGE}. */
+export type CollectorModule = Pick<typeof import('@mapp-s2s/collector'), 'startCollector' | 'validateFaults'>;
+
+/**
+ * Exit code of `mapp-s2s collector` when {@link COLLECTOR_PACKAGE} is not installed or cannot
+ * load (its native SQLite binding failed to build, for example). Same as a usage error: the
+ * command cannot run as installed; the message names the package to install.
+ */
+export const COLLECTOR_MISSING_EXIT = 2;
+
+/** Loads the collector package; a separate function so a CLI without it still starts. */
+export function loadCollectorPackage(): Promise<CollectorModule> {
+  return import('@mapp-s2s/collector');
+}
+
+/** True when `error` says that the collector package itself is not installed. */
+function isMissingPackage(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes(COLLECTOR_PACKAGE);
+}
+
+/** The message for a collector that cannot be loaded, naming what to install. */
+export function collectorUnavailableMessage(error: unknown): string {
+  const install = `Install it next to the CLI: npm install --save-dev ${COLLECTOR_PACKAGE} (or pnpm add -D ${COLLECTOR_PACKAGE}).`;
+  if (isMissingPackage(error)) {
+    return `mapp-s2s collector: the collector is an optional part of the CLI and ${COLLECTOR_PACKAGE} is not installed.\n${install}\n(mapp-s2s ship does not need it.)\n`;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return `mapp-s2s collector: ${COLLECTOR_PACKAGE} is installed but could not be loaded: ${reason}\n(It needs the native better-sqlite3 module built for this Node version.) ${install}\n`;
+}
 
 /** Injectable I/O for {@link runCollectorCommand}, so tests can drive it in-process. */
 export interface CollectorCommandIo {
@@ -12,12 +46,16 @@ export interface CollectorCommandIo {
   signal?: AbortSignal;
   /** Called once the collector listens, with its URL. */
   onListening?: (url: string) => void;
+  /** Loads the collector package. @default loadCollectorPackage */
+  loadCollector?: () => Promise<CollectorModule>;
 }
 
 /** Usage text of `mapp-s2s collector`. */
 export const COLLECTOR_USAGE = `Usage: mapp-s2s collector [options]
 
 Runs a local Mapp-compatible tracking collector with a live inspector page.
+Needs the optional package @mapp-s2s/collector installed next to the CLI
+(npm install --save-dev @mapp-s2s/collector); without it the command exits 2.
 
 Options:
   --port <n>          Port to listen on (0 = any free port)            [default: 9700]
@@ -50,7 +88,7 @@ const NUMBER_FLAGS: Record<string, keyof FaultOptions> = {
 /**
  * `mapp-s2s collector`: starts the collector and runs until SIGINT/SIGTERM (or `io.signal`),
  * then closes it. Resolves to the exit code: 0 after a clean stop, 1 when it cannot start,
- * 2 for bad arguments.
+ * 2 for bad arguments or when {@link COLLECTOR_PACKAGE} is not installed (or cannot load).
  */
 export async function runCollectorCommand(argv: string[], io: CollectorCommandIo = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -63,6 +101,21 @@ export async function runCollectorCommand(argv: string[], io: CollectorCommandIo
       return 0;
     }
     options = parsed;
+  } catch (error) {
+    stderr.write(`mapp-s2s collector: ${error instanceof Error ? error.message : String(error)}\n\n${COLLECTOR_USAGE}`);
+    return 2;
+  }
+
+  let collectorPackage: CollectorModule;
+  try {
+    collectorPackage = await (io.loadCollector ?? loadCollectorPackage)();
+  } catch (error) {
+    stderr.write(collectorUnavailableMessage(error));
+    return COLLECTOR_MISSING_EXIT;
+  }
+  const { startCollector, validateFaults } = collectorPackage;
+  try {
+    if (options.faults !== undefined) options.faults = validateFaults(options.faults);
   } catch (error) {
     stderr.write(`mapp-s2s collector: ${error instanceof Error ? error.message : String(error)}\n\n${COLLECTOR_USAGE}`);
     return 2;
@@ -109,7 +162,10 @@ export async function runCollectorCommand(argv: string[], io: CollectorCommandIo
   return 0;
 }
 
-/** Parses the command's flags into collector options (throws with a message on bad input). */
+/**
+ * Parses the command's flags into collector options (throws with a message on bad input).
+ * Fault values are range-checked by the collector's `validateFaults` once it is loaded.
+ */
 export function parseCollectorArgs(argv: string[]): CollectorOptions | 'help' {
   const { values: parsed } = parseArgs({
     args: argv,
@@ -146,7 +202,7 @@ export function parseCollectorArgs(argv: string[]): CollectorOptions | 'help' {
     if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`--${flag}: "${raw}" is not a number`);
     faults[key] = n;
   }
-  if (Object.keys(faults).length > 0) options.faults = validateFaults(faults);
+  if (Object.keys(faults).length > 0) options.faults = faults;
   return options;
 }
 

@@ -95,7 +95,7 @@ export interface ShipReport {
 
 /**
  * Longest line `ship` sends: what the tracker accepts from the pixel pass-through (the Smart
- * Pixel's 30,720-character query plus the server's own pairs, PROTOCOL.md §4).
+ * Pixel's 30,720-character query plus the server's own pairs, docs/protocol.md §4).
  */
 export const MAX_SHIP_LINE_BYTES = MAX_SEND_LINE_CHARS;
 
@@ -161,7 +161,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   /**
    * Sends one batch with retries: 'ok' | 'rejected' | a stop reason. A line over the 7 KB
    * batch-line limit (a Smart Pixel hit passed through) goes alone, as the GET the pixel
-   * itself would have sent (PROTOCOL.md §4).
+   * itself would have sent (docs/protocol.md §4).
    */
   async function deliver(batch: ShipLine[]): Promise<'ok' | 'rejected' | { stop: string }> {
     const single = batch.length === 1 && isOverLong((batch[0] as ShipLine).line);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RangeSet } from './range-set.js';
 import { appendRegular, fileKind, readRegularSync } from './safe-fs.js';
 
-/** Default file prefix, as the official libraries (PROTOCOL.md §10). */
+/** Default file prefix, as the official libraries (docs/protocol.md §10). */
 export const DEFAULT_SPOOL_PREFIX = 'MappIntelligenceRequests';
 
 /**

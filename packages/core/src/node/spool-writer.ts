@@ -114,7 +114,7 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 
 /**
  * Appends lines to `<prefix>-<ms>.tmp` and rotates to `.log` by lines, size and age
- * (the official libraries' scheme, PROTOCOL.md §10).
+ * (the official libraries' scheme, docs/protocol.md §10).
  *
  * Appends are group-committed: whatever queued up while the previous write ran goes out
  * in one `write()` (and one `fdatasync()` with `fsync: 'always'`). An append resolves

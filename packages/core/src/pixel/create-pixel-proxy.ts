@@ -46,7 +46,7 @@ function targetOf(request: Request, extras: PixelRequestExtras): { path: string;
 }
 
 /**
- * Creates the Smart Pixel pass-through handler (PROTOCOL.md §9): a web-standard
+ * Creates the Smart Pixel pass-through handler (docs/protocol.md §9): a web-standard
  * `(request, extras) => Promise<Response>` that adapters mount at e.g. `/mapp/pixel`.
  *
  * It accepts the pixel's `sendViaServer` form (`GET <mount>?p=600,…`), the track-domain form
@@ -196,7 +196,7 @@ export function createPixelProxy(options: PixelProxyOptions, env: TrackerEnv = {
       compactClientInfo: () => clientInfoPairs(ctx, facts.ip, config.clientHints, true),
       fallbackKey: `a:${facts.ip ?? ''}|${ctx.headers['user-agent'] ?? ''}`,
     });
-    // No 7 KB limit here (PROTOCOL.md §4): a forwarded GET may be as long as the pixel's,
+    // No 7 KB limit here (docs/protocol.md §4): a forwarded GET may be as long as the pixel's,
     // and the transport sends a queued line over 7 KB as its own GET. Queries are capped at
     // the pixel's length and our pairs kept in their room, so this guard never fires; it
     // keeps sendLine()'s limit and ours in step.

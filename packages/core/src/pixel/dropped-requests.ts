@@ -11,7 +11,7 @@ export type DroppedRequests = 0 | 1 | 2 | 3;
 /** Pixel blacklist entry: an exact page name, a page name with `*` wildcards, or a RegExp. */
 export type PageNamePattern = string | RegExp;
 
-// The product statuses a server-side shop records itself (PROTOCOL.md §9). Matched exactly,
+// The product statuses a server-side shop records itself (docs/protocol.md §9). Matched exactly,
 // unlike the pixel's prefix regex, which would also drop `add-wl`.
 const SERVER_PRODUCT_STATUSES = new Set(['view', 'add', 'conf']);
 

@@ -1,5 +1,5 @@
 /**
- * The tracker's own answer: a transparent 1×1 GIF, 43 bytes (PROTOCOL.md §1).
+ * The tracker's own answer: a transparent 1×1 GIF, 43 bytes (docs/protocol.md §1).
  * Kept as bytes (not base64 decoded at runtime) so the module has no `atob`/`Buffer` need.
  */
 const GIF_BYTES = [
@@ -30,7 +30,7 @@ export const PASS_THROUGH_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The pixel's answer (PROTOCOL.md §9 step 4): `200`, `image/gif`, the 43 bytes from §1,
+ * The pixel's answer (docs/protocol.md §9 step 4): `200`, `image/gif`, the 43 bytes from §1,
  * no-cache, never Mapp's content type or body. `HEAD` gets the same headers and no body.
  */
 export function gifResponse(options: { head?: boolean; setCookies?: readonly string[] } = {}): Response {

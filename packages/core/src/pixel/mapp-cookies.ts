@@ -2,7 +2,7 @@
  * The only cookies that ever cross the proxy, in either direction. Everything else the browser
  * sends to the site (session, auth, cart, consent tools…) stays on the server.
  *
- * Why these names (PROTOCOL.md §6):
+ * Why these names (docs/protocol.md §6):
  * - `wteid_<trackId>` / `wtsid_<trackId>`: the tracker's own ever-id and session cookies for
  *   an account; in third-party-cookie mode the tracker reads them from the request and sets
  *   them in its answer. Only the configured track ids qualify.
@@ -55,7 +55,7 @@ function safeAttributes(attributes: readonly string[]): string[] {
 
 /**
  * Filters Mapp's `Set-Cookie` headers, the only part of its answer that reaches the browser
- * (PROTOCOL.md §6: the tracker's own cookies in third-party-cookie mode). Only allowlisted
+ * (docs/protocol.md §6: the tracker's own cookies in third-party-cookie mode). Only allowlisted
  * names with RFC 6265 values pass; of the attributes only `Path`, `Max-Age`, `Expires`,
  * `Secure`, `HttpOnly` and `SameSite` with well-formed values are kept, rebuilt (never
  * copied). Mapp's `Domain` (its track domain) is replaced by `siteDomain`, or dropped so the

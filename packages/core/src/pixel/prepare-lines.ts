@@ -11,7 +11,7 @@ export interface PreparedLine {
 }
 
 /**
- * The server's own client information, encoded like the core's hits (PROTOCOL.md §5):
+ * The server's own client information, encoded like the core's hits (docs/protocol.md §5):
  * `X-WT-IP` from the trusted client IP, `X-WT-UA`, `X-WT-RQ` (the `Referer` of a pixel request
  * is the page itself) and, when enabled, the client hints.
  *
@@ -38,7 +38,7 @@ export function clientInfoPairs(ctx: RequestContext, ip: string | undefined, cli
 export interface PrepareOptions {
   /** The core's privacy decision for this request is `anonymous`. */
   anonymous: boolean;
-  /** The eid from the visitor's cookies (PROTOCOL.md §6 precedence), if any. */
+  /** The eid from the visitor's cookies (docs/protocol.md §6 precedence), if any. */
   cookieEid: string | undefined;
   /** Mint an eid when neither the pixel nor a cookie has one. */
   serverCookie: boolean;

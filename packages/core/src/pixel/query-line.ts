@@ -1,5 +1,5 @@
 /**
- * Turns one browser pixel query into the line we send, following PROTOCOL.md §9: the query
+ * Turns one browser pixel query into the line we send, following docs/protocol.md §9: the query
  * stays verbatim (never decoded and re-encoded), only the keys the server owns are removed.
  */
 
@@ -35,7 +35,7 @@ const EID = /^\d{19}$/;
 
 /** Rounds of percent-decoding before a key that still changes is given up on. */
 const MAX_DECODE_ROUNDS = 8;
-/** What a parameter name of the pixel, the SDKs and the libraries looks like (PROTOCOL.md §3). */
+/** What a parameter name of the pixel, the SDKs and the libraries looks like (docs/protocol.md §3). */
 const PLAIN_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -62,7 +62,7 @@ export function decodeKey(rawKey: string): string | undefined {
 }
 
 /**
- * Client information only the server may set, because it appends its own (PROTOCOL.md §5,
+ * Client information only the server may set, because it appends its own (docs/protocol.md §5,
  * §9 step 2): `X-WT-IP`, `X-WT-UA`, `X-WT-RQ` and `X-WT-SEC-CH-UA*`, compared without case
  * and with `_` read as `-`. `key` is a decoded plain name (see {@link decodeKey}). Other
  * `X-WT-*` the pixel writes itself (`X-WT-EID` in an app web view) stay.
@@ -106,7 +106,7 @@ function decodeField(value: string): string {
  * or no `p` parameter starting with a version number.
  */
 export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
-  // A fragment never belongs to the hit (PROTOCOL.md §9 step 1); in a beacon line it would
+  // A fragment never belongs to the hit (docs/protocol.md §9 step 1); in a beacon line it would
   // otherwise cut off the pairs we append once the line is sent as a URL.
   const query = rawQuery.split('#', 1)[0] ?? '';
   if (query === '' || !PRINTABLE.test(query)) return undefined;

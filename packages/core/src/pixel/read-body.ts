@@ -49,7 +49,7 @@ export async function readCappedText(
 
 /**
  * Splits a beacon body into pixel queries: one per line, each `?query` or `wt?query`
- * (PROTOCOL.md §1, §9); blank lines are ignored, a trailing CR is tolerated.
+ * (docs/protocol.md §1, §9); blank lines are ignored, a trailing CR is tolerated.
  * Lines in any other form come back as `undefined` so the caller can refuse them.
  */
 export function splitBodyLines(text: string): Array<string | undefined> {

@@ -36,7 +36,7 @@ interface Batch {
   readonly entries: EngineEntry[];
   /** The POST body, or the query of a single over-long line sent as its own GET. */
   readonly body: string;
-  /** One line over the 7 KB batch-line limit: sent as `GET /<trackId>/wt?…` (PROTOCOL.md §4). */
+  /** One line over the 7 KB batch-line limit: sent as `GET /<trackId>/wt?…` (docs/protocol.md §4). */
   readonly single: boolean;
   attempts: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -60,7 +60,7 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
 }
 
-/** A line too long for a batch or file (7 KB, PROTOCOL.md §4); `bytes` counts its '\n'. */
+/** A line too long for a batch or file (7 KB, docs/protocol.md §4); `bytes` counts its '\n'. */
 function isOverLong(entry: EngineEntry): boolean {
   return entry.bytes - 1 > MAX_LINE_BYTES;
 }

@@ -1,12 +1,12 @@
 import { InvalidOptionError } from '../errors.js';
 import type { BatchOptions } from '../types.js';
 
-/** Hard protocol caps (PROTOCOL.md §1): 10,000 lines, and our 20 MiB body cap. @internal */
+/** Hard protocol caps (docs/protocol.md §1): 10,000 lines, and our 20 MiB body cap. @internal */
 export const MAX_BATCH_LINES = 10_000;
 /** @internal */
 export const MAX_BATCH_BYTES = 20 * 1024 * 1024;
 
-/** Default byte cap of one POST: backlog batches grow up to it (PROTOCOL.md §1 allows 20 MiB). @internal */
+/** Default byte cap of one POST: backlog batches grow up to it (docs/protocol.md §1 allows 20 MiB). @internal */
 export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Default count cap of the memory queue: a 50,000-hit burst fits with room to spare. @internal */
 export const DEFAULT_MAX_QUEUE_SIZE = 100_000;

@@ -45,7 +45,7 @@ export interface BatchTransportInternals {
  * - Per-visitor order: hits are hashed by `key` into `concurrency` FIFO lanes with one
  *   batch outstanding each, so hits of one visitor are never reordered, even across retries.
  * - A backlog larger than `maxBatchSize` leaves in larger batches (up to 10,000 lines and
- *   `maxBatchBytes`); a line over 7 KB is sent on its own as a GET (PROTOCOL.md §4).
+ *   `maxBatchBytes`); a line over 7 KB is sent on its own as a GET (docs/protocol.md §4).
  * - `maxQueueSize`/`maxQueueBytes` are enforced: when full, a new hit goes to `overflow`,
  *   else it is dropped (`queue-full`); queued hits are never evicted.
  * - Timers are unref'd, and no signal handlers are installed: call `close()` yourself.

@@ -31,7 +31,7 @@ export const ABORTED_BY_CLOSE = 'mapp-s2s: transport closed';
 
 /**
  * One request to Mapp with a hard timeout. Never rejects. Redirects are not followed
- * (`redirect: 'manual'`): a 3xx is a final rejection (PROTOCOL.md §1, "3xx: don't follow").
+ * (`redirect: 'manual'`): a 3xx is a final rejection (docs/protocol.md §1, "3xx: don't follow").
  * The response body is always consumed so keep-alive sockets return to the pool.
  * @internal
  */

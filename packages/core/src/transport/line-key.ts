@@ -1,6 +1,6 @@
 /**
  * The ordering key of a wire line read back from a spool file: `eid`, else `ceid`, else
- * client IP + user agent (the same identity Mapp uses for sessions, PROTOCOL.md §6).
+ * client IP + user agent (the same identity Mapp uses for sessions, docs/protocol.md §6).
  * Replayed hits need it to land in the right lane, since spool files hold bare lines.
  * @internal
  */

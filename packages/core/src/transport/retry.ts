@@ -1,5 +1,5 @@
 /**
- * Retry policy shared by the batch transport and the `ship` job (PROTOCOL.md §1):
+ * Retry policy shared by the batch transport and the `ship` job (docs/protocol.md §1):
  * network errors, timeouts, 5xx, 408 and 429 are retried; every other non-2xx is final.
  */
 
