@@ -44,7 +44,7 @@ function headersFor(mode) {
 
 async function createApp(framework, variant, origin, spoolDir) {
   const require = createRequire(join(ROOT, 'packages', framework, 'package.json'));
-  const options = { trackId: TRACK_ID, trackDomain: origin, transport: variant, trustProxy: false, onError: () => {}, flushOnExit: false };
+  const options = { trackId: TRACK_ID, trackDomain: origin, transport: variant, trustProxy: false, onError: () => {}, logger: { debug() {}, warn() {}, error() {} }, flushOnExit: false };
   if (variant === 'spool') options.spool = { dir: spoolDir };
   let tracker;
   if (framework === 'express') {

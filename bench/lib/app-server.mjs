@@ -1,7 +1,6 @@
 /**
  * Hello-world app server for the middleware-overhead benchmark (child process).
- * argv: <express|koa> <bare|direct|batch|batch500|spool> <sinkOrigin> <spoolDir>
- * (`batch500` = `batch` with `batch.maxBatchSize: 500` instead of the default 50)
+ * argv: <express|koa> <bare|direct|batch|spool> <sinkOrigin> <spoolDir>
  * Serves one small HTML page at `/`; with a transport, `mappTracking()` is mounted in
  * front of it exactly as the README shows. On `stop` it closes the tracker (so every hit
  * is flushed) and reports the tracker's counters.
@@ -20,13 +19,13 @@ function trackingOptions() {
   const options = {
     trackId: TRACK_ID,
     trackDomain: sinkOrigin,
-    transport: variant === 'batch500' ? 'batch' : variant,
+    transport: variant,
     trustProxy: false,
     // Tracking failures must not spam the benchmark output; they are counted instead.
     onError: () => {},
+    logger: { debug() {}, warn() {}, error() {} },
   };
   if (variant === 'spool') options.spool = { dir: spoolDir };
-  if (variant === 'batch500') options.batch = { maxBatchSize: 500 };
   // Experiments only (not used by `pnpm bench`): extra tracker options as JSON.
   if (process.env.BENCH_TRACKER_OPTIONS) Object.assign(options, JSON.parse(process.env.BENCH_TRACKER_OPTIONS));
   return options;

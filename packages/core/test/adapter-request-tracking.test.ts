@@ -164,7 +164,7 @@ describe('createRequestTracking', () => {
     expect(result.ok).toBe(false);
     expect(failures).toEqual([
       ['thrown string', request],
-      ['1 hit dropped (rejected: 404)', undefined],
+      ['mapp-s2s: 1 hit dropped (rejected): 404', undefined],
     ]);
   });
 

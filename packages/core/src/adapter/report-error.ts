@@ -1,18 +1,10 @@
-import type { Logger, TrackerEvent } from '../types.js';
+import type { Logger } from '../types.js';
 
 const MAX_REMEMBERED = 32;
 
 /** Turns anything thrown into an `Error`. @internal */
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
-}
-
-/** The failure a tracker event reports, if it reports one. @internal */
-export function eventError(event: TrackerEvent): Error | undefined {
-  if (event.type === 'error') return event.error;
-  if (event.type !== 'dropped') return undefined;
-  const detail = event.detail === undefined ? '' : `: ${event.detail}`;
-  return new Error(`${event.lines} hit${event.lines === 1 ? '' : 's'} dropped (${event.reason}${detail})`);
 }
 
 /**

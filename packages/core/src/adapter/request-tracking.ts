@@ -4,10 +4,13 @@ import { trackerInternals } from '../tracker-internals.js';
 import type { RequestContext, Tracker, TrackerOptions } from '../types.js';
 import type { AdapterTrackingOptions } from './adapter-options.js';
 import { createProxyTrustCheck, type FrameworkTrustWarning } from './proxy-trust-check.js';
-import { createErrorReporter, eventError } from './report-error.js';
+import { createDropWarnings } from '../drop-warnings.js';
+import { createErrorReporter } from './report-error.js';
 import type { RequestState, RequestStateStore } from './request-state.js';
 import { resolveAdapterTracker } from './resolve-tracker.js';
 import { TrackedRequest } from './tracked-request.js';
+
+function noop(): void {}
 
 /** How the adapter reaches the response's `Set-Cookie` header. @internal */
 export interface ResponseCookies {
@@ -78,10 +81,12 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
   // about by the tracker (rate-limited); they become `Error`s only for a user's `onError`,
   // so an outage costs no `Error` per dropped hit by default.
   if (ownsTracker) {
-    const onError = options.onError;
+    // A user's `onError` hears of lost hits too, rate-limited like the warnings: the first of a
+    // reason at once, then one `Error` with the count per 10 s, never one per hit in an overload.
+    const drops = options.onError === undefined ? undefined : createDropWarnings({ warn: (message: string) => reportError(new Error(message), undefined), debug: noop, error: noop });
     tracker.on((event) => {
       if (event.type === 'error') reportError(event.error, undefined);
-      else if (event.type === 'dropped' && onError !== undefined) reportError(eventError(event), undefined);
+      else if (event.type === 'dropped') drops?.dropped(event.reason, event.lines, event.detail);
     });
   }
   let warnedTwice = false;
