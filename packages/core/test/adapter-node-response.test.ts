@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { onResponseDone } from '../src/node/response-done.js';
 import { nodeResponseCookies } from '../src/node/set-cookie.js';
 
 let server: Server | undefined;
@@ -51,26 +50,5 @@ describe('nodeResponseCookies', () => {
     });
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(seen).toEqual([false, true]);
-  });
-});
-
-describe('onResponseDone', () => {
-  it('calls back exactly once after the response finished', async () => {
-    const calls: boolean[] = [];
-    let done!: () => void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    await serveOnce((_req, response) => {
-      onResponseDone(response, () => {
-        calls.push(response.writableFinished);
-        done();
-      });
-      response.end('ok');
-    });
-    await finished;
-    // `close` follows `finish` on this socket; give it its turn by closing the server.
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-    server = undefined;
-    expect(calls).toEqual([true]);
   });
 });

@@ -60,7 +60,7 @@ describe('createRequestTracking', () => {
   it('sends one page view with the status and content type known at the end', async () => {
     const { memory, tracking } = setup({ trustProxy: false });
     const { state } = await startRequest(tracking);
-    tracking.finish(state, () => ({ status: 201, contentType: 'text/html' }));
+    tracking.finish(state, () => ({ status: 201, contentType: 'text/html' }), undefined);
     const [hit] = await memory.waitForHits(1);
     expect(parseLine(hit!.line).params.get('X-WT-IP')).toBe('203.0.113.9');
   });
@@ -69,12 +69,16 @@ describe('createRequestTracking', () => {
     const failures: string[] = [];
     const { memory, tracking } = setup({ trustProxy: false, onError: (error) => void failures.push(error.message) });
     const aborted = await startRequest(tracking);
-    tracking.finish(aborted.state, () => undefined);
+    tracking.finish(aborted.state, () => undefined, undefined);
     const broken = await startRequest(tracking);
     expect(() =>
-      tracking.finish(broken.state, () => {
-        throw new Error('headers unreadable');
-      }),
+      tracking.finish(
+        broken.state,
+        () => {
+          throw new Error('headers unreadable');
+        },
+        undefined,
+      ),
     ).not.toThrow();
     expect(failures).toEqual(['headers unreadable']);
     const result = await kit.trackEvent(broken.request, { action: { name: 'marker' } });
@@ -103,7 +107,7 @@ describe('createRequestTracking', () => {
     const { request, state, jar } = await startRequest(tracking);
     kit.optOut(request);
     expect(jar.values).toEqual([]);
-    tracking.finish(state, () => ({ status: 200, contentType: 'text/html' }));
+    tracking.finish(state, () => ({ status: 200, contentType: 'text/html' }), undefined);
     const result = await kit.trackEvent(request, { action: { name: 'after-opt-out' } });
     expect(result.ok).toBe(true);
     expect(memory.lines).toHaveLength(1);
@@ -128,7 +132,7 @@ describe('createRequestTracking', () => {
     const { request, state } = await startRequest(tracking);
     kit.trackPage(request, { pageName: 'checkout' });
     kit.trackPage(request, { page: { parameters: { 1: 'x' } } });
-    tracking.finish(state, () => ({ status: 200, contentType: 'text/html' }));
+    tracking.finish(state, () => ({ status: 200, contentType: 'text/html' }), undefined);
     const [hit] = await memory.waitForHits(1);
     const line = parseLine(hit!.line);
     expect(line.p[1]).toBe('checkout');
@@ -215,6 +219,6 @@ describe('createRequestTracking', () => {
     const { state } = await startRequest(tracking);
     expect(failures).toEqual(['begin failed']);
     expect(await state.visitReady).toBeUndefined();
-    expect(() => tracking.finish(state, () => ({ status: 200, contentType: undefined }))).not.toThrow();
+    expect(() => tracking.finish(state, () => ({ status: 200, contentType: undefined }), undefined)).not.toThrow();
   });
 });

@@ -32,6 +32,16 @@ function responseFacts(ctx: Context, failure: { error: unknown } | undefined): R
   return { status: ctx.status, contentType: contentType === '' ? undefined : contentType };
 }
 
+/** The response of a chain that completed. */
+function finishedFacts(ctx: Context): ResponseFacts | undefined {
+  return responseFacts(ctx, undefined);
+}
+
+/** The response of a chain that threw. */
+function failedFacts({ ctx, error }: { ctx: Context; error: unknown }): ResponseFacts | undefined {
+  return responseFacts(ctx, { error });
+}
+
 /**
  * Koa 2/3 middleware that sends one Mapp Intelligence page-view hit per page request, once
  * the rest of the chain has run. Mount it first: `app.use(mappTracking({ trackId,
@@ -51,13 +61,13 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
       chain = next();
     } catch (error) {
       // A `next` that throws instead of rejecting (outside koa-compose): same as a rejection.
-      tracking.finish(state, () => responseFacts(ctx, { error }));
+      tracking.finish(state, failedFacts, { ctx, error });
       throw error;
     }
     return chain.then(
-      () => tracking.finish(state, () => responseFacts(ctx, undefined)),
+      () => tracking.finish(state, finishedFacts, ctx),
       (error: unknown) => {
-        tracking.finish(state, () => responseFacts(ctx, { error }));
+        tracking.finish(state, failedFacts, { ctx, error });
         throw error;
       },
     );

@@ -55,12 +55,12 @@ export interface RequestTracking<R> {
    */
   start(request: R, context: RequestContext, frameworkTrust: unknown, cookies: ResponseCookies): { state: RequestState; ready: Promise<void> | undefined };
   /**
-   * Hands the finished request to the tracker without waiting for it. `readResponse` reads
+   * Hands the finished request to the tracker without waiting for it. `readResponse(arg)` reads
    * the framework's response (inside this call's error handling) and returns `undefined`
    * when there is no page to count, e.g. the client aborted before any header went out.
    * Never throws: it runs in `finish`/`close` listeners and `finally` blocks.
    */
-  finish(state: RequestState, readResponse: () => ResponseFacts | undefined): void;
+  finish<A>(state: RequestState, readResponse: (arg: A) => ResponseFacts | undefined, arg: A): void;
 }
 
 /**
@@ -130,11 +130,11 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
       });
       return { state, ready };
     },
-    finish(state, readResponse) {
+    finish(state, readResponse, arg) {
       try {
         const visit = state.visit;
         if (state.optedOut || visit === undefined) return;
-        const response = readResponse();
+        const response = readResponse(arg);
         if (response === undefined) return;
         const base = state.context;
         // Every field of RequestContext, spelled out: cheaper than a spread, same result.

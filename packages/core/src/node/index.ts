@@ -14,7 +14,6 @@ export { fromNodeRequest } from './from-node-request.js';
 export type { NodeRequestLike, NodeResponseLike } from './from-node-request.js';
 export { createNodePixelProxy } from './node-pixel-proxy.js';
 export type { NodePixelProxy, NodePixelProxyOptions, NodePixelRequest } from './node-pixel-proxy.js';
-export { onResponseDone } from './response-done.js';
 export { nodeResponseCookies } from './set-cookie.js';
 export { shipSpool } from './ship.js';
 export type { ShipLine, ShipOptions, ShipProgress, ShipReport, ShipSource, ShipUnit } from './ship.js';
