@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/child.mjs';
-import { BROWSER_UA, EID_COOKIE } from './lib/constants.mjs';
+import { pageHeaders } from './lib/overhead.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -28,19 +28,6 @@ const visitors = arg('visitors', 'returning');
 const duration = Number(arg('duration', '8'));
 const top = Number(arg('top', '25'));
 const out = arg('out', undefined);
-
-/** Request headers of a browser page view; `returning` visitors send their eid cookie. */
-export function pageHeaders(mode) {
-  const headers = {
-    'user-agent': BROWSER_UA,
-    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
-    'accept-language': 'en-US,en;q=0.9',
-    'sec-fetch-dest': 'document',
-    'sec-fetch-mode': 'navigate',
-  };
-  if (mode === 'returning') headers.cookie = EID_COOKIE;
-  return headers;
-}
 
 /** Which part of the process a sample belongs to, by its function's location. */
 function categoryOf(functionName, file) {

@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild } from './lib/child.mjs';
-import { BROWSER_UA, EID_COOKIE, TRACK_ID } from './lib/constants.mjs';
+import { TRACK_ID } from './lib/constants.mjs';
+import { pageHeaders } from './lib/overhead.mjs';
 import { createSinkSocket, runRequest } from './lib/inproc.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -28,18 +29,9 @@ const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}
 const VARIANTS = ['bare', 'batch', 'spool', 'direct'];
 const HTML = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hello</title></head><body><h1>Hello, world</h1></body></html>';
 
+/** What an HTTP/1.1 client sends, plus the browser navigation of part 1. */
 function headersFor(mode) {
-  const headers = {
-    host: '127.0.0.1:3000',
-    connection: 'keep-alive',
-    'user-agent': BROWSER_UA,
-    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
-    'accept-language': 'en-US,en;q=0.9',
-    'sec-fetch-dest': 'document',
-    'sec-fetch-mode': 'navigate',
-  };
-  if (mode === 'returning') headers.cookie = EID_COOKIE;
-  return headers;
+  return { host: '127.0.0.1:3000', connection: 'keep-alive', ...pageHeaders(mode) };
 }
 
 async function createApp(framework, variant, origin, spoolDir) {
