@@ -4,6 +4,8 @@ import { resolveSpoolOptions } from './spool-options.js';
 import { SPOOL_FULL, SpoolWriter } from './spool-writer.js';
 
 const FULL_DETAIL = 'spool.maxTotalBytes reached; ship the spool (mapp-s2s ship) or raise the cap';
+const SPOOLED: SendOutcome = Object.freeze({ ok: true, status: 'spooled' }) as SendOutcome;
+const spooled = (): SendOutcome => SPOOLED;
 const FULL: SendOutcome = Object.freeze({ ok: false, status: 'dropped', reason: 'spool-full', detail: FULL_DETAIL }) as SendOutcome;
 
 /**
@@ -30,36 +32,35 @@ export function createSpoolTransport(options: SpoolOptions): TransportFactory {
   return function spoolTransport(context: TransportContext): Transport {
     const stats = createStatsRecorder();
     const writer = new SpoolWriter<undefined>(resolved, {
-      onAppended(segment, records) {
-        stats.spooled += records.length;
-        context.emit({ type: 'spooled', lines: records.length, file: segment.path });
+      onWritten(segment, lines) {
+        stats.spooled += lines;
+        context.emit({ type: 'spooled', lines, file: segment.path });
       },
       onError(error) {
         context.emit({ type: 'error', error });
       },
     });
     let closed = false;
+    const failed = (cause: unknown): SendOutcome => {
+      if (cause === SPOOL_FULL) {
+        stats.drop('spool-full');
+        context.emit({ type: 'dropped', lines: 1, reason: 'spool-full', detail: FULL_DETAIL });
+        return FULL;
+      }
+      const error = new Error(`mapp-s2s spool: could not write to ${resolved.dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+      context.emit({ type: 'error', error });
+      return { ok: false, status: 'failed', error };
+    };
     return {
       name: 'spool',
-      async send(hit: OutgoingHit): Promise<SendOutcome> {
+      send(hit: OutgoingHit): Promise<SendOutcome> {
         if (closed) {
           stats.drop('closed');
-          return { ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' };
+          return Promise.resolve({ ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' });
         }
         stats.enqueued += 1;
-        try {
-          await writer.append(hit.line, undefined);
-          return { ok: true, status: 'spooled' };
-        } catch (cause) {
-          if (cause === SPOOL_FULL) {
-            stats.drop('spool-full');
-            context.emit({ type: 'dropped', lines: 1, reason: 'spool-full', detail: FULL_DETAIL });
-            return FULL;
-          }
-          const error = new Error(`mapp-s2s spool: could not write to ${resolved.dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
-          context.emit({ type: 'error', error });
-          return { ok: false, status: 'failed', error };
-        }
+        // A chain with shared handlers rather than an async function: one promise per hit.
+        return writer.append(hit.line, undefined).then(spooled, failed);
       },
       async flush() {
         // For a spool, "flush" means durable: written and synced (not rotated, so frequent
