@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import { mappTracking, noTracking, trackEvent, trackPage, type KoaTrackingOptions, type Tracker } from '@mapp-s2s/koa';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
-import { cartPage, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
+import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
@@ -23,6 +23,8 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
   // First in the chain: page views are decided once the routes below have run.
   const tracking = mappTracking(options);
   app.use(tracking);
+  // Inside the tracking middleware, so it records the error page's status like any answer.
+  app.use(shopErrors);
 
   // Smart Pixel pass-through at /mapp/pixel, the pixel bundle and a /pixel demo page.
   mountSmartPixel(app, options, tracking.tracker);
@@ -42,6 +44,12 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
 
   router.get('/products/:id', (ctx) => {
     const product = productFor(String(ctx.params['id']));
+    if (product === undefined) {
+      ctx.status = 404;
+      ctx.type = 'html';
+      ctx.body = notFoundPage(ctx.path);
+      return;
+    }
     trackPage(ctx, { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' });
     ctx.type = 'html';
     ctx.body = productPage(product);
@@ -89,4 +97,21 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
   });
 
   return { app, tracker: tracking.tracker };
+}
+
+/**
+ * A thrown error answers the shop's plain error page (a framework's 4xx keeps its status),
+ * never the error's message or stack. 5xx errors still reach `app.on('error')`, Koa's log.
+ */
+export async function shopErrors(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    const status = errorStatus(error);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = errorPage(status);
+    if (status >= 500) ctx.app.emit('error', error, ctx);
+  }
 }
