@@ -280,8 +280,14 @@ export const INSPECTOR_JS = String.raw`
   }
   function connect() {
     var es = new EventSource('/api/events');
-    es.onopen = function () { $('status').className = 'status live'; $('status-text').textContent = 'Live'; };
-    es.onerror = function () { $('status').className = 'status'; $('status-text').textContent = 'Reconnecting\u2026'; };
+    var dropped = false;
+    es.onopen = function () {
+      $('status').className = 'status live'; $('status-text').textContent = 'Live';
+      // After a drop (the collector cuts off a client that fell behind) the replay after
+      // Last-Event-ID is capped: reload the list so nothing is missing.
+      if (dropped) { dropped = false; load(); fetchStats(); }
+    };
+    es.onerror = function () { dropped = true; $('status').className = 'status'; $('status-text').textContent = 'Reconnecting\u2026'; };
     es.addEventListener('hit', function (e) { add(JSON.parse(e.data)); refreshStats(); });
     es.addEventListener('clear', function () { state.hits = []; state.byId = new Map(); state.selected = null; state.follow = true; renderList(); renderDetail(); refreshStats(); });
   }
@@ -301,7 +307,7 @@ export const INSPECTOR_JS = String.raw`
   $('f-problems').addEventListener('change', function (e) { setFilter('problems', e.target.checked); });
   document.querySelectorAll('#f-type button').forEach(function (b) { b.addEventListener('click', function () { setFilter('type', b.getAttribute('data-type')); }); });
   $('clear').addEventListener('click', function () {
-    if (confirm('Delete all stored hits?')) fetch('/_control/clear', { method: 'POST' });
+    if (confirm('Delete all stored hits?')) fetch('/_control/clear', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   });
   // Arrow keys walk the list (outside the filter inputs).
   document.addEventListener('keydown', function (e) {

@@ -35,6 +35,22 @@ export interface CollectorOptions {
   inspector?: boolean;
   /** Log requests to stderr. @default false */
   verbose?: boolean;
+  /**
+   * More names the inspector, `/api/*` and `/_control/*` answer to, for a deployment reached
+   * by another name (a container name, a proxy's host): `name` for any port, `name:port` for
+   * one. Without them only `localhost`, `127.0.0.1`, `[::1]` and the bound host, with the
+   * collector's port, are served (and any IP with that port when bound to `0.0.0.0`/`::`);
+   * other `Host`s get `421`, so a DNS-rebinding page cannot read the stored hits. The tracking
+   * endpoints answer any `Host`.
+   * @default []
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Unread bytes a live-stream (`/api/events`) client may hold before it is cut off (a single
+   * batch may pass it up to four times over). Each unread byte stays in the collector's memory.
+   * @default 16 MiB
+   */
+  maxStreamBufferBytes?: number;
 }
 
 export interface StoredHit {
