@@ -1,15 +1,19 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { mappTracking, noTracking, trackEvent, trackPage, type ExpressTrackingOptions, type Tracker } from '@mapp-s2s/express';
+import { registerPrometheusMetrics } from '@mapp-s2s/metrics';
+import { Registry } from 'prom-client';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
 import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
-/** The shop and the tracker behind its middleware (close it on shutdown). */
+/** The shop, the tracker behind its middleware (close it on shutdown) and its metrics. */
 export interface Shop {
   app: Express;
   tracker: Tracker;
+  /** The tracker's Prometheus metrics, served at `/metrics`. */
+  metrics: Registry;
 }
 
 /**
@@ -66,6 +70,14 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
     res.type('text').send('ok');
   });
 
+  // The tracker's counters for Prometheus: read from tracker.stats() at each scrape. A registry
+  // per shop, not prom-client's global one, so several shops can run in one process (tests).
+  const metrics = new Registry();
+  registerPrometheusMetrics(tracking.tracker, { registry: metrics });
+  app.get('/metrics', noTracking(), async (_req, res) => {
+    res.type(metrics.contentType).set('cache-control', 'no-store').send(await metrics.metrics());
+  });
+
   const admin = new AdminController(tracking.tracker);
   app.get('/admin', (req, res) => admin.index(req, res));
 
@@ -78,7 +90,7 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
   });
   app.use(shopErrorHandler);
 
-  return { app, tracker: tracking.tracker };
+  return { app, tracker: tracking.tracker, metrics };
 }
 
 /**

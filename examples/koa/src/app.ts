@@ -1,16 +1,20 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { mappTracking, noTracking, trackEvent, trackPage, type KoaTrackingOptions, type Tracker } from '@mapp-s2s/koa';
+import { registerPrometheusMetrics } from '@mapp-s2s/metrics';
+import { Registry } from 'prom-client';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
 import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
-/** The shop and the tracker behind its middleware (close it on shutdown). */
+/** The shop, the tracker behind its middleware (close it on shutdown) and its metrics. */
 export interface Shop {
   app: Koa;
   tracker: Tracker;
+  /** The tracker's Prometheus metrics, served at `/metrics`. */
+  metrics: Registry;
 }
 
 /**
@@ -80,6 +84,16 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
     ctx.body = 'ok';
   });
 
+  // The tracker's counters for Prometheus: read from tracker.stats() at each scrape. A registry
+  // per shop, not prom-client's global one, so several shops can run in one process (tests).
+  const metrics = new Registry();
+  registerPrometheusMetrics(tracking.tracker, { registry: metrics });
+  router.get('/metrics', noTracking(), async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.set('cache-control', 'no-store');
+    ctx.body = await metrics.metrics();
+  });
+
   const admin = new AdminController(tracking.tracker);
   router.get('/admin', (ctx) => admin.index(ctx));
 
@@ -96,7 +110,7 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
     ctx.body = notFoundPage(ctx.path);
   });
 
-  return { app, tracker: tracking.tracker };
+  return { app, tracker: tracking.tracker, metrics };
 }
 
 /**

@@ -135,6 +135,63 @@ export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
     });
   });
 
+  describe(`${options.name} metrics at /metrics`, () => {
+    let collector: Collector;
+    let shop: RunningShop;
+
+    beforeAll(async () => {
+      // A shop of its own: its counters start at 0, so the test knows every request they count.
+      collector = await startCollector();
+      shop = await options.startShop({ trackId: '123451234512345', trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
+    });
+
+    afterAll(async () => {
+      await shop.close();
+      await collector.close();
+    });
+
+    /** Scrapes `/metrics` and parses the Prometheus text: `name{labels}` → value. */
+    async function scrape(): Promise<{ contentType: string; values: Map<string, number> }> {
+      const response = await fetch(`${shop.url}/metrics`);
+      expect(response.status).toBe(200);
+      return { contentType: response.headers.get('content-type') ?? '', values: parsePrometheusText(await response.text()) };
+    }
+
+    it('counts page views sent, requests skipped by reason and the queue, as Prometheus text, without tracking the scrapes', async () => {
+      const first = await scrape();
+      expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(first.values.get('mapp_s2s_hits_sent_total')).toBe(0);
+
+      for (const path of ['/', '/products/sku-1', '/cart']) await request(shop.url, path);
+      await request(shop.url, '/products/sku-2', { headers: { 'user-agent': 'curl/8.5.0' } });
+      await request(shop.url, '/', { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } });
+      await request(shop.url, '/static/app.css', { headers: { accept: 'text/css' } });
+      await collector.waitForHits(3);
+
+      // `sent` counts once Mapp (the collector) answered, just after it stored the hit.
+      const deadline = Date.now() + 5000;
+      let metrics = await scrape();
+      while (metrics.values.get('mapp_s2s_hits_sent_total') !== 3 && Date.now() < deadline) metrics = await scrape();
+      const { values } = metrics;
+
+      expect(values.get('mapp_s2s_hits_sent_total')).toBe(3);
+      expect(values.get('mapp_s2s_hits_enqueued_total')).toBe(3);
+      expect(values.get('mapp_s2s_requests_skipped_total{reason="bot"}')).toBe(2);
+      expect(values.get('mapp_s2s_requests_skipped_total{reason="asset"}')).toBe(1);
+      expect(values.get('mapp_s2s_queue_depth')).toBe(0);
+      expect(values.get('mapp_s2s_in_flight')).toBe(0);
+      expect(values.get('mapp_s2s_send_duration_seconds_count')).toBe(3);
+      expect([...values.keys()].filter((key) => key.startsWith('mapp_s2s_hits_dropped_total'))).toEqual([]);
+      // The scrapes themselves are opted out: the collector got the three page views, nothing else.
+      expect(collector.hits().map((hit) => new URL(hit.params['pu'] ?? 'x:').pathname)).toEqual(['/', '/products/sku-1', '/cart']);
+
+      // The counters are the tracker's own totals: a second scrape shows the same.
+      const again = (await scrape()).values;
+      expect(again.get('mapp_s2s_hits_sent_total')).toBe(3);
+      expect(again.get('mapp_s2s_requests_skipped_total{reason="bot"}')).toBe(2);
+    });
+  });
+
   describe(`${options.name} settings`, () => {
     const { readSettings, parseTrustProxy } = options;
     const env = { MAPP_TRACK_ID: '123451234512345', MAPP_TRACK_DOMAIN: 'http://127.0.0.1:9700' };
@@ -164,6 +221,17 @@ export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
       expect(parseTrustProxy(value)).toEqual(expected);
     });
   });
+}
+
+/** Prometheus text exposition: `name{labels}` (as written) → value; comments skipped. */
+function parsePrometheusText(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
 }
 
 /** Resolves true when something accepts connections on the port, false when refused. */
