@@ -2,6 +2,9 @@
  * Public contract of @mapp-s2s/collector: a local, Mapp-compatible tracking endpoint used by
  * tests, benchmarks and the demo. Other packages' tests depend on this shape.
  */
+import type { ClientInfo } from './client.js';
+
+export type { ClientInfo };
 
 export interface FaultOptions {
   /** Answer every tracking request with this status (e.g. 500, 404, 429). */
@@ -72,6 +75,11 @@ export interface StoredHit {
   problems: string[];
   /** `page`, `event`, `order` (derived). */
   type: 'page' | 'event' | 'order';
+  /**
+   * Browser, OS and device type, parsed from `X-WT-UA` and the `X-WT-SEC-CH-UA*` client hints
+   * (or, for a hit that names none, from the carrying request's `User-Agent` and `Sec-CH-UA*`).
+   */
+  client: ClientInfo;
 }
 
 export interface HitQuery {
