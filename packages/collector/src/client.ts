@@ -1,3 +1,4 @@
+/// <reference path="./ua-parser-js.d.ts" />
 import UAParser from 'ua-parser-js';
 
 /** Who sent a hit: browser, OS and device type, from its user agent and client hints. */
@@ -111,8 +112,9 @@ function parse(signals: ClientSignals, source: ClientInfo['source']): ClientInfo
   if (brand !== undefined) {
     const fromFullList = mainBrand(signals.fullVersionList) !== undefined;
     // A brand names the browser better than a lookalike UA (Brave, or a UA switched by an extension).
-    if (info.browser === undefined || !sameBrowser(info.browser, brand.name)) info.browser = brand.name;
-    if (fromFullList || info.browserVersion === undefined || !sameBrowser(info.browser, brand.name)) info.browserVersion = brand.version;
+    const otherBrowser = info.browser === undefined || !sameBrowser(info.browser, brand.name);
+    if (otherBrowser) info.browser = brand.name;
+    if (fromFullList || otherBrowser || info.browserVersion === undefined) info.browserVersion = brand.version;
   }
   const platform = unquote(signals.platform);
   if (platform) {
