@@ -90,6 +90,7 @@ const shop = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     MAPP_TRANSPORT: 'batch',
     MAPP_FLUSH_INTERVAL: '500',
     MAPP_TRUST_PROXY: 'loopback',
+    NODE_ENV: 'production', // as the example's `start` script sets it
   },
 });
 let shopExited = false;

@@ -1,4 +1,4 @@
-/** A product as the shop shows it. There is no catalog: any id renders. */
+/** A product as the shop shows it. */
 export interface Product {
   id: string;
   name: string;
@@ -15,30 +15,31 @@ export interface CartLine {
 /** The shop's currency. */
 export const CURRENCY = 'EUR';
 
-const KNOWN: Readonly<Record<string, Omit<Product, 'id'>>> = {
-  'sku-1': { name: 'Trail running shoe', price: 89.9 },
-  'sku-2': { name: 'Merino socks', price: 14.9 },
-  'sku-3': { name: 'Rain jacket', price: 129 },
-  'sku-4': { name: 'Water bottle', price: 19.5 },
-};
+// A Map, not a plain object: ids come from the URL, and `__proto__`, `constructor` or
+// `toString` must be unknown products like any other, not Object.prototype's members.
+const CATALOGUE: ReadonlyMap<string, Omit<Product, 'id'>> = new Map([
+  ['sku-1', { name: 'Trail running shoe', price: 89.9 }],
+  ['sku-2', { name: 'Merino socks', price: 14.9 }],
+  ['sku-3', { name: 'Rain jacket', price: 129 }],
+  ['sku-4', { name: 'Water bottle', price: 19.5 }],
+  // A non-ASCII id, as a German shop has them: its URL is percent-encoded UTF-8.
+  ['Äpfel-grün', { name: 'Dried apple rings, green', price: 4.9 }],
+]);
 
-/** Products on the home page. */
-export const FEATURED: readonly string[] = Object.keys(KNOWN);
+/** Products on the home page: the whole catalogue. */
+export const FEATURED: readonly Product[] = [...CATALOGUE].map(([id, product]) => ({ id, ...product }));
 
-/** The product with this id; unknown ids get a made-up name and a stable price. */
-export function productFor(id: string): Product {
-  const known = KNOWN[id];
-  if (known !== undefined) return { id, ...known };
-  let hash = 0;
-  for (const char of id) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 9000;
-  return { id, name: `Product ${id}`, price: 10 + hash / 100 };
+/** The product with this id, or `undefined` when the catalogue has none (the shop answers 404). */
+export function productFor(id: string): Product | undefined {
+  const known = CATALOGUE.get(id);
+  return known === undefined ? undefined : { id, ...known };
 }
 
-/** The demo cart: always the same two lines, so an order confirmation is predictable. */
+/** The demo cart: always the same two lines (sku-1 and sku-2), so an order confirmation is predictable. */
 export function demoCart(): CartLine[] {
   return [
-    { product: productFor('sku-1'), quantity: 2 },
-    { product: productFor('sku-2'), quantity: 1 },
+    { product: FEATURED[0]!, quantity: 2 },
+    { product: FEATURED[1]!, quantity: 1 },
   ];
 }
 

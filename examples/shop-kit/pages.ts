@@ -1,4 +1,4 @@
-import { CURRENCY, FEATURED, cartTotal, cents, productFor, type CartLine, type Product } from './catalog.js';
+import { CURRENCY, FEATURED, cartTotal, cents, type CartLine, type Product } from './catalog.js';
 
 /** Escapes text for HTML: ids and paths come from the URL. */
 export function escapeHtml(text: string): string {
@@ -36,7 +36,7 @@ function productCard(product: Product): string {
 
 /** `/`: the product list. */
 export function homePage(): string {
-  const cards = FEATURED.map((id) => productCard(productFor(id))).join('\n');
+  const cards = FEATURED.map(productCard).join('\n');
   const newsletter = `<form class="card" method="post" action="/newsletter"><label>Newsletter <input type="email" name="email" required placeholder="you@example.com"></label> <button class="button" type="submit">Sign up</button></form>`;
   return layout('Home', `<h1>Gear for the trail</h1>\n<div class="grid">\n${cards}\n</div>\n<h2>Stay in touch</h2>\n${newsletter}`);
 }
@@ -80,7 +80,26 @@ export function adminPage(stats: unknown): string {
   return layout('Admin', `<h1>Admin</h1>\n<p>This page is opted out of tracking with <code>@NoTracking()</code>.</p>\n<pre>${escapeHtml(JSON.stringify(stats, null, 2))}</pre>`);
 }
 
-/** Any unknown path. */
+/** Any unknown path, and a product the catalogue does not have. */
 export function notFoundPage(path: string): string {
   return layout('Not found', `<h1>Page not found</h1>\n<p>There is nothing at <code>${escapeHtml(path)}</code>. <a href="/">Back to the shop</a></p>`);
+}
+
+/**
+ * The answer to a failed request: the status's short text and nothing else. Never the
+ * error's message or stack: they name files, paths and internals a visitor must not see.
+ */
+export function errorPage(status: number): string {
+  const title = status >= 500 ? 'Something went wrong' : status === 400 ? 'Bad request' : 'Request not accepted';
+  const text = status >= 500 ? 'The shop could not answer this request. Please try again later.' : 'The shop cannot answer this request.';
+  return layout(title, `<h1>${title}</h1>\n<p>${text} <a href="/">Back to the shop</a></p>`);
+}
+
+/**
+ * The status to answer a thrown error with: a client error the framework raised (such as
+ * 400 for a malformed percent-escape in the path) keeps its 4xx, anything else is a 500.
+ */
+export function errorStatus(error: unknown): number {
+  const status = typeof error === 'object' && error !== null ? (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 499 ? status : 500;
 }

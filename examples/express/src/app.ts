@@ -1,15 +1,19 @@
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { mappTracking, noTracking, trackEvent, trackPage, type ExpressTrackingOptions, type Tracker } from '@mapp-s2s/express';
+import { registerPrometheusMetrics } from '@mapp-s2s/metrics';
+import { Registry } from 'prom-client';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
-import { cartPage, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
+import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
-/** The shop and the tracker behind its middleware (close it on shutdown). */
+/** The shop, the tracker behind its middleware (close it on shutdown) and its metrics. */
 export interface Shop {
   app: Express;
   tracker: Tracker;
+  /** The tracker's Prometheus metrics, served at `/metrics`. */
+  metrics: Registry;
 }
 
 /**
@@ -37,6 +41,10 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
 
   app.get('/products/:id', (req, res) => {
     const product = productFor(String(req.params['id']));
+    if (product === undefined) {
+      res.status(404).type('html').send(notFoundPage(req.path));
+      return;
+    }
     trackPage(req, { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' });
     res.type('html').send(productPage(product));
   });
@@ -62,6 +70,14 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
     res.type('text').send('ok');
   });
 
+  // The tracker's counters for Prometheus: read from tracker.stats() at each scrape. A registry
+  // per shop, not prom-client's global one, so several shops can run in one process (tests).
+  const metrics = new Registry();
+  registerPrometheusMetrics(tracking.tracker, { registry: metrics });
+  app.get('/metrics', noTracking(), async (_req, res) => {
+    res.type(metrics.contentType).set('cache-control', 'no-store').send(await metrics.metrics());
+  });
+
   const admin = new AdminController(tracking.tracker);
   app.get('/admin', (req, res) => admin.index(req, res));
 
@@ -72,6 +88,22 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
   app.use((req, res) => {
     res.status(404).type('html').send(notFoundPage(req.path));
   });
+  app.use(shopErrorHandler);
 
-  return { app, tracker: tracking.tracker };
+  return { app, tracker: tracking.tracker, metrics };
 }
+
+/**
+ * Last in the chain: a thrown error (or Express's own 400 for a malformed escape such as
+ * `/products/%`) answers the shop's plain error page. Express's default handler would show
+ * the stack, with absolute paths, whenever NODE_ENV is not `production`.
+ */
+export const shopErrorHandler: ErrorRequestHandler = function shopErrorHandler(error: unknown, req, res, next) {
+  if (res.headersSent) {
+    next(error); // Express then cuts the connection: the page is half sent.
+    return;
+  }
+  const status = errorStatus(error);
+  if (status >= 500) console.error(`example-express-shop: ${req.method} ${req.originalUrl} failed:`, error);
+  res.status(status).type('html').set('cache-control', 'no-store').send(errorPage(status));
+};

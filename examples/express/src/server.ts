@@ -33,7 +33,7 @@ const server = createServer({ maxHeaderSize: 64 * 1024 }, app);
 server.listen(settings.port, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : settings.port;
-  console.log(`example-express-shop listening on http://127.0.0.1:${port} (Mapp: ${settings.trackDomain}, transport ${settings.transport})`);
+  console.log(`example-express-shop listening on http://127.0.0.1:${port} (Mapp: ${settings.trackDomain}, transport ${settings.transport}, NODE_ENV ${process.env['NODE_ENV'] ?? 'unset'})`);
 });
 
 let closing = false;

@@ -1,16 +1,20 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { mappTracking, noTracking, trackEvent, trackPage, type KoaTrackingOptions, type Tracker } from '@mapp-s2s/koa';
+import { registerPrometheusMetrics } from '@mapp-s2s/metrics';
+import { Registry } from 'prom-client';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
-import { cartPage, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
+import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
 import { mountSmartPixel } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
-/** The shop and the tracker behind its middleware (close it on shutdown). */
+/** The shop, the tracker behind its middleware (close it on shutdown) and its metrics. */
 export interface Shop {
   app: Koa;
   tracker: Tracker;
+  /** The tracker's Prometheus metrics, served at `/metrics`. */
+  metrics: Registry;
 }
 
 /**
@@ -23,6 +27,8 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
   // First in the chain: page views are decided once the routes below have run.
   const tracking = mappTracking(options);
   app.use(tracking);
+  // Inside the tracking middleware, so it records the error page's status like any answer.
+  app.use(shopErrors);
 
   // Smart Pixel pass-through at /mapp/pixel, the pixel bundle and a /pixel demo page.
   mountSmartPixel(app, options, tracking.tracker);
@@ -42,6 +48,12 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
 
   router.get('/products/:id', (ctx) => {
     const product = productFor(String(ctx.params['id']));
+    if (product === undefined) {
+      ctx.status = 404;
+      ctx.type = 'html';
+      ctx.body = notFoundPage(ctx.path);
+      return;
+    }
     trackPage(ctx, { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' });
     ctx.type = 'html';
     ctx.body = productPage(product);
@@ -72,6 +84,16 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
     ctx.body = 'ok';
   });
 
+  // The tracker's counters for Prometheus: read from tracker.stats() at each scrape. A registry
+  // per shop, not prom-client's global one, so several shops can run in one process (tests).
+  const metrics = new Registry();
+  registerPrometheusMetrics(tracking.tracker, { registry: metrics });
+  router.get('/metrics', noTracking(), async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.set('cache-control', 'no-store');
+    ctx.body = await metrics.metrics();
+  });
+
   const admin = new AdminController(tracking.tracker);
   router.get('/admin', (ctx) => admin.index(ctx));
 
@@ -88,5 +110,22 @@ export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = K
     ctx.body = notFoundPage(ctx.path);
   });
 
-  return { app, tracker: tracking.tracker };
+  return { app, tracker: tracking.tracker, metrics };
+}
+
+/**
+ * A thrown error answers the shop's plain error page (a framework's 4xx keeps its status),
+ * never the error's message or stack. 5xx errors still reach `app.on('error')`, Koa's log.
+ */
+export async function shopErrors(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    const status = errorStatus(error);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = errorPage(status);
+    if (status >= 500) ctx.app.emit('error', error, ctx);
+  }
 }

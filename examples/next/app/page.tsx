@@ -1,4 +1,4 @@
-import { FEATURED, productFor } from '../lib/shop';
+import { FEATURED } from '../lib/shop';
 
 /** Home: the featured products and a newsletter form. Tracked by the middleware as a plain page view. */
 export default function Home() {
@@ -6,9 +6,9 @@ export default function Home() {
     <>
       <h1>Trailhead Outfitters</h1>
       <ul>
-        {FEATURED.map(productFor).map((product) => (
+        {FEATURED.map((product) => (
           <li key={product.id}>
-            <a href={`/products/${product.id}`}>{product.name}</a> <span className="price">{product.price.toFixed(2)} EUR</span>
+            <a href={`/products/${encodeURIComponent(product.id)}`}>{product.name}</a> <span className="price">{product.price.toFixed(2)} EUR</span>
           </li>
         ))}
       </ul>

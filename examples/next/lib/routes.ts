@@ -12,7 +12,8 @@ export function isKnownRoute(pathname: string): boolean {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   if (STATIC_ROUTES.has(path) || path.startsWith('/mapp/pixel')) return true;
   const product = /^\/products\/([^/]+)$/.exec(path);
-  return product !== null && productIdOf(product[1] ?? '') !== undefined;
+  const productId = product === null ? undefined : productIdOf(product[1] ?? '');
+  return productId !== undefined && productFor(productId) !== undefined;
 }
 
 /** URL text decoded, or `undefined` for a malformed percent-escape (`%`, `%E0%A4%A`): user input is never decoded unguarded. */
@@ -44,17 +45,12 @@ export function productIdOf(segment: string): string | undefined {
  */
 export function routeHitData(request: NextRequest): HitData | undefined {
   const match = /^\/products\/([^/]+)\/?$/.exec(request.nextUrl.pathname);
-  const viewed = match ? productIdOf(match[1] ?? '') : undefined;
-  if (viewed !== undefined) {
-    const product = productFor(viewed);
-    return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'view' };
-  }
+  const viewedId = match ? productIdOf(match[1] ?? '') : undefined;
+  const viewed = viewedId === undefined ? undefined : productFor(viewedId);
+  if (viewed !== undefined) return { products: [{ id: viewed.id, cost: viewed.price, quantity: 1 }], productStatus: 'view' };
   const added = request.nextUrl.pathname === '/cart' ? request.nextUrl.searchParams.get('add') : null;
-  if (added) {
-    const product = productFor(added);
-    return { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'add' };
-  }
-  return undefined;
+  const product = added ? productFor(added) : undefined;
+  return product === undefined ? undefined : { products: [{ id: product.id, cost: product.price, quantity: 1 }], productStatus: 'add' };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import type { TrustProxy } from '@mapp-s2s/core';
 import { request, setCookieValue } from './browser.js';
-import { waitForHit } from './hits.js';
+import { hitsAfter, lastHitId, waitForHit } from './hits.js';
 import type { RunningShop, ShopEnv } from './types.js';
 
 /** How an adapter's example shop plugs into `defineExampleShopSuite()`. */
@@ -20,6 +20,20 @@ export interface ExampleShopSuiteOptions {
   readSettings(env: Readonly<Record<string, string | undefined>>): unknown;
   /** The example's `parseTrustProxy(value)`. */
   parseTrustProxy(value: string): TrustProxy;
+  /**
+   * The example's error handler in front of one route, `GET /boom`, that throws an `Error`
+   * naming an absolute path: proves a real 500 answers the shop's plain page.
+   */
+  serveThrowingRoute(): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** A stack frame, an absolute file path or a module folder: what an error answer must never show. */
+const LEAK = /\bat \S+ \(|\bat (?:file:\/\/)?\/|(?:^|[\s"'(=])\/(?:[\w.@-]+\/)+[\w.@-]+\.(?:[cm]?[jt]s|tsx)\b|node_modules|[A-Za-z]Error:/;
+
+/** Fails with the body when it shows a stack trace or a path. */
+function expectNoLeak(label: string, body: string): void {
+  const cwd = process.cwd();
+  expect({ label, leak: LEAK.exec(body)?.[0] ?? null, cwd: body.includes(cwd) }).toEqual({ label, leak: null, cwd: false });
 }
 
 /**
@@ -58,12 +72,123 @@ export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
       expect(event.raw).not.toContain('example.com');
     });
 
+    it.each(['/products/__proto__', '/products/constructor', '/products/toString', '/products/hasOwnProperty', '/products/sku-999'])(
+      'answers %s, a product outside the catalogue, with the 404 page and sends no page view for it',
+      async (path) => {
+        const before = lastHitId(collector);
+        const response = await request(shop.url, path);
+        const marker = `/?mk=after-404-${Date.now().toString(36)}`;
+        await request(shop.url, marker);
+        const markerHit = await waitForHit(collector, (hit) => (hit.params['pu'] ?? '').endsWith(marker), 5000, marker);
+
+        expect(response.status).toBe(404);
+        expect(response.contentType).toContain('text/html');
+        expect(response.body).toContain('Page not found');
+        expectNoLeak(path, response.body);
+        expect(hitsAfter(collector, before).map((hit) => hit.raw)).toEqual([markerHit.raw]);
+      },
+    );
+
+    it.each(['__proto__', 'constructor', 'toString', 'sku-999'])('serves the cart for ?add=%s and adds nothing', async (id) => {
+      const response = await request(shop.url, `/cart?add=${id}`);
+      const eid = setCookieValue(response.setCookies, 'wtstp_eid');
+      const hit = await waitForHit(collector, (candidate) => candidate.params['eid'] === eid, 5000, `cart ?add=${id}`);
+
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('Your cart');
+      expect(response.body).not.toContain('Added');
+      expect(hit.params['ba']).toBeUndefined();
+      expect(hit.params['st']).toBeUndefined();
+    });
+
+    it.each(['/products/%', '/products/%E0%A4%A', '/products/%zz?add=1'])('answers the malformed escape %s with no stack trace or path', async (path) => {
+      const response = await request(shop.url, path);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expectNoLeak(path, response.body);
+    });
+
+    it('answers a thrown error with a plain 500 page: no message, stack trace or path', async () => {
+      const app = await options.serveThrowingRoute();
+      const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        const response = await request(app.url, '/boom');
+        // The details belong in the server's log, not in the answer.
+        expect(log).toHaveBeenCalled();
+        expect(response.status).toBe(500);
+        expect(response.contentType).toContain('text/html');
+        expect(response.body).toContain('Something went wrong');
+        expect(response.body).not.toContain('boom');
+        expectNoLeak('/boom', response.body);
+      } finally {
+        log.mockRestore();
+        await app.close();
+      }
+    });
+
     it('adds a product to the cart with status add', async () => {
       const { setCookies } = await request(shop.url, '/cart?add=sku-3');
       const eid = setCookieValue(setCookies, 'wtstp_eid');
       const hit = await waitForHit(collector, (candidate) => candidate.params['eid'] === eid, 5000, 'cart add');
       expect(hit.params['ba']).toBe('sku-3');
       expect(hit.params['st']).toBe('add');
+    });
+  });
+
+  describe(`${options.name} metrics at /metrics`, () => {
+    let collector: Collector;
+    let shop: RunningShop;
+
+    beforeAll(async () => {
+      // A shop of its own: its counters start at 0, so the test knows every request they count.
+      collector = await startCollector();
+      shop = await options.startShop({ trackId: '123451234512345', trackDomain: collector.url, transport: 'direct', trustProxy: 'loopback' });
+    });
+
+    afterAll(async () => {
+      await shop.close();
+      await collector.close();
+    });
+
+    /** Scrapes `/metrics` and parses the Prometheus text: `name{labels}` → value. */
+    async function scrape(): Promise<{ contentType: string; values: Map<string, number> }> {
+      const response = await fetch(`${shop.url}/metrics`);
+      expect(response.status).toBe(200);
+      return { contentType: response.headers.get('content-type') ?? '', values: parsePrometheusText(await response.text()) };
+    }
+
+    it('counts page views sent, requests skipped by reason and the queue, as Prometheus text, without tracking the scrapes', async () => {
+      const first = await scrape();
+      expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(first.values.get('mapp_s2s_hits_sent_total')).toBe(0);
+
+      for (const path of ['/', '/products/sku-1', '/cart']) await request(shop.url, path);
+      await request(shop.url, '/products/sku-2', { headers: { 'user-agent': 'curl/8.5.0' } });
+      await request(shop.url, '/', { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } });
+      await request(shop.url, '/static/app.css', { headers: { accept: 'text/css' } });
+      await collector.waitForHits(3);
+
+      // `sent` counts once Mapp (the collector) answered, just after it stored the hit.
+      const deadline = Date.now() + 5000;
+      let metrics = await scrape();
+      while (metrics.values.get('mapp_s2s_hits_sent_total') !== 3 && Date.now() < deadline) metrics = await scrape();
+      const { values } = metrics;
+
+      expect(values.get('mapp_s2s_hits_sent_total')).toBe(3);
+      expect(values.get('mapp_s2s_hits_enqueued_total')).toBe(3);
+      expect(values.get('mapp_s2s_requests_skipped_total{reason="bot"}')).toBe(2);
+      expect(values.get('mapp_s2s_requests_skipped_total{reason="asset"}')).toBe(1);
+      expect(values.get('mapp_s2s_queue_depth')).toBe(0);
+      expect(values.get('mapp_s2s_in_flight')).toBe(0);
+      expect(values.get('mapp_s2s_send_duration_seconds_count')).toBe(3);
+      expect([...values.keys()].filter((key) => key.startsWith('mapp_s2s_hits_dropped_total'))).toEqual([]);
+      // The scrapes themselves are opted out: the collector got the three page views, nothing else.
+      expect(collector.hits().map((hit) => new URL(hit.params['pu'] ?? 'x:').pathname)).toEqual(['/', '/products/sku-1', '/cart']);
+
+      // The counters are the tracker's own totals: a second scrape shows the same.
+      const again = (await scrape()).values;
+      expect(again.get('mapp_s2s_hits_sent_total')).toBe(3);
+      expect(again.get('mapp_s2s_requests_skipped_total{reason="bot"}')).toBe(2);
     });
   });
 
@@ -96,6 +221,17 @@ export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
       expect(parseTrustProxy(value)).toEqual(expected);
     });
   });
+}
+
+/** Prometheus text exposition: `name{labels}` (as written) → value; comments skipped. */
+function parsePrometheusText(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
 }
 
 /** Resolves true when something accepts connections on the port, false when refused. */
@@ -144,6 +280,7 @@ export function defineExampleStartSuite(dir: string): void {
         child.stdout.on('data', onData);
         void exited.then(() => fail(new Error(`the shop exited before listening:\n${output}`)));
       });
+      expect(output).toContain('NODE_ENV production');
       const pages = ['/', '/products/sku-1', '/cart'];
       for (const path of pages) {
         const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0', accept: 'text/html' } });

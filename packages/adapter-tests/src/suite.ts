@@ -108,11 +108,11 @@ export function defineAdapterSuite(options: AdapterSuiteOptions): void {
       });
 
       it('sends the product page with the product and status view', async () => {
-        const { response, hit } = await openPage('/products/sku-42');
+        const { response, hit } = await openPage('/products/sku-3');
         expect(response.status).toBe(200);
         expect(hit.problems).toEqual([]);
-        expect(hit.p[1]).toBe(`${host}/products/sku-42`);
-        expect(hit.params['ba']).toBe('sku-42');
+        expect(hit.p[1]).toBe(`${host}/products/sku-3`);
+        expect(hit.params['ba']).toBe('sku-3');
         expect(hit.params['st']).toBe('view');
       });
 

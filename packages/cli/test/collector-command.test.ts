@@ -65,7 +65,7 @@ describe('mapp-s2s collector', () => {
     const faulted = await fetch(`${run.url}/${TRACK}/wt?p=600,home,,,,,,0,,`);
     expect(faulted.status).toBe(503);
     expect(faulted.headers.get('retry-after')).toBe('9');
-    await fetch(`${run.url}/_control/faults`, { method: 'PUT', body: '{}' });
+    await fetch(`${run.url}/_control/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect((await fetch(`${run.url}/${TRACK}/wt?p=600,home,,,,,,0,,`)).status).toBe(200);
     const { hits } = (await (await fetch(`${run.url}/api/hits`)).json()) as { hits: Array<{ p: string[] }> };
     expect(hits.map((h) => h.p[1])).toEqual(['home']);

@@ -10,6 +10,8 @@ export interface CollectorContext {
   /** Accepted track ids, or `undefined` to accept every well-formed id. */
   readonly trackIds: ReadonlySet<string> | undefined;
   readonly inspector: boolean;
+  /** `true` when a `Host` header names this collector (guard.ts). */
+  isAllowedHost: (hostHeader: string | undefined) => boolean;
   /** Tracking requests received, faulted ones included. */
   requests: number;
   /** Waits `ms`, or less if the collector closes meanwhile. */

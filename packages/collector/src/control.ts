@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CollectorContext } from './context.js';
 import { decodeComponent } from './decode.js';
+import { controlWriteProblem } from './guard.js';
 import { INSPECTOR_HTML } from './inspector-page.js';
 import { readBody, sendJson, sendText } from './http-util.js';
 import type { StoreQuery } from './store.js';
@@ -16,6 +17,15 @@ const TYPES = new Set<StoredHit['type']>(['page', 'event', 'order']);
 export async function handleControl(ctx: CollectorContext, req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<boolean> {
   const method = req.method ?? 'GET';
   const read = method === 'GET' || method === 'HEAD';
+  // Writes only: reads are safe, a cross-site page cannot see their answers.
+  if ((method === 'POST' || method === 'PUT') && (path === '/_control/faults' || path === '/_control/clear')) {
+    const problem = controlWriteProblem(req);
+    if (problem !== undefined) {
+      req.resume();
+      sendJson(res, problem.status, { error: problem.message });
+      return true;
+    }
+  }
   switch (path) {
     case '/':
     case '/index.html':
@@ -82,7 +92,13 @@ export async function handleControl(ctx: CollectorContext, req: IncomingMessage,
 
 /** Counters for `/_control/stats` and the inspector. */
 export function stats(ctx: CollectorContext): Record<string, unknown> {
-  return { ...ctx.store.stats(Date.now()), requests: ctx.requests, faults: ctx.faults.get(), streams: ctx.events.streamCount() };
+  return {
+    ...ctx.store.stats(Date.now()),
+    requests: ctx.requests,
+    faults: ctx.faults.get(),
+    streams: ctx.events.streamCount(),
+    streamsCutOff: ctx.events.cutOffCount(),
+  };
 }
 
 function parseHitQuery(query: string): StoreQuery {

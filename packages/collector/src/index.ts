@@ -5,4 +5,4 @@ export { TRACKING_GIF } from './gif.js';
 export { MAX_BATCH_BYTES, MAX_BATCH_LINES } from './tracking.js';
 export { validateFaults } from './faults.js';
 export type { HitStats, StoreQuery } from './store.js';
-export type { Collector, CollectorOptions, FaultOptions, HitQuery, StoredHit } from './types.js';
+export type { ClientInfo, Collector, CollectorOptions, FaultOptions, HitQuery, StoredHit } from './types.js';

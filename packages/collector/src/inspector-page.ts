@@ -32,6 +32,11 @@ export const INSPECTOR_HTML = `<!doctype html>
   <div class="card chart"><div class="label"><span>Hits per minute · last 30 min</span><span id="chart-max"></span></div>
     <svg id="chart" viewBox="0 0 300 47" preserveAspectRatio="none" role="img" aria-label="Hits per minute"></svg></div>
 </section>
+<section class="clients" id="clients" aria-label="Hits by browser, OS and device type">
+  <div class="card breakdown" data-dimension="browser"><div class="label">Browsers</div><div class="bars"></div></div>
+  <div class="card breakdown" data-dimension="os"><div class="label">Operating systems</div><div class="bars"></div></div>
+  <div class="card breakdown" data-dimension="device"><div class="label">Device types</div><div class="bars"></div></div>
+</section>
 <section class="filters">
   <input type="search" id="f-eid" placeholder="Visitor (eid)" aria-label="Filter by visitor eid">
   <input type="search" id="f-page" placeholder="Page name" aria-label="Filter by page name">

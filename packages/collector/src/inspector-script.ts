@@ -90,6 +90,16 @@ export const INSPECTOR_JS = String.raw`
     pendingRender = true;
     requestAnimationFrame(function () { pendingRender = false; renderList(); });
   }
+  function major(v) { return v ? String(v).split('.')[0] : ''; }
+  // "Chrome 124 · Windows 11 · desktop": the short form a row shows.
+  function clientLabel(c) {
+    if (!c || c.source === 'none') return 'no user agent';
+    var parts = [];
+    if (c.browser) parts.push(c.browser + (c.browserVersion ? ' ' + major(c.browserVersion) : ''));
+    if (c.os) parts.push(c.os + (c.osVersion ? ' ' + c.osVersion : ''));
+    parts.push(c.device);
+    return parts.join(' \u00b7 ');
+  }
   function rowMeta(hit) {
     var parts = [];
     if (hit.params.ct) parts.push('event ' + hit.params.ct);
@@ -117,7 +127,9 @@ export const INSPECTOR_JS = String.raw`
         h('span', { class: 'badge ' + hit.type, text: TYPE_LABEL[hit.type] }),
         h('span', { class: 'name', title: pageName(hit), text: pageName(hit) }),
         h('span', { class: 'time', text: clock(hit.receivedAt) }),
-        h('span', { class: 'meta' }, hit.problems.length ? h('span', { class: 'warn', text: '\u26a0 ' + hit.problems.length + ' problem' + (hit.problems.length > 1 ? 's' : '') + ' \u00b7 ' }) : null, rowMeta(hit))));
+        h('span', { class: 'meta' },
+          h('span', { class: 'client-badge device-' + (hit.client ? hit.client.device : 'unknown'), title: 'Browser \u00b7 OS \u00b7 device type', text: clientLabel(hit.client) }),
+          hit.problems.length ? h('span', { class: 'warn', text: '\u26a0 ' + hit.problems.length + ' problem' + (hit.problems.length > 1 ? 's' : '') + ' \u00b7 ' }) : null, rowMeta(hit))));
     });
     list.appendChild(frag);
     $('shown').textContent = shown.length + ' shown';
@@ -189,7 +201,12 @@ export const INSPECTOR_JS = String.raw`
     var put = function (el) { if (el) groups.appendChild(el); };
     put(group('Page', pageRows));
     put(group('Visitor', paramRows(hit, byGroup.visitor).concat(hit.params.eid || hit.params.nc ? [] : [['Ever ID', '(none)', 'eid']])));
-    put(group('Client info', paramRows(hit, byGroup.client).concat([['TCP peer', hit.clientAddress, 'peer']])));
+    var c = hit.client || { device: 'unknown', source: 'none' };
+    var parsed = [['Browser', c.browser ? c.browser + (c.browserVersion ? ' ' + c.browserVersion : '') : '(unknown)', 'parsed'],
+      ['Operating system', c.os ? c.os + (c.osVersion ? ' ' + c.osVersion : '') : '(unknown)', 'parsed'], ['Device type', c.device, 'parsed']];
+    if (c.model) parsed.push(['Device model', c.model, 'parsed']);
+    parsed.push(['Read from', c.source === 'hit' ? 'the hit (X-WT-UA, client hints)' : c.source === 'request' ? 'the request headers (no X-WT-UA)' : 'nothing: no user agent', 'source']);
+    put(group('Client info', parsed.concat(paramRows(hit, byGroup.client)).concat([['TCP peer', hit.clientAddress, 'peer']])));
     put(group('Event', paramRows(hit, byGroup.event)));
     if (ecomKeys.length) {
       var section = h('div');
@@ -277,11 +294,33 @@ export const INSPECTOR_JS = String.raw`
     base.setAttribute('x1', '0'); base.setAttribute('x2', '300'); base.setAttribute('y1', '46'); base.setAttribute('y2', '46');
     base.setAttribute('stroke', '#d5dbe5'); svg.appendChild(base);
     $('chart-max').textContent = 'peak ' + max + '/min';
+    renderClients(s.clients || {});
+  }
+  function renderClients(clients) {
+    document.querySelectorAll('#clients .breakdown').forEach(function (card) {
+      var rows = clients[card.getAttribute('data-dimension')] || [];
+      var bars = card.querySelector('.bars'), top = 1;
+      bars.textContent = '';
+      rows.forEach(function (r) { if (r.count > top) top = r.count; });
+      if (!rows.length) bars.appendChild(h('div', { class: 'none', text: 'No hits yet.' }));
+      rows.forEach(function (r) {
+        bars.appendChild(h('div', { class: 'bar-row', 'data-name': r.name, title: r.name + ': ' + r.count + ' hits' },
+          h('span', { class: 'name', text: r.name }),
+          h('span', { class: 'bar', style: 'width:' + Math.max(1, Math.round(100 * r.count / top)) + '%' }),
+          h('span', { class: 'count', text: String(r.count) })));
+      });
+    });
   }
   function connect() {
     var es = new EventSource('/api/events');
-    es.onopen = function () { $('status').className = 'status live'; $('status-text').textContent = 'Live'; };
-    es.onerror = function () { $('status').className = 'status'; $('status-text').textContent = 'Reconnecting\u2026'; };
+    var dropped = false;
+    es.onopen = function () {
+      $('status').className = 'status live'; $('status-text').textContent = 'Live';
+      // After a drop (the collector cuts off a client that fell behind) the replay after
+      // Last-Event-ID is capped: reload the list so nothing is missing.
+      if (dropped) { dropped = false; load(); fetchStats(); }
+    };
+    es.onerror = function () { dropped = true; $('status').className = 'status'; $('status-text').textContent = 'Reconnecting\u2026'; };
     es.addEventListener('hit', function (e) { add(JSON.parse(e.data)); refreshStats(); });
     es.addEventListener('clear', function () { state.hits = []; state.byId = new Map(); state.selected = null; state.follow = true; renderList(); renderDetail(); refreshStats(); });
   }
@@ -301,7 +340,7 @@ export const INSPECTOR_JS = String.raw`
   $('f-problems').addEventListener('change', function (e) { setFilter('problems', e.target.checked); });
   document.querySelectorAll('#f-type button').forEach(function (b) { b.addEventListener('click', function () { setFilter('type', b.getAttribute('data-type')); }); });
   $('clear').addEventListener('click', function () {
-    if (confirm('Delete all stored hits?')) fetch('/_control/clear', { method: 'POST' });
+    if (confirm('Delete all stored hits?')) fetch('/_control/clear', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   });
   // Arrow keys walk the list (outside the filter inputs).
   document.addEventListener('keydown', function (e) {

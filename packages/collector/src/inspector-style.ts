@@ -80,5 +80,14 @@ main { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(330p
 a.eid { color: var(--accent); cursor: pointer; text-decoration: none; font-family: var(--mono); font-size: 12px; }
 a.eid:hover { text-decoration: underline; }
 pre.raw { margin: 0; padding: 8px 10px; font: 12px/1.5 var(--mono); white-space: pre-wrap; word-break: break-all; background: var(--soft); }
+.clients { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 10px; padding: 10px 20px 0; }
+.breakdown .label { font-size: 11px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin-bottom: 4px; }
+.breakdown .bar-row { display: grid; grid-template-columns: minmax(70px, 34%) 1fr 44px; gap: 8px; align-items: center; font-size: 12px; line-height: 18px; }
+.breakdown .bar-row .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.breakdown .bar-row .bar { height: 8px; border-radius: 4px; background: #9fbdf5; min-width: 2px; }
+.breakdown .bar-row .count { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); }
+.breakdown .none { font-size: 12px; color: var(--muted); }
+.client-badge { display: inline-block; font-size: 11px; border: 1px solid var(--line); background: var(--soft); color: var(--ink); border-radius: 999px; padding: 0 7px; margin-right: 6px; }
+.client-badge.device-mobile, .client-badge.device-tablet { border-color: #c9b3f0; background: #f4eefd; }
 @media (max-width: 1100px) { .summary { grid-template-columns: repeat(3, 1fr); } .summary .chart { grid-column: 1 / -1; } }
 `;

@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CollectorContext } from './context.js';
 import { handleControl } from './control.js';
-import { EventHub } from './event-hub.js';
+import { DEFAULT_STREAM_BUFFER_BYTES, EventHub } from './event-hub.js';
 import { FaultState, validateFaults } from './faults.js';
+import { createHostCheck } from './guard.js';
 import { sendText } from './http-util.js';
 import { HitStore } from './store.js';
 import { handleTracking, matchTrackingPath } from './tracking.js';
@@ -22,13 +23,33 @@ import type { Collector, CollectorOptions, StoredHit } from './types.js';
  * await collector.close();
  */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
-  const { port = 0, host = '127.0.0.1', db = ':memory:', trackIds, inspector = true, verbose = false } = options;
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    db = ':memory:',
+    trackIds,
+    inspector = true,
+    verbose = false,
+    allowedHosts = [],
+    maxStreamBufferBytes = DEFAULT_STREAM_BUFFER_BYTES,
+  } = options;
   for (const id of trackIds ?? []) {
     if (!/^\d{15}$/.test(id)) throw new TypeError(`startCollector: trackIds must be 15-digit ids, got "${id}"`);
   }
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((entry) => typeof entry !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+)(:\d{1,5})?$/.test(entry))) {
+    throw new TypeError(`startCollector: allowedHosts must be host names or host:port entries such as "collector.internal:9700", got ${JSON.stringify(allowedHosts)}`);
+  }
+  if (!Number.isSafeInteger(maxStreamBufferBytes) || maxStreamBufferBytes < 1024) {
+    throw new TypeError(`startCollector: maxStreamBufferBytes must be an integer of at least 1024, got ${String(maxStreamBufferBytes)}`);
+  }
   const faults = new FaultState(validateFaults(options.faults ?? {}));
   const store = new HitStore(db);
-  const events = new EventHub();
+  const events = new EventHub(maxStreamBufferBytes, ({ peer, unread, limit }) => {
+    console.warn(
+      `[collector] live stream of ${peer} cut off: ${unread} bytes unread (limit ${limit}). ` +
+        'The client stopped reading; a browser reconnects by itself and resumes after its Last-Event-ID.',
+    );
+  });
   const pendingDelays = new Set<() => void>();
   let closed = false;
 
@@ -38,6 +59,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     events,
     trackIds: trackIds !== undefined && trackIds.length > 0 ? new Set(trackIds) : undefined,
     inspector,
+    // Set once the port is known (below); nothing is served before.
+    isAllowedHost: () => false,
     requests: 0,
     isClosed: () => closed,
     delay: (ms) =>
@@ -80,6 +103,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     throw error;
   }
   const actualPort = (server.address() as AddressInfo).port;
+  ctx.isAllowedHost = createHostCheck(host, actualPort, allowedHosts);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${actualPort}`;
   let closing: Promise<void> | undefined;
@@ -137,7 +161,18 @@ async function handle(ctx: CollectorContext, req: IncomingMessage, res: ServerRe
   const query = q < 0 ? '' : rawUrl.slice(q + 1);
   if (verbose) res.on('finish', () => console.error(`[collector] ${req.method} ${path} ${res.statusCode}`));
   const route = matchTrackingPath(path);
+  // Tracking stays open to any Host: it only writes hits, and a container or proxy may reach
+  // it by any name. Everything else can read the stored hits (IPs, eids): see guard.ts.
   if (route) return handleTracking(ctx, req, res, route, stripHash(query));
+  if (!ctx.isAllowedHost(req.headers.host)) {
+    req.resume();
+    sendText(
+      res,
+      421,
+      `Host "${String(req.headers.host).slice(0, 200)}" is not this collector's address: use http://127.0.0.1:${req.socket.localPort ?? ''}/ or localhost, or start the collector with allowedHosts: ["<name>"] for another name.\n`,
+    );
+    return;
+  }
   if (await handleControl(ctx, req, res, path, query)) return;
   req.resume();
   sendText(res, 404, 'not found\n');

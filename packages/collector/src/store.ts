@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { hitSignals, parseClient, type ClientInfo } from './client.js';
 import type { HitQuery, StoredHit } from './types.js';
 
 /** A hit ready to be stored (everything but the id). */
@@ -14,6 +15,8 @@ export interface HitStats {
   visitors: number;
   /** Hits per minute for the last `minutes` minutes, oldest first (`minute` = ms epoch of its start). */
   perMinute: Array<{ minute: number; count: number }>;
+  /** Hits by browser, OS and device type (most first; at most 8 each, the rest as `Other`). */
+  clients: Record<'browser' | 'os' | 'device', Array<{ name: string; count: number }>>;
 }
 
 /** Extra filters of the HTTP API, on top of {@link HitQuery}. */
@@ -41,6 +44,7 @@ interface Row {
   p: string;
   client_address: string;
   problems: string;
+  client: string | null;
 }
 
 const SCHEMA = `
@@ -57,7 +61,11 @@ CREATE TABLE IF NOT EXISTS hits (
   problems       TEXT    NOT NULL,            -- JSON array of validation problems
   problem_count  INTEGER NOT NULL,
   eid            TEXT,                        -- params.eid, for filtering
-  page_name      TEXT                         -- p field 2, for filtering
+  page_name      TEXT,                        -- p field 2, for filtering
+  client         TEXT,                        -- JSON ClientInfo (browser, os, device...)
+  browser        TEXT,                        -- client.browser, for the breakdown
+  os             TEXT,                        -- client.os
+  device         TEXT                         -- client.device
 );
 CREATE INDEX IF NOT EXISTS hits_eid ON hits (eid);
 CREATE INDEX IF NOT EXISTS hits_page_name ON hits (page_name);
@@ -78,9 +86,10 @@ export class HitStore {
     // Hits are test data: losing the last ones in a power cut is fine, speed is not optional.
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.migrate();
     this.insertOne = this.db.prepare(
-      `INSERT INTO hits (received_at, track_id, via, type, raw, params, p, client_address, problems, problem_count, eid, page_name)
-       VALUES (@receivedAt, @trackId, @via, @type, @raw, @params, @p, @clientAddress, @problems, @problemCount, @eid, @pageName)`,
+      `INSERT INTO hits (received_at, track_id, via, type, raw, params, p, client_address, problems, problem_count, eid, page_name, client, browser, os, device)
+       VALUES (@receivedAt, @trackId, @via, @type, @raw, @params, @p, @clientAddress, @problems, @problemCount, @eid, @pageName, @client, @browser, @os, @device)`,
     );
     this.countAll = this.db.prepare('SELECT COUNT(*) AS n FROM hits');
     this.insertMany = this.db.transaction((hits: readonly NewHit[]) =>
@@ -98,10 +107,34 @@ export class HitStore {
           problemCount: hit.problems.length,
           eid: hit.params['eid'] ?? null,
           pageName: hit.p[1] ?? null,
+          client: JSON.stringify(hit.client),
+          browser: hit.client.browser ?? null,
+          os: hit.client.os ?? null,
+          device: hit.client.device,
         });
         return { ...hit, id: Number(info.lastInsertRowid) };
       }),
     );
+  }
+
+  /**
+   * A database file from before the client columns gets them, and its hits their client
+   * (parsed from their own `X-WT-UA`: the carrying request's headers were not kept).
+   */
+  private migrate(): void {
+    const columns = new Set((this.db.prepare('PRAGMA table_info(hits)').all() as Array<{ name: string }>).map((column) => column.name));
+    for (const column of ['client', 'browser', 'os', 'device']) {
+      if (!columns.has(column)) this.db.exec(`ALTER TABLE hits ADD COLUMN ${column} TEXT`);
+    }
+    const rows = this.db.prepare('SELECT id, params FROM hits WHERE client IS NULL').all() as Array<{ id: number; params: string }>;
+    if (rows.length === 0) return;
+    const update = this.db.prepare('UPDATE hits SET client = @client, browser = @browser, os = @os, device = @device WHERE id = @id');
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const client = parseClient(hitSignals(JSON.parse(row.params) as Record<string, string>), 'hit');
+        update.run({ id: row.id, client: JSON.stringify(client), browser: client.browser ?? null, os: client.os ?? null, device: client.device });
+      }
+    })();
   }
 
   /** Stores hits in one transaction and returns them with their ids. */
@@ -170,7 +203,16 @@ export class HitStore {
       const minute = start + i * 60_000;
       return { minute, count: buckets.get(minute) ?? 0 };
     });
-    return { total: byType.page + byType.event + byType.order, byType, withProblems, visitors, perMinute };
+    const clients = { browser: this.breakdown('browser'), os: this.breakdown('os'), device: this.breakdown('device') };
+    return { total: byType.page + byType.event + byType.order, byType, withProblems, visitors, perMinute, clients };
+  }
+
+  /** Hit counts by one client column, most first: the top 8, then the rest as `Other`. */
+  private breakdown(column: 'browser' | 'os' | 'device'): Array<{ name: string; count: number }> {
+    const rows = this.db.prepare(`SELECT COALESCE(${column}, 'Unknown') AS name, COUNT(*) AS count FROM hits GROUP BY name ORDER BY count DESC, name`).all() as Array<{ name: string; count: number }>;
+    if (rows.length <= 8) return rows;
+    const rest = rows.slice(7).reduce((sum, row) => sum + row.count, 0);
+    return [...rows.slice(0, 7), { name: 'Other', count: rest }];
   }
 
   /** Deletes every hit. */
@@ -200,5 +242,6 @@ function toHit(row: Row): StoredHit {
     p: JSON.parse(row.p) as string[],
     clientAddress: row.client_address,
     problems: JSON.parse(row.problems) as string[],
+    client: row.client === null ? { device: 'unknown', source: 'none' } : (JSON.parse(row.client) as ClientInfo),
   };
 }

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CollectorContext } from './context.js';
+import { hitSignals, parseClient, requestSignals, type ClientSignals } from './client.js';
 import { decodeComponent } from './decode.js';
 import { TRACKING_GIF } from './gif.js';
 import { BodyTooLargeError, normalizeAddress, readBody, sendText } from './http-util.js';
@@ -80,8 +81,9 @@ export async function handleTracking(
 
   const clientAddress = normalizeAddress(req.socket.remoteAddress);
   const receivedAt = Date.now();
+  const carrier = requestSignals(req.headers);
   if (route.endpoint === 'wt') {
-    store(ctx, [toHit(`wt?${query}`, route.trackId, 'wt', clientAddress, receivedAt)]);
+    store(ctx, [toHit(`wt?${query}`, route.trackId, 'wt', clientAddress, receivedAt, carrier)]);
     sendGif(res);
     return;
   }
@@ -111,7 +113,7 @@ export async function handleTracking(
   }
   store(
     ctx,
-    lines.map((line) => toHit(line, route.trackId, 'batch', clientAddress, receivedAt)),
+    lines.map((line) => toHit(line, route.trackId, 'batch', clientAddress, receivedAt, carrier)),
   );
   res.writeHead(200, { 'content-length': 0, 'access-control-allow-origin': '*', ...NO_CACHE });
   res.end();
@@ -123,11 +125,14 @@ function isAcceptedTrackId(ctx: CollectorContext, trackId: string): boolean {
   return accepted === undefined || trackId.split(',').every((id) => accepted.has(id));
 }
 
-function toHit(line: string, trackId: string, via: 'wt' | 'batch', clientAddress: string, receivedAt: number): NewHit {
+function toHit(line: string, trackId: string, via: 'wt' | 'batch', clientAddress: string, receivedAt: number, carrier: ClientSignals): NewHit {
   const { params, p, problems, type } = validateLine(line, { via });
   // The beacon form is stored in the `wt?` form, as the contract says; the original shape is a problem-free fact.
   const raw = line.startsWith('?') ? `wt${line}` : line;
-  return { receivedAt, trackId, via, type, raw, params, p, clientAddress, problems };
+  // A hit naming no user agent is the carrying request's, as Mapp reads it (a browser's pixel GET).
+  const own = hitSignals(params);
+  const client = own !== undefined ? parseClient(own, 'hit') : parseClient(carrier, 'request');
+  return { receivedAt, trackId, via, type, raw, params, p, clientAddress, problems, client };
 }
 
 function store(ctx: CollectorContext, hits: NewHit[]): void {

@@ -2,6 +2,9 @@
  * Public contract of @mapp-s2s/collector: a local, Mapp-compatible tracking endpoint used by
  * tests, benchmarks and the demo. Other packages' tests depend on this shape.
  */
+import type { ClientInfo } from './client.js';
+
+export type { ClientInfo };
 
 export interface FaultOptions {
   /** Answer every tracking request with this status (e.g. 500, 404, 429). */
@@ -35,6 +38,22 @@ export interface CollectorOptions {
   inspector?: boolean;
   /** Log requests to stderr. @default false */
   verbose?: boolean;
+  /**
+   * More names the inspector, `/api/*` and `/_control/*` answer to, for a deployment reached
+   * by another name (a container name, a proxy's host): `name` for any port, `name:port` for
+   * one. Without them only `localhost`, `127.0.0.1`, `[::1]` and the bound host, with the
+   * collector's port, are served (and any IP with that port when bound to `0.0.0.0`/`::`);
+   * other `Host`s get `421`, so a DNS-rebinding page cannot read the stored hits. The tracking
+   * endpoints answer any `Host`.
+   * @default []
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Unread bytes a live-stream (`/api/events`) client may hold before it is cut off (a single
+   * batch may pass it up to four times over). Each unread byte stays in the collector's memory.
+   * @default 16 MiB
+   */
+  maxStreamBufferBytes?: number;
 }
 
 export interface StoredHit {
@@ -56,6 +75,11 @@ export interface StoredHit {
   problems: string[];
   /** `page`, `event`, `order` (derived). */
   type: 'page' | 'event' | 'order';
+  /**
+   * Browser, OS and device type, parsed from `X-WT-UA` and the `X-WT-SEC-CH-UA*` client hints
+   * (or, for a hit that names none, from the carrying request's `User-Agent` and `Sec-CH-UA*`).
+   */
+  client: ClientInfo;
 }
 
 export interface HitQuery {

@@ -80,7 +80,7 @@ describe('hits API, events and control', () => {
     expect(stats).toMatchObject({ total: 5, byType: { page: 3, event: 1, order: 1 }, withProblems: 0, visitors: 2, requests: 1 });
     expect(stats.perMinute).toHaveLength(30);
     expect(stats.perMinute[29].count).toBe(5);
-    const clear = await fetch(`${collector.url}/_control/clear`, { method: 'POST' });
+    const clear = await fetch(`${collector.url}/_control/clear`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(clear.status).toBe(200);
     expect(collector.hits()).toEqual([]);
     expect(collector.requestCount()).toBe(0);

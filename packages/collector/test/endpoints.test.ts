@@ -223,3 +223,50 @@ describe('accepted track ids', () => {
     await expect(startCollector({ trackIds: ['123'] })).rejects.toThrow('trackIds must be 15-digit ids, got "123"');
   });
 });
+
+describe('who sent each hit (client parsing)', () => {
+  let collector: Collector;
+  beforeEach(async () => {
+    collector = await startCollector();
+  });
+  afterEach(async () => {
+    await collector.close();
+  });
+
+  const WINDOWS_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+  const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+
+  it('returns browser, OS and device type per hit from /api/hits, with the client hints of the hit', async () => {
+    const hints = `&X-WT-SEC-CH-UA-FULL-VERSION-LIST=${encodeURIComponent('"Chromium";v="124.0.6367.91", "Google Chrome";v="124.0.6367.91", "Not-A.Brand";v="99.0.0.0"')}&X-WT-SEC-CH-UA-PLATFORM=${encodeURIComponent('"Windows"')}&X-WT-SEC-CH-UA-PLATFORM-VERSION=${encodeURIComponent('"15.0.0"')}&X-WT-SEC-CH-UA-MOBILE=%3F0`;
+    const lines = [
+      `wt?p=600,desk,,,,,,0,,&X-WT-UA=${encodeURIComponent(WINDOWS_CHROME)}${hints}`,
+      `wt?p=600,phone,,,,,,0,,&X-WT-UA=${encodeURIComponent(IPHONE)}`,
+      'wt?p=600,nobody,,,,,,0,,',
+    ];
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: lines.join('\n'), headers: { 'user-agent': 'mapp-s2s/0.1.0' } });
+    expect(res.status).toBe(200);
+    const { hits } = (await (await fetch(`${collector.url}/api/hits?order=asc`)).json()) as { hits: Array<{ p: string[]; client: unknown }> };
+    expect(hits.map((hit) => [hit.p[1], hit.client])).toEqual([
+      ['desk', { browser: 'Chrome', browserVersion: '124.0.6367.91', os: 'Windows', osVersion: '11', device: 'desktop', source: 'hit' }],
+      ['phone', { browser: 'Mobile Safari', browserVersion: '17.4', os: 'iOS', osVersion: '17.4', device: 'mobile', model: 'iPhone', source: 'hit' }],
+      // No X-WT-UA: Mapp reads the carrying request, here a server's, which is no browser.
+      ['nobody', { device: 'unknown', source: 'request' }],
+    ]);
+  });
+
+  it('reads a browser pixel GET that names no X-WT-UA from its own User-Agent header', async () => {
+    await fetch(`${collector.url}/${TRACK}/wt?p=600,pixel,,,,,,0,,`, { headers: { 'user-agent': IPHONE } });
+    expect(collector.hits()[0]!.client).toMatchObject({ browser: 'Mobile Safari', device: 'mobile', source: 'request' });
+  });
+
+  it('counts hits by browser, OS and device type in the stats', async () => {
+    const line = (name: string, ua: string): string => `wt?p=600,${name},,,,,,0,,&X-WT-UA=${encodeURIComponent(ua)}`;
+    await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: [line('a', IPHONE), line('b', IPHONE), line('c', WINDOWS_CHROME), 'wt?p=600,d,,,,,,0,,'].join('\n'), headers: { 'user-agent': 'curl/8.5.0' } });
+    const stats = (await (await fetch(`${collector.url}/api/stats`)).json()) as { clients: Record<string, unknown> };
+    expect(stats.clients).toEqual({
+      browser: [{ name: 'Mobile Safari', count: 2 }, { name: 'Chrome', count: 1 }, { name: 'Unknown', count: 1 }],
+      os: [{ name: 'iOS', count: 2 }, { name: 'Unknown', count: 1 }, { name: 'Windows', count: 1 }],
+      device: [{ name: 'mobile', count: 2 }, { name: 'desktop', count: 1 }, { name: 'unknown', count: 1 }],
+    });
+  });
+});

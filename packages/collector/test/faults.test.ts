@@ -3,6 +3,8 @@ import { startCollector } from '../src/index.js';
 import type { Collector } from '../src/index.js';
 import { PAGE_VIEW } from './sample-lines.js';
 
+const JSON_TYPE = { 'content-type': 'application/json' };
+
 const TRACK = '123451234512345';
 
 async function sendBatch(collector: Collector): Promise<number | string> {
@@ -84,7 +86,7 @@ describe('fault injection', () => {
   });
 
   it('is set and read at run time over the control endpoint, which is never faulted', async () => {
-    const put = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', body: JSON.stringify({ status: 500, dropRate: 0 }) });
+    const put = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify({ status: 500, dropRate: 0 }) });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ status: 500, dropRate: 0 });
     expect(await sendBatch(collector)).toBe(500);
@@ -92,18 +94,18 @@ describe('fault injection', () => {
     for (const path of ['/_control/faults', '/_control/stats', '/api/hits', '/']) {
       expect((await fetch(`${collector.url}${path}`)).status).toBe(200);
     }
-    const clear = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', body: '{}' });
+    const clear = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', headers: JSON_TYPE, body: '{}' });
     expect(await clear.json()).toEqual({});
     expect(await sendBatch(collector)).toBe(200);
   });
 
   it('rejects bad faults with a message naming the field', async () => {
-    const bad = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', body: JSON.stringify({ errorRate: 2 }) });
+    const bad = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify({ errorRate: 2 }) });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toBe('fault errorRate must be between 0 and 1, got 2');
-    const typo = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', body: JSON.stringify({ errorrate: 1 }) });
+    const typo = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify({ errorrate: 1 }) });
     expect((await typo.json()).error).toContain('unknown fault "errorrate"');
-    const junk = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', body: '{not json' });
+    const junk = await fetch(`${collector.url}/_control/faults`, { method: 'PUT', headers: JSON_TYPE, body: '{not json' });
     expect(junk.status).toBe(400);
     expect(() => collector.setFaults({ status: 99 })).toThrow('fault status must be an HTTP status');
     await expect(startCollector({ faults: { dropRate: -1 } })).rejects.toThrow('fault dropRate must be between 0 and 1');

@@ -118,6 +118,27 @@ describe('inspector page in Chromium', () => {
     await expect(page.locator('#detail h2').textContent()).resolves.toContain('checkout/confirmation');
   });
 
+  it('shows who sent each hit: a client badge per row, the parsed client in the detail, a breakdown by browser, OS and device', async () => {
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+    await post(collector, [`wt?p=600,from-a-phone,,,,,,0,,&X-WT-UA=${encodeURIComponent(iphone)}`]);
+    const row = page.locator('#list .row', { hasText: 'from-a-phone' });
+    await row.waitFor();
+    await expect(row.locator('.client-badge').textContent()).resolves.toBe('Mobile Safari 17 \u00b7 iOS 17.4 \u00b7 mobile');
+    // The sample lines carry a desktop Chrome on Linux; BROKEN names none, and node's fetch is no browser.
+    await expect(page.locator('#list .row', { hasText: 'shop.example.com/cart' }).first().locator('.client-badge').textContent()).resolves.toBe('Chrome 131 \u00b7 Linux \u00b7 desktop');
+
+    await row.click();
+    const client = page.locator('#detail [data-group="Client info"]');
+    await expect(client.textContent()).resolves.toEqual(expect.stringContaining('Mobile Safari 17.4'));
+    await expect(client.textContent()).resolves.toEqual(expect.stringContaining('iPhone'));
+
+    const devices = page.locator('#clients [data-dimension="device"]');
+    await devices.locator('.bar-row[data-name="mobile"] .count', { hasText: '1' }).waitFor();
+    await expect(devices.locator('.bar-row[data-name="desktop"] .count').textContent()).resolves.toBe('6');
+    await expect(page.locator('#clients [data-dimension="browser"] .bar-row').first().getAttribute('data-name')).resolves.toBe('Chrome');
+    await expect(page.locator('#clients [data-dimension="os"] .bar-row[data-name="iOS"] .count').textContent()).resolves.toBe('1');
+  });
+
   it('saves a screenshot of the inspector', async () => {
     await page.locator('#list .row', { hasText: 'confirmation' }).click();
     mkdirSync(ARTIFACTS, { recursive: true });

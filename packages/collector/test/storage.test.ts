@@ -42,3 +42,29 @@ describe('SQLite storage', () => {
     }
   });
 });
+
+describe('SQLite storage from before the client columns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'collector-db-old-'));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('adds the columns and parses the stored hits\' client on start', async () => {
+    const file = join(dir, 'old.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE hits (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, track_id TEXT NOT NULL, via TEXT NOT NULL,
+      type TEXT NOT NULL, raw TEXT NOT NULL, params TEXT NOT NULL, p TEXT NOT NULL, client_address TEXT NOT NULL, problems TEXT NOT NULL,
+      problem_count INTEGER NOT NULL, eid TEXT, page_name TEXT)`);
+    const ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+    old.prepare(`INSERT INTO hits (received_at, track_id, via, type, raw, params, p, client_address, problems, problem_count, eid, page_name)
+      VALUES (1, ?, 'batch', 'page', 'wt?p=600,old', ?, '["600","old"]', '127.0.0.1', '[]', 0, NULL, 'old')`).run(TRACK, JSON.stringify({ p: '600,old', 'X-WT-UA': ua }));
+    old.close();
+
+    const collector = await startCollector({ db: file });
+    try {
+      expect(collector.hits()[0]!.client).toMatchObject({ browser: 'Mobile Safari', os: 'iOS', device: 'mobile', source: 'hit' });
+      const stats = (await (await fetch(`${collector.url}/api/stats`)).json()) as { clients: { device: unknown } };
+      expect(stats.clients.device).toEqual([{ name: 'mobile', count: 1 }]);
+    } finally {
+      await collector.close();
+    }
+  });
+});

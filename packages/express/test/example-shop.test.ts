@@ -1,5 +1,6 @@
-import { defineExampleShopSuite, serveShop } from '@mapp-s2s/adapter-tests';
-import { createShop } from '../../../examples/express/src/app.js';
+import express from 'express';
+import { defineExampleShopSuite, listen, serveShop } from '@mapp-s2s/adapter-tests';
+import { createShop, shopErrorHandler } from '../../../examples/express/src/app.js';
 import { parseTrustProxy, readSettings } from '../../../examples/shop-kit/settings.js';
 
 defineExampleShopSuite({
@@ -10,4 +11,12 @@ defineExampleShopSuite({
   },
   readSettings,
   parseTrustProxy,
+  serveThrowingRoute() {
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error(`boom in ${__filename}`);
+    });
+    app.use(shopErrorHandler);
+    return listen(app);
+  },
 });

@@ -1,5 +1,6 @@
-import { defineExampleShopSuite, serveShop } from '@mapp-s2s/adapter-tests';
-import { createShop } from '../../../examples/koa/src/app.js';
+import Koa from 'koa';
+import { defineExampleShopSuite, listen, serveShop } from '@mapp-s2s/adapter-tests';
+import { createShop, shopErrors } from '../../../examples/koa/src/app.js';
 import { parseTrustProxy, readSettings } from '../../../examples/shop-kit/settings.js';
 
 defineExampleShopSuite({
@@ -10,4 +11,12 @@ defineExampleShopSuite({
   },
   readSettings,
   parseTrustProxy,
+  serveThrowingRoute() {
+    const app = new Koa();
+    app.use(shopErrors);
+    app.use((ctx) => {
+      if (ctx.path === '/boom') throw new Error(`boom in ${__filename}`);
+    });
+    return listen(app.callback());
+  },
 });

@@ -75,6 +75,25 @@ describe.each(['node', 'edge'] as const)('next-specific behaviour of the built e
     expect(hitsAfter(collector, before).map((hit) => hit.raw)).toEqual([markerHit.raw]);
   });
 
+  it('answers product ids outside the catalogue (__proto__, constructor...) with a 404 page, no stack trace and no page view', async () => {
+    const before = lastHitId(collector);
+    const paths = ['/products/__proto__', '/products/constructor', '/products/toString', '/products/sku-999'];
+    const answers = await Promise.all(paths.map((path) => request(shop.url, path)));
+    const cart = await request(shop.url, '/cart?add=__proto__');
+    const marker = `/?mk=unknown-product-${runtime}-${Date.now()}`;
+    await request(shop.url, marker);
+    const markerHit = await waitForHit(collector, (hit) => (hit.params['pu'] ?? '').endsWith(marker), 5000, marker);
+
+    expect(answers.map((answer) => answer.status)).toEqual([404, 404, 404, 404]);
+    for (const answer of answers) expect(answer.body).not.toMatch(/\bat \S+ \(|node_modules|TypeError/);
+    expect(cart.status).toBe(200);
+    expect(cart.body).not.toContain('Added');
+    // The cart is a page view, without an added product; the unknown products are none.
+    const cartHit = await waitForHit(collector, (hit) => (hit.params['pu'] ?? '').endsWith('/cart?add=__proto__'), 5000, 'cart');
+    expect(cartHit.params['ba']).toBeUndefined();
+    expect(hitsAfter(collector, before).map((hit) => hit.raw).sort()).toEqual([cartHit.raw, markerHit.raw].sort());
+  });
+
   it('passes a well-formed Smart Pixel hit through /mapp/pixel with the socket peer as client IP', async () => {
     const name = `probe-${runtime}`;
     const response = await request(shop.url, `/mapp/pixel?p=600,${name},1,1920x1080,24,1,1730181123123,0,1280x720,0&pu=x`, {

@@ -3,15 +3,15 @@ import { productIdOf } from '../../../lib/routes';
 import { productFor } from '../../../lib/shop';
 
 /**
- * A product page (any well-formed id renders; a malformed escape such as `/products/%` is a
- * 404, as `isKnownRoute` tells the middleware). Its `view` hit data comes from the
- * middleware's `hitData` (lib/routes.ts).
+ * A product page: an id outside the catalogue (`__proto__` included) or a malformed escape
+ * such as `/products/%` is a 404, as `isKnownRoute` tells the middleware. Its `view` hit data
+ * comes from the middleware's `hitData` (lib/routes.ts).
  */
 export default async function ProductPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const productId = productIdOf(id);
-  if (productId === undefined) notFound();
-  const product = productFor(productId);
+  const product = productId === undefined ? undefined : productFor(productId);
+  if (product === undefined) notFound();
   return (
     <>
       <h1>{product.name}</h1>

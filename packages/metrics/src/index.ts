@@ -1,0 +1,5 @@
+export { registerPrometheusMetrics } from './prometheus.js';
+export type { PrometheusMetricsOptions } from './prometheus.js';
+export { registerOpenTelemetryMetrics } from './opentelemetry.js';
+export type { OpenTelemetryMetricsOptions } from './opentelemetry.js';
+export type { MetricsSource, RegisteredMetrics } from './source.js';
