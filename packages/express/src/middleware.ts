@@ -34,15 +34,6 @@ function responseFacts(res: Response): ResponseFacts | undefined {
 export function mappTracking(options: ExpressTrackingOptions = {}): MappTrackingMiddleware {
   const tracking = createRequestTracking(options, { states: kit.states, env: process.env, createTracker, frameworkTrustWarning: expressTrustWarning });
 
-  /**
-   * One listener function for every response of this middleware (`this` is the response): no
-   * closure per request. `close` fires once per response, after `finish` for a completed one
-   * and alone for an aborted one (then `responseFacts` sees it was not finished).
-   */
-  function onResponseClose(this: Response): void {
-    const state = kit.states.get(this.req);
-    if (state !== undefined) tracking.finish(state, responseFacts, this);
-  }
 
   function mappTrackingMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (!tracking.shouldTrack(req)) {
@@ -53,8 +44,11 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
     try {
       const context = fromNodeRequest(req); // reads req.originalUrl: Express strips the mount path from req.url
       const started = tracking.start(req, context, req.app?.get('trust proxy'), nodeResponseCookies(res));
-      // Attached before anything awaits, so a fast response cannot slip past it.
-      res.on('close', onResponseClose);
+      // Attached before anything awaits, so a fast response cannot slip past it. `close` fires
+      // once per response: after `finish` for a completed one, alone for an aborted one (then
+      // `responseFacts` sees it was not finished).
+      const state = started.state;
+      res.on('close', () => tracking.finish(state, responseFacts, res));
       ready = started.ready;
     } catch (error) {
       tracking.reportError(error, req);

@@ -57,6 +57,19 @@ describe.each(versions)('%s', (_name, framework) => {
     expect(cookies[1]).toContain(`wtstp_eid=${parse(hit!.line).params['eid']}`);
   });
 
+  it('still sends the page view when a route replaces res.locals (where the request state is kept)', async () => {
+    const memory = createMemoryTransport();
+    const app = framework();
+    app.use(mappTracking(options(memory)));
+    app.get('/', (_req, res) => {
+      res.locals = { title: 'replaced' };
+      res.type('html').send(html('home'));
+    });
+    await supertest(await serve(app)).get('/?replaced=1').set(PAGE).expect(200);
+    const [hit] = await memory.waitForHits(1);
+    expect(parse(hit!.line).params['pu']).toContain('replaced=1');
+  });
+
   it('records the status and content type after the response finishes', async () => {
     const memory = createMemoryTransport();
     const app = framework();

@@ -10,6 +10,8 @@ export interface AdapterKitSettings {
   readonly mountHint: string;
   /** Recognises the framework's request among a decorated handler's arguments. */
   readonly isRequest: (value: unknown) => value is object;
+  /** Where a request's state is kept (see `createRequestStateStore`); default the carrier. */
+  readonly stateHolder?: (carrier: object) => object | undefined;
 }
 
 /** An adapter's per-request helpers, shared by all its `mappTracking()` instances. @internal */
@@ -25,8 +27,8 @@ export interface AdapterKit extends PageTracking, TrackingDecorators {
  * `createRequestTracking()`.
  * @internal
  */
-export function createAdapterKit({ namespace, mountHint, isRequest }: AdapterKitSettings): AdapterKit {
-  const states = createRequestStateStore(namespace);
+export function createAdapterKit({ namespace, mountHint, isRequest, stateHolder }: AdapterKitSettings): AdapterKit {
+  const states = createRequestStateStore(namespace, stateHolder);
   const pageTracking = createPageTracking(states, mountHint);
   return {
     states,

@@ -35,17 +35,20 @@ export interface RequestStateStore {
 }
 
 /**
- * Creates the state store of one adapter. `namespace` (e.g. `'@mapp-s2s/express'`) names
+ * Creates the state store of one adapter. `holderOf` picks the object that holds the state
+ * for a carrier (default: the carrier itself). `namespace` (e.g. `'@mapp-s2s/express'`) names
  * global symbols (`Symbol.for`), so two copies of an adapter in one app still see each
  * other's marker: mounting twice must never give two hits.
  * @internal
  */
-export function createRequestStateStore(namespace: string): RequestStateStore {
+export function createRequestStateStore(namespace: string, holderOf?: (carrier: object) => object | undefined): RequestStateStore {
   const STATE = Symbol.for(`${namespace}.state`);
   const OPTED_OUT = Symbol.for(`${namespace}.opted-out`);
   type Carrier = { [STATE]?: RequestState; [OPTED_OUT]?: boolean };
-  const get = (carrier: unknown): RequestState | undefined =>
-    typeof carrier === 'object' && carrier !== null ? (carrier as Carrier)[STATE] : undefined;
+  // Where the symbols go: the carrier itself, or an object the framework keeps per request
+  // (Express: `res.locals`, reachable from `req` and `res` alike).
+  const holder = holderOf === undefined ? (carrier: object): Carrier => carrier as Carrier : (carrier: object): Carrier => (holderOf(carrier) ?? carrier) as Carrier;
+  const get = (carrier: unknown): RequestState | undefined => (typeof carrier === 'object' && carrier !== null ? holder(carrier)[STATE] : undefined);
   return {
     get,
     // A plain store under a symbol (invisible to for-in, Object.keys and JSON), not
@@ -53,13 +56,13 @@ export function createRequestStateStore(namespace: string): RequestStateStore {
     // its entries cost the garbage collector far more per request than the property does
     // (measured in bench/request-path.mjs: +30 µs per Koa request, +20 µs per Express request).
     set: (carrier, state) => {
-      (carrier as Carrier)[STATE] = state;
+      holder(carrier)[STATE] = state;
     },
-    isMarkedOptedOut: (carrier) => (carrier as Carrier)[OPTED_OUT] === true,
+    isMarkedOptedOut: (carrier) => holder(carrier)[OPTED_OUT] === true,
     optOut: (carrier) => {
       const state = get(carrier);
       if (!state) {
-        (carrier as Carrier)[OPTED_OUT] = true;
+        holder(carrier)[OPTED_OUT] = true;
         return;
       }
       state.optedOut = true;
