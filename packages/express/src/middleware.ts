@@ -43,7 +43,7 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
     let ready: Promise<void> | undefined;
     try {
       const context = fromNodeRequest(req); // reads req.originalUrl: Express strips the mount path from req.url
-      const started = tracking.start(req, context, req.app?.get('trust proxy'), nodeResponseCookies(res));
+      const started = tracking.start(req, context, tracking.wantsFrameworkTrust ? req.app?.get('trust proxy') : undefined, nodeResponseCookies(res));
       // Attached before anything awaits, so a fast response cannot slip past it. `close` fires
       // once per response: after `finish` for a completed one, alone for an aborted one (then
       // `responseFacts` sees it was not finished).

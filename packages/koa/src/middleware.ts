@@ -80,7 +80,7 @@ export function mappTracking(options: KoaTrackingOptions = {}): MappTrackingMidd
     let started: ReturnType<typeof tracking.start>;
     try {
       const context = fromNodeRequest({ method: ctx.req.method, url: ctx.originalUrl, headers: ctx.req.headers, socket: ctx.req.socket });
-      started = tracking.start(ctx, context, ctx.app.proxy, nodeResponseCookies(ctx.res));
+      started = tracking.start(ctx, context, tracking.wantsFrameworkTrust ? ctx.app.proxy : undefined, nodeResponseCookies(ctx.res));
       ctx.state.mapp = createStateHelpers(ctx);
     } catch (error) {
       tracking.reportError(error, ctx);

@@ -14,17 +14,19 @@ export type FrameworkTrustWarning = (frameworkSetting: unknown) => string | unde
  * The framework's own proxy setting is never adopted silently, only pointed at (once).
  * @internal
  */
-export function createProxyTrustCheck(
-  configured: boolean,
-  logger: Logger,
-  frameworkWarning: FrameworkTrustWarning,
-): (context: RequestContext, frameworkSetting: unknown) => void {
+export interface ProxyTrustCheck {
+  (context: RequestContext, frameworkSetting: unknown): void;
+  /** Whether the framework's setting is still of interest (reading it per request costs). */
+  readonly wantsFrameworkSetting: boolean;
+}
+
+export function createProxyTrustCheck(configured: boolean, logger: Logger, frameworkWarning: FrameworkTrustWarning): ProxyTrustCheck {
   let warnedHeader = configured;
   let warnedFramework = configured;
   if (!configured) {
     logger.warn(`[mapp-s2s] trustProxy is not set, so X-WT-IP is the TCP peer address. Behind a proxy or load balancer every visitor gets the proxy's IP: ${FIX}.`);
   }
-  return (context, frameworkSetting) => {
+  const check = (context: RequestContext, frameworkSetting: unknown): void => {
     if (!warnedFramework) {
       const warning = frameworkWarning(frameworkSetting);
       if (warning !== undefined) {
@@ -37,4 +39,5 @@ export function createProxyTrustCheck(
       logger.warn(`[mapp-s2s] a request from ${context.remoteAddress ?? 'an unknown peer'} carries X-Forwarded-For/Forwarded, but trustProxy is not set, so the header is ignored and the peer's address is sent as the client IP: ${FIX}.`);
     }
   };
+  return Object.defineProperty(check, 'wantsFrameworkSetting', { get: () => !warnedFramework }) as ProxyTrustCheck;
 }

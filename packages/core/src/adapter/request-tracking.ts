@@ -40,6 +40,11 @@ export interface ResponseFacts {
 /** One `mappTracking()` instance's request lifecycle, framework-neutral. @internal */
 export interface RequestTracking<R> {
   readonly tracker: Tracker;
+  /**
+   * Whether `start()` still wants the framework's own proxy setting (to point at it once when
+   * `trustProxy` is unset); when `false`, pass `undefined` and skip reading it per request.
+   */
+  readonly wantsFrameworkTrust: boolean;
   reportError(error: unknown, request: R | undefined): void;
   /**
    * Whether to start tracking this request: not when `optOut` already marked it, nor when
@@ -95,6 +100,9 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
 
   return {
     tracker,
+    get wantsFrameworkTrust() {
+      return checkProxyTrust.wantsFrameworkSetting;
+    },
     reportError,
     shouldTrack(request) {
       if (states.get(request) !== undefined) {
