@@ -20,6 +20,16 @@ import { median, quantile } from './stats.mjs';
 const APP_SERVER = fileURLToPath(new URL('./app-server.mjs', import.meta.url));
 
 export const VARIANTS = ['bare', 'batch', 'spool', 'direct'];
+
+/**
+ * The variants each framework runs. `direct` (one GET per page view) is measured on Express,
+ * the issue's target: at Koa's rate on this 2-core machine the local sink cannot answer a GET
+ * per page view, so `direct` drops hits there (warned, counted: retries-exhausted), which is
+ * why the README sends anything above a few hundred page views a second through `batch`.
+ */
+export function variantsOf(framework) {
+  return framework === 'express' ? VARIANTS : VARIANTS.filter((v) => v !== 'direct');
+}
 export const MODES = ['returning', 'new'];
 
 /** How each variant is shown in the report. */
@@ -68,13 +78,14 @@ async function stopServer(server) {
   return result;
 }
 
-const perMode = (make) => Object.fromEntries(MODES.map((m) => [m, Object.fromEntries(VARIANTS.map((v) => [v, make()]))]));
 
 /**
  * Runs the overhead benchmark for one framework.
  * @param origins sink origin per variant (one sink listener each, so hits can be counted per variant)
  */
 export async function benchFramework(framework, origins, { rounds, duration, warmup, latencyRounds, latencyDuration, connections, log }) {
+  const VARIANTS = variantsOf(framework);
+  const perMode = (make) => Object.fromEntries(MODES.map((m) => [m, Object.fromEntries(VARIANTS.map((v) => [v, make()]))]));
   const servers = {};
   for (const variant of VARIANTS) servers[variant] = await startServer(framework, variant, origins[variant]);
   const rps = perMode(() => []);
@@ -152,7 +163,7 @@ export async function benchFramework(framework, origins, { rounds, duration, war
         cpuUsPerRequest: Object.fromEntries(VARIANTS.map((v) => [v, cpu[mode][v].us / cpu[mode][v].served])),
       };
     }
-    return { framework, modes, rate, latency, served, errors, stopped };
+    return { framework, variants: VARIANTS, modes, rate, latency, served, errors, stopped };
   } finally {
     for (const server of Object.values(servers)) await server.child.kill();
   }

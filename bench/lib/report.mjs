@@ -1,7 +1,7 @@
 /** Turns the benchmark results into BENCHMARKS.md (markdown) text. */
 import { LABELS, describeSettings, SUBJECTS } from './peers-config.mjs';
 import { fmt, mib, ratio } from './stats.mjs';
-import { MODE_LABELS, MODES, VARIANT_LABELS, VARIANTS } from './overhead.mjs';
+import { MODE_LABELS, MODES, VARIANT_LABELS } from './overhead.mjs';
 
 const ms = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v.toFixed(2)} ms`);
 const signedMs = (v) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)} ms`);
@@ -135,7 +135,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
         out.push(
           table(
             ['Variant', 'Median req/s', 'Ratio to bare', 'Server CPU µs/request', 'Added CPU µs/request', 'Rounds (req/s)'],
-            VARIANTS.map((v) => [
+            fw.variants.map((v) => [
               v === 'bare' ? `bare ${name}` : `+ mappTracking, ${VARIANT_LABELS[v]}`,
               fmt(md.medianRps[v]),
               ratio(md.ratioToBare[v]),
@@ -147,7 +147,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
         );
         out.push('');
       }
-      out.push(`Hits delivered / pages served over the whole run (both modes, warm-up and latency rounds included): ${VARIANTS.filter((v) => v !== 'bare').map((v) => `${VARIANT_LABELS[v]} ${hitsDelivered(fw, v, results.overheadSink)}`).join(', ')}. Errors: ${VARIANTS.map((v) => `${v} ${fmt(fw.errors[v])}`).join(', ')}.`);
+      out.push(`Hits delivered / pages served over the whole run (both modes, warm-up and latency rounds included): ${fw.variants.filter((v) => v !== 'bare').map((v) => `${VARIANT_LABELS[v]} ${hitsDelivered(fw, v, results.overheadSink)}`).join(', ')}. Errors: ${fw.variants.map((v) => `${v} ${fmt(fw.errors[v])}`).join(', ')}.${fw.framework === 'koa' ? ' `direct` is measured on Express only (bench/lib/overhead.mjs `variantsOf`).' : ''}`);
       out.push('');
       out.push(`### ${name}: latency at a fixed ${fmt(fw.rate)} req/s (half the bare maximum), returning visitors`);
       out.push('');
@@ -156,7 +156,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
       out.push(
         table(
           ['Variant', 'p50', 'p99', 'Added p50', 'Added p99', 'Achieved req/s', 'Samples'],
-          VARIANTS.map((v) => {
+          fw.variants.map((v) => {
             const l = fw.latency[v];
             const b = fw.latency.bare;
             return [v === 'bare' ? `bare ${name}` : VARIANT_LABELS[v], ms(l.p50), ms(l.p99), v === 'bare' ? '–' : signedMs(l.p50 - b.p50), v === 'bare' ? '–' : signedMs(l.p99 - b.p99), fmt(l.achievedRps), fmt(l.samples)];

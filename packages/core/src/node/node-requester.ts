@@ -17,25 +17,70 @@ const CONNECTIONS = 16;
 /** Keep-alive pools of one transport, one per origin (in practice: the track domain). @internal */
 export interface NodePools {
   get(origin: string): Pool;
+  /**
+   * Runs `start` when one of the origin's connections is free, in order. Requests wait here
+   * rather than in undici's queue: one that timed out while waiting is then skipped without
+   * touching a connection (aborting a request undici has queued costs its connection, and
+   * under load that turns a backlog into a reconnect storm).
+   */
+  whenFree(origin: string, start: () => void): void;
+  /** Says that a request started through `whenFree` is done. */
+  done(origin: string): void;
   close(): void;
+}
+
+interface Lane {
+  readonly pool: Pool;
+  active: number;
+  readonly waiting: Array<() => void>;
+  head: number;
 }
 
 /** @internal */
 export function createPools(): NodePools {
-  const pools = new Map<string, Pool>();
+  const lanes = new Map<string, Lane>();
+  const lane = (origin: string): Lane => {
+    let found = lanes.get(origin);
+    if (found === undefined) {
+      // No pipelining: proxies and CDNs in front of a track domain do not all handle it.
+      found = { pool: new Pool(origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 4000 }), active: 0, waiting: [], head: 0 };
+      lanes.set(origin, found);
+    }
+    return found;
+  };
   return {
-    get(origin) {
-      let pool = pools.get(origin);
-      if (pool === undefined) {
-        // No pipelining: proxies and CDNs in front of a track domain do not all handle it.
-        pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 4000 });
-        pools.set(origin, pool);
+    get: (origin) => lane(origin).pool,
+    whenFree(origin, start) {
+      const target = lane(origin);
+      if (target.active < CONNECTIONS) {
+        target.active += 1;
+        start();
+      } else {
+        target.waiting.push(start);
       }
-      return pool;
+    },
+    done(origin) {
+      const target = lanes.get(origin);
+      if (target === undefined) return;
+      const next = target.waiting[target.head];
+      if (next === undefined) {
+        target.active -= 1;
+        return;
+      }
+      target.waiting[target.head] = undefined as never;
+      target.head += 1;
+      if (target.head === target.waiting.length) {
+        target.waiting.length = 0;
+        target.head = 0;
+      } else if (target.head > 1024 && target.head * 2 > target.waiting.length) {
+        target.waiting.splice(0, target.head);
+        target.head = 0;
+      }
+      next();
     },
     close() {
-      for (const pool of pools.values()) void pool.destroy().catch(() => undefined);
-      pools.clear();
+      for (const target of lanes.values()) void target.pool.destroy().catch(() => undefined);
+      lanes.clear();
     },
   };
 }
@@ -87,41 +132,68 @@ export function undiciRequest(pools: NodePools, url: string, init: { method: 'GE
       return;
     }
     abort?.addEventListener('abort', onAbort, { once: true });
+    let origin: string;
+    let path: string;
     try {
-      const { origin, path } = splitTarget(url);
+      ({ origin, path } = splitTarget(url));
+    } catch (cause) {
+      const error = asError(cause);
+      fail(describeNetworkError(error, url), error);
+      return;
+    }
+    pools.whenFree(origin, () => {
+      // Timed out or closed while waiting for a connection: never sent, the connection stays free.
+      if (settled) {
+        pools.done(origin);
+        return;
+      }
+      dispatch(origin, path);
+    });
+
+    function dispatch(origin: string, path: string): void {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        pools.done(origin);
+      };
       const options: Dispatcher.DispatchOptions = { origin, path, method: init.method, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
       if (init.body !== undefined) {
         options.body = init.body;
         options.headers = POST_HEADERS;
       }
-      pools.get(origin).dispatch(options, {
-        onRequestStart(requestController) {
-          controller = requestController;
-          // Timed out or closed while queued in the pool: never send it.
-          if (settled) requestController.abort(new Error(ABORTED_BY_CLOSE));
-        },
-        onResponseStart(_controller, statusCode, headers) {
-          status = statusCode;
-          retryAfter = headerText(headers['retry-after']);
-        },
-        // The body is read and thrown away: the status is what counts, and the socket goes back to the pool.
-        onResponseData() {},
-        onResponseEnd() {
-          if (status >= 200 && status < 300) finish({ kind: 'ok', status, latencyMs: Date.now() - started });
-          else if (isRetryableStatus(status)) {
-            const retryAfterMs = parseRetryAfter(retryAfter, Date.now());
-            finish({ kind: 'retry', status, reason: `HTTP ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-          } else finish({ kind: 'reject', status, reason: `HTTP ${status}` });
-        },
-        onResponseError(_controller, cause) {
-          if (settled) return;
-          const error = asError(cause);
-          finish({ kind: 'retry', reason: describeNetworkError(errorWithCause(error), url), error });
-        },
-      });
-    } catch (cause) {
-      const error = asError(cause);
-      fail(describeNetworkError(error, url), error);
+      try {
+        pools.get(origin).dispatch(options, {
+          onRequestStart(requestController) {
+            controller = requestController;
+            if (settled) requestController.abort(new Error(ABORTED_BY_CLOSE));
+          },
+          onResponseStart(_controller, statusCode, headers) {
+            status = statusCode;
+            retryAfter = headerText(headers['retry-after']);
+          },
+          // The body is read and thrown away: the status is what counts, and the socket goes back to the pool.
+          onResponseData() {},
+          onResponseEnd() {
+            release();
+            if (status >= 200 && status < 300) finish({ kind: 'ok', status, latencyMs: Date.now() - started });
+            else if (isRetryableStatus(status)) {
+              const retryAfterMs = parseRetryAfter(retryAfter, Date.now());
+              finish({ kind: 'retry', status, reason: `HTTP ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+            } else finish({ kind: 'reject', status, reason: `HTTP ${status}` });
+          },
+          onResponseError(_controller, cause) {
+            release();
+            if (settled) return;
+            const error = asError(cause);
+            finish({ kind: 'retry', reason: describeNetworkError(errorWithCause(error), url), error });
+          },
+        });
+      } catch (cause) {
+        release();
+        const error = asError(cause);
+        fail(describeNetworkError(error, url), error);
+      }
     }
   });
 }
