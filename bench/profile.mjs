@@ -34,7 +34,7 @@ function categoryOf(functionName, file) {
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(garbage collector)') return 'gc';
   if (/packages\/(core|express|koa|next)\/(dist|src)/.test(file)) return 'tracking (ours)';
-  if (/_http_client|_http_agent|node-requester/.test(file)) return 'http client (sending hits)';
+  if (/_http_client|_http_agent|node-requester|node_modules\/undici\//.test(file)) return 'http client (sending hits)';
   if (/node:internal\/crypto|node:crypto/.test(file)) return 'crypto';
   if (/node_modules\/(koa|express|router|on-finished|delegates|koa-compose|finalhandler|send|accepts|type-is|content-type|depd|statuses|http-errors|cookies|vary|encodeurl|escape-html|fresh|parseurl|qs|body-parser|mime|negotiator)/.test(file)) return 'framework';
   if (/node_modules\/(cookie|isbot|ipaddr\.js)\//.test(file)) return 'tracking deps';

@@ -19,6 +19,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { benchFramework, MODES, variantsOf } from './lib/overhead.mjs';
 import { benchRequestPath } from './request-path.mjs';
 import { benchBurst } from './lib/burst-run.mjs';
+import { profileAll } from './lib/profiles.mjs';
 import { benchOutage, benchThroughput } from './lib/peers.mjs';
 import { LABELS, SUBJECTS } from './lib/peers-config.mjs';
 import { renderMarkdown } from './lib/report.mjs';
@@ -30,7 +31,7 @@ const ROOT = join(BENCH, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const partsArg = args.find((a) => a.startsWith('--parts='));
-const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5').split(',').map(Number));
+const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6').split(',').map(Number));
 
 const CONFIG = quick
   ? {
@@ -40,14 +41,16 @@ const CONFIG = quick
       outage: { rate: 200, beforeMs: 2000, downMs: 6000, afterMs: 3000, drainMs: 15_000, replayMs: 10_000, sampleMs: 250 },
       hitCost: { targetMs: 50, samples: 5 },
       burst: { n: 50_000, runs: 1 },
+      profiles: { duration: 3 },
     }
   : {
-      overhead: { rounds: 5, duration: 5, warmup: 2, latencyRounds: 3, latencyDuration: 4, connections: 50 },
+      overhead: { rounds: 7, duration: 4, warmup: 2, latencyRounds: 3, latencyDuration: 4, connections: 50 },
       requestPath: { requests: 20000, rounds: 5 },
       throughput: { n: 50_000, runs: 3 },
       outage: { rate: 300, beforeMs: 5000, downMs: 30_000, afterMs: 10_000, drainMs: 40_000, replayMs: 20_000, sampleMs: 250 },
       hitCost: { targetMs: 150, samples: 9 },
       burst: { n: 50_000, runs: 3 },
+      profiles: { duration: 8 },
     };
 
 const log = (line) => console.log(line);
@@ -265,6 +268,10 @@ async function main() {
         const before = JSON.parse(readFileSync(baseline, 'utf8'));
         results.burstBefore = { name: before.name, commit: 'bc95e47', date: before.machine.date, summary: before.burst.summary };
       }
+    }
+    if (parts.has(6)) {
+      log('6 CPU profiles of the tracked servers (before: bench/profiles/*-before.json)');
+      results.profiles = await profileAll({ ...CONFIG.profiles, log });
     }
   } finally {
     await sink.kill();

@@ -303,6 +303,29 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
     out.push(table(['Visitors', 'Producer', 'Delivered before', 'Delivered now', 'POSTs', 'Events/s', 'CPU µs / event'], rows));
     out.push('');
   }
+  if (results.profiles) {
+    out.push('## 6. Where the CPU goes: profiles before and after');
+    out.push('');
+    out.push(
+      'CPU profiles (`--cpu-prof`, bench/profile.mjs) of the `batch` servers of part 1 under autocannon load (50 connections), taken by this run (*after*) and, the same way, against the build of commit bc95e47 before the work on the request path (*before*, bench/profiles/*-before.json). ' +
+        '*µs per request* = samples × sampling interval / requests served while profiling, per part of the process; it is wall-clock sampling, so on this shared machine it runs higher than `process.cpuUsage()` (part 1), and only the before/after comparison within a row is meaningful. The tables list the top self-time entries of the tracking code (core, express, koa).',
+    );
+    out.push('');
+    const per = (p, count) => (count * p.summary.intervalUs) / p.served;
+    for (const [key, { before, after }] of Object.entries(results.profiles)) {
+      if (!after) continue;
+      out.push(`### ${key.replace('-', ', ')} visitors: ${fmt(after.rps)} req/s now${before ? `, ${fmt(before.rps)} before` : ''}`);
+      out.push('');
+      const categories = [...new Set([...Object.keys(after.summary.categories), ...Object.keys(before?.summary.categories ?? {})])].filter((c) => c !== 'idle');
+      out.push(table(['Part of the process', 'µs per request before', 'µs per request now'], categories.map((c) => [c, before ? per(before, before.summary.categories[c] ?? 0).toFixed(1) : 'n/a', per(after, after.summary.categories[c] ?? 0).toFixed(1)])));
+      out.push('');
+      const rows = (p) => (p?.summary.oursTop ?? []).slice(0, 12).map((row) => `${row.percent.toFixed(1)} % \`${row.entry.replace(/ packages\/[^ ]+$/, '')}\``);
+      const b = rows(before);
+      const a = rows(after);
+      out.push(table(['Top tracking-code self time before', 'Top tracking-code self time now'], Array.from({ length: Math.max(a.length, b.length) }, (_, i) => [b[i] ?? '', a[i] ?? ''])));
+      out.push('');
+    }
+  }
   out.push('Raw numbers of this run: `bench/results.json`.');
   out.push('');
   return out.join('\n');
