@@ -2,6 +2,17 @@ import { stringifySetCookie } from 'cookie';
 import { safeDecode } from './encode.js';
 import type { ResolvedCookieOptions } from './options.js';
 
+/** `wteid_<trackId>` per track id, built once rather than on every request. */
+const wteidNames = new Map<string, string>();
+function wteidName(trackId: string): string {
+  let name = wteidNames.get(trackId);
+  if (name === undefined) {
+    name = `wteid_${trackId}`;
+    if (wteidNames.size < 64) wteidNames.set(trackId, name);
+  }
+  return name;
+}
+
 /** Cross-domain handover ids are accepted for 15 minutes (docs/protocol.md §6). */
 const HANDOVER_WINDOW_MS = 15 * 60 * 1000;
 /** Small allowance for clocks of other servers running ahead of ours. */
@@ -62,7 +73,7 @@ export function readEid(cookies: Readonly<Record<string, string>>, trackIds: rea
     if (isEid(eid)) return eid;
   }
   for (const trackId of trackIds) {
-    const value = cookies[`wteid_${trackId}`];
+    const value = cookies[wteidName(trackId)];
     if (value === undefined) continue;
     const eid = decodeCookie(value);
     if (isEid(eid)) return eid;

@@ -21,8 +21,11 @@ function cookieJar(initial: string[] = []): ResponseCookies & { values: string[]
   const jar = {
     values: [...initial],
     sent: false,
-    headersSent: () => jar.sent,
-    append: (value: string) => void jar.values.push(value),
+    append: (value: string) => {
+      if (jar.sent) return false;
+      jar.values.push(value);
+      return true;
+    },
     remove: (value: string) => {
       if (!jar.sent) jar.values = jar.values.filter((cookie) => cookie !== value);
     },

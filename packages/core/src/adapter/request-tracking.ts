@@ -14,9 +14,12 @@ function noop(): void {}
 
 /** How the adapter reaches the response's `Set-Cookie` header. @internal */
 export interface ResponseCookies {
-  headersSent(): boolean;
-  /** Adds one `Set-Cookie` value, keeping the others. */
-  append(value: string): void;
+  /**
+   * Adds one `Set-Cookie` value, keeping the others; `false` when the headers were already
+   * sent and nothing was added (asked of the response only then: reading `headersSent` on
+   * every request costs, on an Express response, more than the append).
+   */
+  append(value: string): boolean;
   /** Takes back a value added by `append`, while headers are unsent. */
   remove(value: string): void;
 }

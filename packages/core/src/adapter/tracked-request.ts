@@ -39,9 +39,7 @@ export class TrackedRequest<R> implements RequestState {
     this.visit = visit;
     if (visit.setCookie === undefined || this.optedOut) return;
     try {
-      if (this.cookies.headersSent()) return;
-      this.cookies.append(visit.setCookie);
-      this.setCookie = visit.setCookie;
+      if (this.cookies.append(visit.setCookie)) this.setCookie = visit.setCookie;
     } catch (error) {
       // The adapter waits for the visit before the route runs: this must not throw.
       this.report(error, this.request);

@@ -38,12 +38,15 @@ export function nodeResponseCookies(res: ServerResponse): ResponseCookies {
 class NodeResponseCookies implements ResponseCookies {
   constructor(private readonly res: ServerResponse) {}
 
-  headersSent(): boolean {
-    return this.res.headersSent;
-  }
-
-  append(value: string): void {
-    appendSetCookie(this.res, value);
+  append(value: string): boolean {
+    try {
+      appendSetCookie(this.res, value);
+      return true;
+    } catch (error) {
+      // Too late (a response sent before the visit was decided): nothing to add to.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_HTTP_HEADERS_SENT' || this.res.headersSent) return false;
+      throw error;
+    }
   }
 
   remove(value: string): void {
