@@ -6,6 +6,7 @@ import { createDirectTransport } from '../transport/direct.js';
 import { createDurableBatchTransport } from './durable-batch.js';
 import { flushOnExit } from './exit-flush.js';
 import { createNodeRequester } from './node-requester.js';
+import { createUndiciRequester } from './undici-requester.js';
 import { createSpoolTransport } from './spool.js';
 
 /**
@@ -16,14 +17,14 @@ import { createSpoolTransport } from './spool.js';
  */
 export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
   if (config.transport === 'spool') return createSpoolTransport(config.spool);
-  // Without a user `fetch`, requests go out over undici pools (see createNodeRequester).
+  // Without a user `fetch`: POSTs over node:http, direct GETs over undici (see the requesters).
   const internal = config.fetchExplicit ? {} : { httpClient: createNodeRequester };
   if (config.transport === 'batch' && config.spool.dir !== undefined) {
     // The 2 s `timeout` default is for `direct`; a POST keeps the batch's own default unless set.
     return createDurableBatchTransport({ ...config.batch, ...(config.timeoutExplicit ? { timeout: config.timeout } : {}), spool: config.spool }, internal);
   }
   if (config.transport === 'batch') return createBatchTransport(config.timeoutExplicit ? { ...config.batch, timeout: config.timeout } : { ...config.batch }, internal);
-  if (config.transport === 'direct') return createDirectTransport({ timeout: config.timeout }, internal);
+  if (config.transport === 'direct') return createDirectTransport({ timeout: config.timeout }, config.fetchExplicit ? {} : { httpClient: createUndiciRequester });
   return resolveWebTransport(config);
 }
 

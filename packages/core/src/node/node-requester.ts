@@ -1,115 +1,29 @@
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 
 /** Node's own fetch, as it was when this module loaded: anything else is a user's or a test's double. */
 const NATIVE_FETCH: typeof fetch | undefined = globalThis.fetch;
 
-const POST_HEADERS = { 'content-type': 'text/plain; charset=utf-8' } as const;
+/** Whether `globalThis.fetch` was replaced (a test double, instrumentation): then it sees every request. @internal */
+export function fetchReplaced(): boolean {
+  return globalThis.fetch !== NATIVE_FETCH || NATIVE_FETCH === undefined;
+}
+
+const CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 /**
- * Connections per track domain. Hits of one process rarely need more: the batch transport
- * has one POST per lane in flight, and `direct` GETs queue inside the pool beyond this.
- */
-const CONNECTIONS = 16;
-
-/** Keep-alive pools of one transport, one per origin (in practice: the track domain). @internal */
-export interface NodePools {
-  get(origin: string): Pool;
-  /**
-   * Runs `start` when one of the origin's connections is free, in order. Requests wait here
-   * rather than in undici's queue: one that timed out while waiting is then skipped without
-   * touching a connection (aborting a request undici has queued costs its connection, and
-   * under load that turns a backlog into a reconnect storm).
-   */
-  whenFree(origin: string, start: () => void): void;
-  /** Says that a request started through `whenFree` is done. */
-  done(origin: string): void;
-  close(): void;
-}
-
-interface Lane {
-  readonly pool: Pool;
-  active: number;
-  readonly waiting: Array<() => void>;
-  head: number;
-}
-
-/** @internal */
-export function createPools(): NodePools {
-  const lanes = new Map<string, Lane>();
-  const lane = (origin: string): Lane => {
-    let found = lanes.get(origin);
-    if (found === undefined) {
-      // No pipelining: proxies and CDNs in front of a track domain do not all handle it.
-      found = { pool: new Pool(origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 4000 }), active: 0, waiting: [], head: 0 };
-      lanes.set(origin, found);
-    }
-    return found;
-  };
-  return {
-    get: (origin) => lane(origin).pool,
-    whenFree(origin, start) {
-      const target = lane(origin);
-      if (target.active < CONNECTIONS) {
-        target.active += 1;
-        start();
-      } else {
-        target.waiting.push(start);
-      }
-    },
-    done(origin) {
-      const target = lanes.get(origin);
-      if (target === undefined) return;
-      const next = target.waiting[target.head];
-      if (next === undefined) {
-        target.active -= 1;
-        return;
-      }
-      target.waiting[target.head] = undefined as never;
-      target.head += 1;
-      if (target.head === target.waiting.length) {
-        target.waiting.length = 0;
-        target.head = 0;
-      } else if (target.head > 1024 && target.head * 2 > target.waiting.length) {
-        target.waiting.splice(0, target.head);
-        target.head = 0;
-      }
-      next();
-    },
-    close() {
-      for (const target of lanes.values()) void target.pool.destroy().catch(() => undefined);
-      lanes.clear();
-    },
-  };
-}
-
-/** Splits `https://host:port/path?query` into the pool's origin and the request path. */
-function splitTarget(url: string): { origin: string; path: string } {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  return slash === -1 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * One request to Mapp over an undici keep-alive pool, with the same exchange and results as
- * `requestMapp` (hard timeout, abort on close, redirects not followed, body drained, the same
- * reasons). undici's `dispatch` costs about half the CPU of `node:http` per request and a
- * fraction of `fetch` (no Request/Headers objects, no web streams), which matters for
- * `direct`, where every page view is one GET (bench/analysis.md).
+ * Sends with `node:http`/`node:https` and keep-alive agents: the same exchange as
+ * `requestMapp` (hard timeout, abort on close, redirects not followed, body drained, the
+ * same results and reasons), without the WHATWG fetch machinery (Request/Headers objects,
+ * web streams, an `AbortController` per request), which costs several times the CPU per POST.
  * @internal
  */
-export function undiciRequest(pools: NodePools, url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
+export function nodeRequest(agents: NodeAgents, url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve) => {
     const started = Date.now();
     let settled = false;
-    let controller: Dispatcher.DispatchController | undefined;
-    let status = 0;
-    let retryAfter: string | undefined;
     const finish = (result: HttpResult): void => {
       if (settled) return;
       settled = true;
@@ -117,116 +31,88 @@ export function undiciRequest(pools: NodePools, url: string, init: { method: 'GE
       abort?.removeEventListener('abort', onAbort);
       resolve(result);
     };
-    const fail = (reason: string, error: Error): void => {
-      finish({ kind: 'retry', reason, error });
-      if (controller !== undefined && !controller.aborted) controller.abort(error);
+    const fail = (reason: string, error: Error): void => finish({ kind: 'retry', reason, error });
+    let request: http.ClientRequest;
+    const onAbort = (): void => {
+      const error = new Error(ABORTED_BY_CLOSE);
+      fail(ABORTED_BY_CLOSE, error);
+      request.destroy(error);
     };
-    const onAbort = (): void => fail(ABORTED_BY_CLOSE, new Error(ABORTED_BY_CLOSE));
     const timer = setTimeout(() => {
       const error = new Error(`timeout after ${timeoutMs} ms`);
       fail(error.message, error);
+      request.destroy(error);
     }, timeoutMs);
     timer.unref();
-    if (abort?.aborted) {
-      onAbort();
-      return;
-    }
-    abort?.addEventListener('abort', onAbort, { once: true });
-    let origin: string;
-    let path: string;
     try {
-      ({ origin, path } = splitTarget(url));
-    } catch (cause) {
-      const error = asError(cause);
-      fail(describeNetworkError(error, url), error);
-      return;
-    }
-    pools.whenFree(origin, () => {
-      // Timed out or closed while waiting for a connection: never sent, the connection stays free.
-      if (settled) {
-        pools.done(origin);
+      const secure = url.startsWith('https:');
+      const headers: http.OutgoingHttpHeaders = {};
+      if (init.body !== undefined) {
+        headers['content-type'] = CONTENT_TYPE;
+        headers['content-length'] = Buffer.byteLength(init.body);
+      }
+      request = (secure ? https : http).request(url, { method: init.method, headers, agent: secure ? agents.https : agents.http }, (response) => {
+        const status = response.statusCode ?? 0;
+        // Drain the body so the socket goes back to the pool; the status is what counts.
+        response.on('error', () => {});
+        // Cut off mid-body (reset): no 'end' will come.
+        response.on('close', () => {
+          if (!response.complete) fail('response closed before its end', new Error('response closed before its end'));
+        });
+        response.on('end', () => {
+          if (status >= 200 && status < 300) finish({ kind: 'ok', status, latencyMs: Date.now() - started });
+          else if (isRetryableStatus(status)) {
+            const header = response.headers['retry-after'];
+            const retryAfterMs = parseRetryAfter(typeof header === 'string' ? header : undefined, Date.now());
+            finish({ kind: 'retry', status, reason: `HTTP ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+          } else finish({ kind: 'reject', status, reason: `HTTP ${status}` });
+        });
+        response.resume();
+      });
+      request.on('error', (cause) => {
+        fail(describeNetworkError(cause, url), asError(cause));
+      });
+      if (abort?.aborted) {
+        onAbort();
         return;
       }
-      dispatch(origin, path);
-    });
-
-    function dispatch(origin: string, path: string): void {
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        pools.done(origin);
-      };
-      const options: Dispatcher.DispatchOptions = { origin, path, method: init.method, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-      if (init.body !== undefined) {
-        options.body = init.body;
-        options.headers = POST_HEADERS;
-      }
-      try {
-        pools.get(origin).dispatch(options, {
-          onRequestStart(requestController) {
-            controller = requestController;
-            if (settled) requestController.abort(new Error(ABORTED_BY_CLOSE));
-          },
-          onResponseStart(_controller, statusCode, headers) {
-            status = statusCode;
-            retryAfter = headerText(headers['retry-after']);
-          },
-          // The body is read and thrown away: the status is what counts, and the socket goes back to the pool.
-          onResponseData() {},
-          onResponseEnd() {
-            release();
-            if (status >= 200 && status < 300) finish({ kind: 'ok', status, latencyMs: Date.now() - started });
-            else if (isRetryableStatus(status)) {
-              const retryAfterMs = parseRetryAfter(retryAfter, Date.now());
-              finish({ kind: 'retry', status, reason: `HTTP ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-            } else finish({ kind: 'reject', status, reason: `HTTP ${status}` });
-          },
-          onResponseError(_controller, cause) {
-            release();
-            if (settled) return;
-            const error = asError(cause);
-            finish({ kind: 'retry', reason: describeNetworkError(errorWithCause(error), url), error });
-          },
-        });
-      } catch (cause) {
-        release();
-        const error = asError(cause);
-        fail(describeNetworkError(error, url), error);
-      }
+      abort?.addEventListener('abort', onAbort, { once: true });
+      request.end(init.body);
+    } catch (cause) {
+      const error = asError(cause);
+      fail(error.message, error);
     }
   });
 }
 
-/**
- * undici reports socket errors as its own classes (`SocketError`, `ConnectTimeoutError`) or
- * passes the system error; `describeNetworkError` reads a code from the error or its cause.
- */
-function errorWithCause(error: Error): Error {
-  const code = (error as { code?: string }).code;
-  if (code === 'UND_ERR_SOCKET' && (error as { cause?: unknown }).cause === undefined) {
-    return Object.assign(new Error(error.message), { code: 'ECONNRESET' });
-  }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' });
-  return error;
+/** Keep-alive agents of one transport (idle sockets do not keep the process alive). @internal */
+export interface NodeAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
 }
 
 /**
- * The requester of the Node entry's transports: undici keep-alive pools while `fetch` is
- * Node's own, and `requestMapp(fetchFn)` as soon as someone replaced `globalThis.fetch` (a test
- * double, an instrumented fetch), so that replacement keeps seeing every request, as it
- * would with the web transport. Pass `fetchFn` = the tracker's late-binding global fetch.
+ * The requester of the Node entry's `batch` transport and write-ahead log: `node:http` while
+ * `fetch` is Node's own (nothing to load; a POST carries hundreds of hits, so the client's
+ * cost per request hardly counts per hit), and
+ * `requestMapp(fetchFn)` as soon as someone replaced `globalThis.fetch` (a test double, an
+ * instrumented fetch), so that replacement keeps seeing every request, as it would with
+ * the web transport. Pass `fetchFn` = the tracker's late-binding global fetch.
  * @internal
  */
 export function createNodeRequester(fetchFn: typeof fetch): HttpClient {
-  const pools = createPools();
+  const agents: NodeAgents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
   return {
     request(url, init, timeoutMs, abort) {
-      if (globalThis.fetch !== NATIVE_FETCH || NATIVE_FETCH === undefined) return requestMapp(fetchFn, url, init, timeoutMs, abort);
-      return undiciRequest(pools, url, init, timeoutMs, abort);
+      if (fetchReplaced()) return requestMapp(fetchFn, url, init, timeoutMs, abort);
+      return nodeRequest(agents, url, init, timeoutMs, abort);
     },
     close() {
-      pools.close();
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }
