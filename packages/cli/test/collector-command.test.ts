@@ -30,6 +30,8 @@ describe('mapp-s2s collector', () => {
     [['--port', '0', '--host', '0.0.0.0', '--db', 'hits.sqlite'], { port: 0, host: '0.0.0.0', db: 'hits.sqlite' }],
     [['--track-ids', `${TRACK},111112222233333`, '--track-ids', '444445555566666'], { trackIds: [TRACK, '111112222233333', '444445555566666'] }],
     [['--no-inspector', '--verbose'], { inspector: false, verbose: true }],
+    [['--allowed-host', 'stats.shop.example,[::1]:8080', '--allowed-host', 'box:9701'], { allowedHosts: ['stats.shop.example', '[::1]:8080', 'box:9701'] }],
+    [['--max-stream-buffer', '65536'], { maxStreamBufferBytes: 65536 }],
     [
       ['--status', '503', '--error-rate', '0.25', '--latency', '40', '--retry-after', '3', '--drop-rate', '0.1', '--down-for', '2000', '--seed', '7'],
       { faults: { status: 503, errorRate: 0.25, latencyMs: 40, retryAfter: 3, dropRate: 0.1, downForMs: 2000, seed: 7 } },
@@ -45,6 +47,8 @@ describe('mapp-s2s collector', () => {
     [['--error-rate', 'lots'], '--error-rate: "lots" is not a number'],
     [['--error-rate', '3'], 'fault errorRate must be between 0 and 1, got 3'],
     [['--colour'], "Unknown option '--colour'"],
+    [['--allowed-host', 'evil.example/path'], '--allowed-host: "evil.example/path" is not a host name or host:port'],
+    [['--max-stream-buffer', '12'], '--max-stream-buffer: "12" is not a whole number in 1024..'],
   ])('rejects %j with exit code 2 and the usage', async (argv, message) => {
     const stderr = sink();
     await expect(runCollectorCommand(argv, { stderr, stdout: sink() })).resolves.toBe(2);
@@ -73,6 +77,24 @@ describe('mapp-s2s collector', () => {
     run.stop();
     await expect(run.exit).resolves.toBe(0);
     await expect(fetch(`${run.url}/api/hits`)).rejects.toThrow();
+  });
+
+  it('answers the inspector API under an --allowed-host name and refuses other names', async () => {
+    const run = await start(['--allowed-host', 'stats.shop.example']);
+    const { request } = await import('node:http');
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        request(`${run.url}/api/hits`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await get('stats.shop.example')).toBe(200);
+    expect(await get('attacker.example')).not.toBe(200);
+    run.stop();
+    await expect(run.exit).resolves.toBe(0);
   });
 
   it('stops cleanly on SIGINT and SIGTERM', async () => {

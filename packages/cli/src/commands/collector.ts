@@ -63,8 +63,15 @@ Options:
   --db <file>         SQLite file for the hits                        [default: in memory]
   --track-ids <ids>   Comma-separated accepted track ids; others get 404 [default: any]
   --no-inspector      Do not serve the inspector page at /
+  --allowed-host <h>  Another Host name (name or name:port) the inspector, /api and
+                      /_control answer to, e.g. behind a proxy or a remapped port; repeat
+                      or comma-separate (localhost, 127.0.0.1 and [::1] always work)
+  --max-stream-buffer <bytes>
+                      Unread bytes a live-stream client may hold before it is cut
+                      off                                             [default: 16777216]
   --verbose           Log every request to stderr
-Faults (also settable at run time: PUT /_control/faults):
+Faults (also settable at run time: PUT /_control/faults with
+Content-Type: application/json; cross-site requests are refused):
   --status <code>     Answer every tracking request with this status
   --error-rate <0..1> Fraction of tracking requests answered with --status (default 500)
   --latency <ms>      Delay every tracking answer
@@ -177,6 +184,8 @@ export function parseCollectorArgs(argv: string[]): CollectorOptions | 'help' {
       db: { type: 'string' },
       'track-ids': { type: 'string', multiple: true },
       'no-inspector': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
+      'max-stream-buffer': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
@@ -191,6 +200,10 @@ export function parseCollectorArgs(argv: string[]): CollectorOptions | 'help' {
   if (values['db'] !== undefined) options.db = values['db'] as string;
   if (values['no-inspector']) options.inspector = false;
   if (values['verbose']) options.verbose = true;
+  const hosts = ((values['allowed-host'] as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((host) => host.trim()).filter(Boolean);
+  for (const host of hosts) if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host)) throw new Error(`--allowed-host: "${host}" is not a host name or host:port`);
+  if (hosts.length > 0) options.allowedHosts = hosts;
+  if (values['max-stream-buffer'] !== undefined) options.maxStreamBufferBytes = integer('--max-stream-buffer', values['max-stream-buffer'] as string, 1024, Number.MAX_SAFE_INTEGER);
   const ids = ((values['track-ids'] as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((id) => id.trim()).filter(Boolean);
   for (const id of ids) if (!/^\d{15}$/.test(id)) throw new Error(`--track-ids: "${id}" is not a 15-digit track id`);
   if (ids.length > 0) options.trackIds = ids;
