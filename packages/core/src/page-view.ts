@@ -58,6 +58,9 @@ export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, conf
     bot = false;
   }
   if (bot) return 'bot';
+  // No browser sends a request without a valid Host: without one there is no page URL, and a
+  // page named "0" would be all Mapp could record.
+  if (facts.host === '') return 'no-host';
   if (config.include !== undefined || config.exclude !== undefined) {
     const pathAndQuery = facts.path + facts.search;
     if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';

@@ -562,6 +562,7 @@ const SKIP_HINTS: Partial<Record<SkipReason, string>> = {
   'privacy-signal': ': Sec-GPC/DNT with privacySignals "skip"',
   excluded: ': matches `exclude`',
   'not-included': ': does not match `include`',
+  'no-host': ': no valid Host header (nor a trusted forwarded host), so no page URL to report',
 };
 
 /** `p` field 7: the hit's event time in ms, now unless the data says otherwise. */

@@ -90,6 +90,7 @@ export type SkipReason =
   | 'asset'
   | 'excluded'
   | 'not-included'
+  | 'no-host'
   | 'skip'
   | 'opt-out'
   | 'consent'
