@@ -545,7 +545,15 @@ export function createTrackerWith(
       };
     },
   };
-  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly });
+  const atExit = (count: number, detail: string): void => {
+    if (count > 0) {
+      own.dropped.closed = (own.dropped.closed ?? 0) + count;
+      emit({ type: 'dropped', lines: count, reason: 'closed', detail });
+    }
+    // Summaries still waiting for their 10 s window are said now: no timer fires any more.
+    warnings.flush();
+  };
+  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly, atExit });
   afterCreate?.(tracker, config);
   return tracker;
 }
