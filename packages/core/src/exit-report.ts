@@ -15,8 +15,8 @@ function runtimeProcess(): ProcessLike | undefined {
   return typeof candidate?.on === 'function' && typeof candidate.off === 'function' ? candidate : undefined;
 }
 
-/** Hits a tracker still holds in memory (queued or in flight). */
-function pending(tracker: Tracker): number {
+/** Hits a tracker still holds in memory (queued or in flight). @internal */
+export function pendingHits(tracker: Tracker): number {
   try {
     const stats = tracker.stats();
     return stats.queueDepth + stats.inFlight;
@@ -33,7 +33,7 @@ function pending(tracker: Tracker): number {
  */
 function onExit(): void {
   for (const [tracker, hint] of watched) {
-    const count = pending(tracker);
+    const count = pendingHits(tracker);
     try {
       trackerInternals(tracker)?.atExit(count, `the process exited before ${count === 1 ? 'it was' : 'they were'} delivered; ${hint}`);
     } catch {

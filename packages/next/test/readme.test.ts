@@ -67,6 +67,17 @@ describe('README quick start: Next.js proxy.ts, as written', () => {
     started.child.stderr?.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
   });
 
+  /** Clears the collector, requests `pages` pages, sends SIGTERM; resolves with the exit code. */
+  async function visitThenTerminate(server: { child: ChildProcess; url: string }, pages: number): Promise<number | null> {
+    collector().clear();
+    for (let n = 0; n < pages; n += 1) {
+      await (await fetch(`${server.url}/?n=${n}`, { headers: { 'user-agent': BROWSER_UA, accept: 'text/html' } })).text();
+    }
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    return exited;
+  }
+
   /** `next start` of the built app, with MAPP_* pointing at the collector; resolves once it answers. */
   async function startServer(env: Record<string, string>, dir = APP_DIR): Promise<{ child: ChildProcess; url: string; output: () => string }> {
     const port = await freePort();
@@ -121,15 +132,9 @@ describe('README quick start: Next.js proxy.ts, as written', () => {
 
   it('with MAPP_TRANSPORT=batch, SIGTERM (next start calls process.exit) delivers the queue or says what it lost', async () => {
     const batch = await startServer({ MAPP_TRANSPORT: 'batch' });
-    collector().clear();
     const pages = 5;
-    for (let n = 0; n < pages; n += 1) {
-      await (await fetch(`${batch.url}/?n=${n}`, { headers: { 'user-agent': BROWSER_UA, accept: 'text/html' } })).text();
-    }
     // The queue waits for its 2 s flush interval: SIGTERM comes first.
-    const exited = new Promise<number | null>((resolve) => batch.child.once('exit', (code) => resolve(code)));
-    batch.child.kill('SIGTERM');
-    await exited;
+    await visitThenTerminate(batch, pages);
     const lost = /mapp-s2s: (\d+) hits? dropped \(closed\): the process exited before/.exec(batch.output());
     const reported = lost ? Number(lost[1]) : 0;
     if (reported > 0) expect(batch.output()).toContain('NEXT_MANUAL_SIG_HANDLE=true');
@@ -140,14 +145,7 @@ describe('README quick start: Next.js proxy.ts, as written', () => {
   it("the README's shutdown recipe (NEXT_MANUAL_SIG_HANDLE=true) delivers the whole queue on SIGTERM", async () => {
     await buildApp(SHUTDOWN_DIR, readmeBlock('### Shutdown with `MAPP_TRANSPORT=batch`', join(PACKAGE_DIR, 'README.md')));
     const batch = await startServer({ MAPP_TRANSPORT: 'batch', NEXT_MANUAL_SIG_HANDLE: 'true' }, SHUTDOWN_DIR);
-    collector().clear();
-    const pages = 5;
-    for (let n = 0; n < pages; n += 1) {
-      await (await fetch(`${batch.url}/?n=${n}`, { headers: { 'user-agent': BROWSER_UA, accept: 'text/html' } })).text();
-    }
-    const exited = new Promise<number | null>((resolve) => batch.child.once('exit', (code) => resolve(code)));
-    batch.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await visitThenTerminate(batch, 5)).toBe(0);
     expect(batch.output()).not.toContain('dropped');
     const delivered = collector().hits().map((hit) => Number(new URL(hit.params.pu ?? '').searchParams.get('n')));
     expect(delivered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
