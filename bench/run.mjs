@@ -85,10 +85,7 @@ function problems(results) {
       const got = variant === 'spool' ? stopped.spoolLines : results.overheadSink?.[`${fw.framework}-${variant}`]?.lines;
       if (got === stopped.served) continue;
       const dropped = stopped.stats?.dropped && Object.keys(stopped.stats.dropped).length ? ` (counted and warned as dropped: ${JSON.stringify(stopped.stats.dropped)})` : '';
-      // `direct` has no queue and no retry by design: past what one GET per page view can carry
-      // it drops (counted, warned). That is its documented limit, not a lost hit.
-      if (variant === 'direct') notes.push(`${fw.framework} \`direct\`: ${got} of ${stopped.served} page views arrived${dropped}: at full load one GET per page view is more than the local sink answers on this machine; \`batch\` and \`spool\` delivered every page view.`);
-      else notes.push(`PROBLEM: ${fw.framework} \`${variant}\`: ${got} hits arrived for ${stopped.served} pages served (expected equal)${dropped}; every page view must arrive.`);
+      notes.push(`PROBLEM: ${fw.framework} \`${variant}\`: ${got} hits arrived for ${stopped.served} pages served (expected equal)${dropped}; every page view must arrive.`);
     }
   }
   for (const row of Object.values(results.burst?.summary ?? {})) {

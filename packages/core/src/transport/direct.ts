@@ -1,5 +1,6 @@
 import type { OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
 import type { BatchTransportInternals } from './batch.js';
+import { MAX_LINE_BYTES } from '../encode.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp } from './http.js';
 import { createStatsRecorder } from './stats.js';
 
@@ -26,13 +27,35 @@ export interface DirectTransportOptions {
   timeout?: number;
 }
 
+/** Requests one transport keeps in flight; hits beyond wait for the next free one. */
+export const DIRECT_MAX_IN_FLIGHT = 16;
+/** Hits that may wait for a free request at most; beyond, `queue-full` drops (counted, warned). */
+export const DIRECT_MAX_WAITING = 50_000;
+/** What one POST of waiting hits carries at most (the batch transport's backlog limits). */
+const MAX_GROUP_LINES = 10_000;
+const MAX_GROUP_CHARS = 4 * 1024 * 1024;
+
+interface Waiting {
+  readonly line: string;
+  readonly resolve: (outcome: SendOutcome) => void;
+}
+
+/** Lines are percent-encoded ASCII: characters are bytes. Over 7 KB a line never goes into a POST. */
+const isOverLong = (line: string): boolean => line.length > MAX_LINE_BYTES;
+
 /**
- * The `direct` transport: one `GET <origin>/<trackId>/wt?…` per hit, over the runtime's
- * keep-alive connection pool. `send()` resolves once Mapp answered: `sent` on 2xx,
- * `dropped` (`rejected`) on 3xx/4xx, `failed` on 5xx, network errors and timeouts.
- * There are no retries: use `batch` when hits must survive an outage. A `failed` hit
- * is counted in `stats().dropped['retries-exhausted']` (its one attempt is used up),
+ * The `direct` transport: one `GET <origin>/<trackId>/wt?…` per hit, as soon as it is
+ * tracked, over the runtime's keep-alive connections. `send()` resolves once Mapp answered:
+ * `sent` on 2xx, `dropped` (`rejected`) on 3xx/4xx, `failed` on 5xx, network errors and
+ * timeouts. There are no retries: use `batch` when hits must survive an outage. A `failed`
+ * hit is counted in `stats().dropped['retries-exhausted']` (its one attempt is used up),
  * emitted as a `dropped` event and warned about (rate-limited).
+ *
+ * At most {@link DIRECT_MAX_IN_FLIGHT} requests are in flight. When a burst outruns them,
+ * the hits that wait are not left to time out one by one: as soon as a request is free they
+ * go together in one `POST <origin>/<trackId>/batch` (the batch transport's endpoint and
+ * format), so a busy server delivers every hit with fewer requests instead of dropping them.
+ * Lines over 7 KB (a pass-through pixel hit) always travel alone as a GET.
  * Web-standard (fetch only), so it runs on the edge too.
  */
 export function createDirectTransport(options: DirectTransportOptions = {}, internal: BatchTransportInternals = {}): TransportFactory {
@@ -44,41 +67,111 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
     // 'abort' listener per in-flight request (Node warns past 10).
     const aborts = new Set<AbortController>();
     const client = internal.httpClient?.(context.fetch);
+    const hitUrl = `${context.origin}/${context.trackId}/wt?`;
+    const batchUrl = `${context.origin}/${context.trackId}/batch`;
+    const waiting: Array<Waiting | undefined> = [];
+    let head = 0;
+    let active = 0;
+    /** Hits in the requests in flight (a POST carries several). */
+    let activeLines = 0;
     let closed = false;
+    let cutting = false;
 
-    async function deliver(hit: OutgoingHit): Promise<SendOutcome> {
-      const url = `${context.origin}/${context.trackId}/wt?${lineQuery(hit.line)}`;
+    async function request(url: string, init: { method: 'GET' | 'POST'; body?: string }) {
       const abort = new AbortController();
       aborts.add(abort);
-      let result: Awaited<ReturnType<typeof requestMapp>>;
       try {
-        result = client
-          ? await client.request(url, { method: 'GET' }, timeout, abort.signal)
-          : await requestMapp(context.fetch, url, { method: 'GET' }, timeout, abort.signal);
+        return client ? await client.request(url, init, timeout, abort.signal) : await requestMapp(context.fetch, url, init, timeout, abort.signal);
       } finally {
         aborts.delete(abort);
       }
+    }
+
+    /** Sends `lines` (one GET, or one POST of several) and says how each hit fared. */
+    async function deliver(lines: readonly string[]): Promise<SendOutcome> {
+      const count = lines.length;
+      const result = count === 1 ? await request(hitUrl + lineQuery(lines[0]!), { method: 'GET' }) : await request(batchUrl, { method: 'POST', body: lines.join('\n') });
       if (result.kind === 'ok') {
-        stats.sent += 1;
+        stats.sent += count;
         stats.latency(result.latencyMs);
-        context.emit({ type: 'sent', lines: 1, status: result.status, latencyMs: result.latencyMs });
+        context.emit({ type: 'sent', lines: count, status: result.status, latencyMs: result.latencyMs });
         return { ok: true, status: 'sent' };
       }
       if (result.kind === 'reject') {
-        stats.drop('rejected');
-        context.emit({ type: 'dropped', lines: 1, reason: 'rejected', detail: result.reason });
+        stats.drop('rejected', count);
+        context.emit({ type: 'dropped', lines: count, reason: 'rejected', detail: result.reason });
         return { ok: false, status: 'dropped', reason: 'rejected', detail: result.reason };
       }
-      if (result.reason === ABORTED_BY_CLOSE) {
-        stats.drop('closed');
-        context.emit({ type: 'dropped', lines: 1, reason: 'closed', detail: 'request aborted by close()' });
-        return { ok: false, status: 'dropped', reason: 'closed', detail: 'request aborted by close()' };
-      }
+      if (result.reason === ABORTED_BY_CLOSE) return closedOutcome(count, 'request aborted by close()');
       // Its one attempt is used up: the hit is lost. Counted, emitted and warned (rate-limited).
       const detail = `${result.reason} (the direct transport does not retry; use 'batch' to ride out outages)`;
-      stats.drop('retries-exhausted');
-      context.emit({ type: 'dropped', lines: 1, reason: 'retries-exhausted', detail });
+      stats.drop('retries-exhausted', count);
+      context.emit({ type: 'dropped', lines: count, reason: 'retries-exhausted', detail });
       return { ok: false, status: 'failed', error: failureError(result.reason, result.error) };
+    }
+
+    function closedOutcome(count: number, detail: string): SendOutcome {
+      stats.drop('closed', count);
+      context.emit({ type: 'dropped', lines: count, reason: 'closed', detail });
+      return { ok: false, status: 'dropped', reason: 'closed', detail };
+    }
+
+    function start(lines: readonly string[], settle: (outcome: SendOutcome) => void): void {
+      active += 1;
+      activeLines += lines.length;
+      const done = (outcome: SendOutcome): void => {
+        active -= 1;
+        activeLines -= lines.length;
+        settle(outcome);
+        pump();
+      };
+      deliver(lines).then(done, (error: unknown) => done({ ok: false, status: 'failed', error: error instanceof Error ? error : new Error(String(error)) }));
+    }
+
+    /** Starts requests for waiting hits while requests are free: several at once go in one POST. */
+    function pump(): void {
+      while (active < DIRECT_MAX_IN_FLIGHT && head < waiting.length) {
+        if (cutting) {
+          // close() timed out: what never started is reported, not sent.
+          const rest = waiting.length - head;
+          const outcome = closedOutcome(rest, 'close() timed out before it was sent');
+          for (let i = head; i < waiting.length; i++) waiting[i]!.resolve(outcome);
+          waiting.length = 0;
+          head = 0;
+          return;
+        }
+        const group: Waiting[] = [];
+        let chars = 0;
+        while (head < waiting.length && group.length < MAX_GROUP_LINES) {
+          const next = waiting[head]!;
+          if (isOverLong(next.line)) {
+            if (group.length > 0) break; // it goes alone, next time
+            group.push(next);
+            waiting[head++] = undefined;
+            break;
+          }
+          if (group.length > 0 && chars + next.line.length + 1 > MAX_GROUP_CHARS) break;
+          group.push(next);
+          chars += next.line.length + 1;
+          waiting[head++] = undefined;
+        }
+        if (head === waiting.length) {
+          waiting.length = 0;
+          head = 0;
+        }
+        start(
+          group.map((entry) => entry.line),
+          (outcome) => {
+            for (const entry of group) entry.resolve(outcome);
+          },
+        );
+      }
+    }
+
+    function track(pending: Promise<SendOutcome>): Promise<SendOutcome> {
+      inFlight.add(pending);
+      void pending.finally(() => inFlight.delete(pending));
+      return pending;
     }
 
     return {
@@ -88,11 +181,23 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
           stats.drop('closed');
           return Promise.resolve({ ok: false, status: 'dropped', reason: 'closed', detail: 'transport is closed' });
         }
+        const waitingNow = waiting.length - head;
+        if (active >= DIRECT_MAX_IN_FLIGHT && waitingNow >= DIRECT_MAX_WAITING) {
+          const detail = `${waitingNow} hits already wait for a free request (the direct transport sends at most ${DIRECT_MAX_IN_FLIGHT} at once); use 'batch' for this load`;
+          stats.drop('queue-full');
+          context.emit({ type: 'dropped', lines: 1, reason: 'queue-full', detail });
+          return Promise.resolve({ ok: false, status: 'dropped', reason: 'queue-full', detail });
+        }
         stats.enqueued += 1;
-        const pending = deliver(hit);
-        inFlight.add(pending);
-        void pending.finally(() => inFlight.delete(pending));
-        return pending;
+        if (active < DIRECT_MAX_IN_FLIGHT && waitingNow === 0) {
+          return track(new Promise<SendOutcome>((resolve) => start([hit.line], resolve)));
+        }
+        return track(
+          new Promise<SendOutcome>((resolve) => {
+            waiting.push({ line: hit.line, resolve });
+            pump();
+          }),
+        );
       },
       async flush() {
         await Promise.all([...inFlight]);
@@ -110,13 +215,15 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
         });
         await Promise.race([Promise.all([...inFlight]).then(() => undefined), expired]);
         clearTimeout(timer);
-        // Past the deadline the remaining requests are cut; their hits count as `closed`.
+        // Past the deadline the remaining requests are cut and waiting hits never start; all count as `closed`.
+        cutting = true;
+        pump();
         for (const abort of aborts) abort.abort();
         await Promise.all([...inFlight]);
         client?.close();
       },
       stats() {
-        return stats.snapshot({ queueDepth: 0, inFlight: inFlight.size });
+        return stats.snapshot({ queueDepth: waiting.length - head, inFlight: activeLines });
       },
     };
   };
