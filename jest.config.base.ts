@@ -32,6 +32,9 @@ export function baseProject(displayName: string, rootDir: string, extra: Partial
     moduleNameMapper: {
       '^@mapp-s2s/core/node$': join(root, 'packages/core/src/node/index.ts'),
       '^@mapp-s2s/(core|express|koa|next|collector|cli|adapter-tests|metrics)$': join(root, 'packages/$1/src/index.ts'),
+      '^@mapp-s2s/fastify$': join(root, 'packages/fastify/src/index.ts'),
+      '^@mapp-s2s/hono$': join(root, 'packages/hono/src/index.ts'),
+      '^@mapp-s2s/nestjs$': join(root, 'packages/nestjs/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     ...extra,
