@@ -16,3 +16,5 @@ export { freePort, readmeBlock, runSnippet, substitute, waitForServer } from './
 export type { RunningSnippet } from './readme-snippets.js';
 export { defineReadmeServerSuite } from './readme-suite.js';
 export type { ReadmeServerSuiteOptions } from './readme-suite.js';
+export { defineEdgeSafetySuite } from './edge-safety.js';
+export type { EdgeSafetySuiteOptions } from './edge-safety.js';

@@ -14,6 +14,8 @@ const MAIN_EXPORTS = [
   'requestFacts', 'resolveOptions', 'resolveWebTransport', 'validateLine',
   // Smart Pixel pass-through (src/pixel, issue 6)
   'createPixelProxy', 'mappCookieNames', 'PIXEL_OPTION_KEYS', 'pixelGif',
+  // A pixel adapter's answer to its own failures (@internal; Node adapters and Hono)
+  'createPixelFailure',
   // The adapters' shared, framework-neutral half (src/adapter; @internal)
   'createAdapterKit', 'createRequestTracking',
 ];

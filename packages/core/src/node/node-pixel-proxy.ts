@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TrackerEnv } from '../options.js';
 import { createPixelProxy } from '../pixel/create-pixel-proxy.js';
-import { gifResponse } from '../pixel/gif.js';
+import { createPixelFailure } from '../pixel/pixel-failure.js';
 import { PIXEL_OPTION_KEYS } from '../pixel/pixel-options.js';
 import type { PixelProxyOptions } from '../pixel/types.js';
 import type { Tracker } from '../types.js';
@@ -52,16 +52,7 @@ export function createNodePixelProxy<R>(options: NodePixelProxyOptions<R>, env: 
     },
   });
 
-  const fail = (error: unknown, request: R): Response => {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    try {
-      if (onError !== undefined) onError(failure, request);
-      else logger.warn(`[mapp-s2s] pixel proxy failed (the browser got the GIF): ${failure.message}`);
-    } catch (handlerError) {
-      logger.error('[mapp-s2s] onError threw', handlerError);
-    }
-    return gifResponse();
-  };
+  const fail = createPixelFailure(onError, logger);
 
   return {
     get tracker() {
