@@ -15,6 +15,8 @@ export interface ReadmeServerSuiteOptions {
    * @default 'listen(3000)'
    */
   readonly listen?: string;
+  /** Extra environment of the snippet's process, e.g. `TSX_TSCONFIG_PATH` for decorators. */
+  readonly env?: Record<string, string>;
 }
 
 const PAGES = 20;
@@ -38,7 +40,7 @@ export function defineReadmeServerSuite(options: ReadmeServerSuiteOptions): void
       let code = substitute(readmeBlock(options.heading), README_DOMAIN, JSON.stringify(collector().url));
       const listen = options.listen ?? README_PORT;
       code = substitute(code, listen, listen.replace('3000', String(port)));
-      const snippet = runSnippet(code, options.packageDir, options.name);
+      const snippet = runSnippet(code, options.packageDir, options.name, options.env);
       await waitForServer(`http://127.0.0.1:${port}/`, snippet);
       collector().clear();
       for (let n = 0; n < PAGES; n += 1) {

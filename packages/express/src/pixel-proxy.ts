@@ -1,5 +1,5 @@
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
-import { createNodePixelProxy, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core/node';
+import { createNodePixelProxy, writeNodeResponse, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core/node';
 
 /** Options of `mappPixelProxy()`: every core pass-through option plus `onError`. */
 export interface ExpressPixelProxyOptions extends PixelProxyOptions {
@@ -15,18 +15,6 @@ export interface ExpressPixelProxyOptions extends PixelProxyOptions {
 export interface MappPixelProxyMiddleware extends RequestHandler {
   /** The tracker that queues lines (created from the options, or the one passed in). */
   readonly tracker: Tracker | undefined;
-}
-
-async function writeResponse(res: ExpressResponse, web: Response): Promise<void> {
-  const body = web.body === null ? undefined : Buffer.from(await web.arrayBuffer());
-  if (res.headersSent) return;
-  res.status(web.status);
-  web.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  });
-  // `append` keeps cookies other middleware already set on this response.
-  for (const cookie of web.headers.getSetCookie()) res.append('Set-Cookie', cookie);
-  res.end(body);
 }
 
 /**
@@ -50,8 +38,8 @@ export function mappPixelProxy(options: ExpressPixelProxyOptions = {}): MappPixe
     // `req.url` is relative to the mount and not normalised: the core checks it as received.
     proxy
       .answer(req, req, { parsedBody: req.body, rawTarget: req.url })
-      .then((response) => writeResponse(res, response))
-      .catch((error: unknown) => writeResponse(res, proxy.fail(error, req)))
+      .then((response) => writeNodeResponse(res, response))
+      .catch((error: unknown) => writeNodeResponse(res, proxy.fail(error, req)))
       .catch((error: unknown) => void proxy.fail(error, req));
   } as MappPixelProxyMiddleware;
   Object.defineProperty(middleware, 'tracker', { get: () => proxy.tracker, enumerable: true });

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TrackerEnv } from '../options.js';
 import { createPixelProxy } from '../pixel/create-pixel-proxy.js';
 import { createPixelFailure } from '../pixel/pixel-failure.js';
@@ -6,6 +6,7 @@ import { PIXEL_OPTION_KEYS } from '../pixel/pixel-options.js';
 import type { PixelProxyOptions } from '../pixel/types.js';
 import type { Tracker } from '../types.js';
 import { createTracker } from './create-tracker.js';
+import { appendSetCookie } from './set-cookie.js';
 import { toWebRequest } from './to-web-request.js';
 
 /** Pixel-proxy options plus the adapter's `onError`; `R` is the framework's request. @internal */
@@ -67,4 +68,21 @@ export function createNodePixelProxy<R>(options: NodePixelProxyOptions<R>, env: 
     },
     fail,
   };
+}
+
+/**
+ * Writes a pass-through answer to a Node response (Express's `res` included): status, headers,
+ * and `Set-Cookie` values appended, so cookies other middleware set stay. Nothing when the
+ * headers already went out.
+ * @internal
+ */
+export async function writeNodeResponse(res: ServerResponse, web: Response): Promise<void> {
+  const body = web.body === null ? undefined : Buffer.from(await web.arrayBuffer());
+  if (res.headersSent) return;
+  res.statusCode = web.status;
+  web.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  });
+  for (const cookie of web.headers.getSetCookie()) appendSetCookie(res, cookie);
+  res.end(body);
 }
