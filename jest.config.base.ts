@@ -5,9 +5,10 @@ const root = __dirname;
 
 /**
  * Shared jest settings: ts-jest compiles TypeScript to CommonJS in memory and
- * workspace packages resolve to their sources, so tests never need a build.
+ * workspace packages resolve to their sources, so tests never need a build. `compilerOptions`
+ * adds to ts-jest's (NestJS: legacy decorators with their metadata).
  */
-export function baseProject(displayName: string, rootDir: string, extra: Partial<Config> = {}): Config {
+export function baseProject(displayName: string, rootDir: string, extra: Partial<Config> = {}, compilerOptions: Record<string, unknown> = {}): Config {
   return {
     displayName,
     rootDir,
@@ -25,6 +26,7 @@ export function baseProject(displayName: string, rootDir: string, extra: Partial
             esModuleInterop: true,
             isolatedModules: true,
             jsx: 'react-jsx',
+            ...compilerOptions,
           },
         },
       ],

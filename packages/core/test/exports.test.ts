@@ -24,7 +24,7 @@ const NODE_ONLY_EXPORTS = [
   'DEFAULT_SPOOL_PREFIX', 'ShipLockedError', 'ShipSourceMissingError', 'createDurableBatchTransport', 'createFileShipSource', 'createSpoolTransport',
   'fromNodeRequest', 'resolveNodeTransport', 'shipSpool',
   // Node-response helpers of the Express and Koa adapters (@internal)
-  'createNodePixelProxy', 'nodeResponseCookies', 'writeNodeResponse',
+  'createNodePixelProxy', 'nodeResponseCookies', 'trackNodeRequest', 'writeNodeResponse',
 ];
 
 describe('exports', () => {

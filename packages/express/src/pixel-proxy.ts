@@ -1,5 +1,5 @@
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
-import { createNodePixelProxy, writeNodeResponse, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core/node';
+import { createNodePixelProxy, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core/node';
 
 /** Options of `mappPixelProxy()`: every core pass-through option plus `onError`. */
 export interface ExpressPixelProxyOptions extends PixelProxyOptions {
@@ -36,11 +36,7 @@ export function mappPixelProxy(options: ExpressPixelProxyOptions = {}): MappPixe
       return;
     }
     // `req.url` is relative to the mount and not normalised: the core checks it as received.
-    proxy
-      .answer(req, req, { parsedBody: req.body, rawTarget: req.url })
-      .then((response) => writeNodeResponse(res, response))
-      .catch((error: unknown) => writeNodeResponse(res, proxy.fail(error, req)))
-      .catch((error: unknown) => void proxy.fail(error, req));
+    void proxy.serve(req, req, res, { parsedBody: req.body, rawTarget: req.url });
   } as MappPixelProxyMiddleware;
   Object.defineProperty(middleware, 'tracker', { get: () => proxy.tracker, enumerable: true });
   return middleware;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRequestTracking, type HitData, type RequestTracking, type PageHitData, type ResponseFacts, type Tracker, type TrackResult } from '@mapp-s2s/core';
-import { createTracker, fromNodeRequest } from '@mapp-s2s/core/node';
+import { createTracker, trackNodeRequest } from '@mapp-s2s/core/node';
 import { kit } from './kit.js';
 import type { FastifyTrackingOptions } from './options.js';
 import { ReplyCookies } from './reply-cookies.js';
@@ -84,34 +84,17 @@ const plugin: FastifyPluginCallback<FastifyTrackingOptions> = function mappTrack
       next();
       return;
     }
-    let ready: Promise<void> | undefined;
-    try {
-      const context = fromNodeRequest(request.raw);
-      const started = tracking.start(request, context, tracking.wantsFrameworkTrust ? 'ips' in request : undefined, new ReplyCookies(reply));
-      ready = started.ready;
-    } catch (error) {
-      tracking.reportError(error, request);
-      next();
-      return;
-    }
-    // The visit (and its cookie) must be settled before the route can send headers. With a
-    // synchronous consent (the default) it already is; otherwise this costs microtasks only.
-    if (ready === undefined) next();
-    else ready.then(() => next()).catch((error: unknown) => tracking.reportError(error, request));
-  });
-
-  // After the response went out (`finish`): the page view never delays it.
-  app.addHook('onResponse', function mappTrackingOnResponse(request, reply, next) {
-    const state = kit.states.get(request);
-    if (state !== undefined) tracking.finish(state, responseFacts, reply);
-    next();
+    // The page view is sent once the Node response has closed: it never delays the answer.
+    const frameworkTrust = tracking.wantsFrameworkTrust ? 'ips' in request : undefined;
+    trackNodeRequest(tracking, request, request.raw, reply.raw, frameworkTrust, new ReplyCookies(reply), responseFacts, reply, next);
   });
   done();
 };
 
 /**
  * Fastify 5 plugin that sends one Mapp Intelligence page-view hit per page request, after
- * the response has gone out. Register it once, before your routes (it applies app-wide):
+ * the response has gone out (an `onRequest` hook; the Node response's `close` ends it).
+ * Register it once, before your routes (it applies app-wide):
  * `await app.register(mappTracking, { trackId, trackDomain, trustProxy: 'loopback' })`.
  * A route opts out with `{ config: { mappTracking: false } }`, `onRequest: noTracking()` or
  * `request.noTracking()`; handlers add page data with `request.trackPage(...)`.

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestTracking } from '@mapp-s2s/core';
-import { fromNodeRequest } from '@mapp-s2s/core/node';
+import { trackNodeRequest } from '@mapp-s2s/core/node';
 import { bridgeFacts, ResponseBridge } from './response-bridge.js';
 import { MAPP_REQUEST_TRACKING } from './tokens.js';
 
@@ -28,23 +28,10 @@ export class MappTrackingMiddleware implements NestMiddleware<IncomingMessage, S
       next();
       return;
     }
-    let ready: Promise<void> | undefined;
-    try {
-      const context = fromNodeRequest(req); // `originalUrl` on Express: the URL before any mount
-      const bridge = new ResponseBridge(res);
-      ResponseBridge.attach(req, bridge);
-      const started = tracking.start(req, context, tracking.wantsFrameworkTrust ? req.app?.get?.('trust proxy') : undefined, bridge);
-      const state = started.state;
-      // Attached before anything awaits. `close` fires once per response: after `finish` for a
-      // completed one, alone for an aborted one (then the bridge sees it was not finished).
-      res.on('close', () => tracking.finish(state, bridgeFacts, bridge));
-      ready = started.ready;
-    } catch (error) {
-      tracking.reportError(error, req);
-      next();
-      return;
-    }
-    if (ready === undefined) next();
-    else ready.then(() => next()).catch((error: unknown) => tracking.reportError(error, req));
+    const bridge = new ResponseBridge(res);
+    ResponseBridge.attach(req, bridge);
+    const frameworkTrust = tracking.wantsFrameworkTrust ? req.app?.get?.('trust proxy') : undefined;
+    // fromNodeRequest reads `originalUrl` on Express: the URL before any mount.
+    trackNodeRequest(tracking, req, req, res, frameworkTrust, bridge, bridgeFacts, bridge, next);
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createNodePixelProxy, writeNodeResponse, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core/node';
+import { createNodePixelProxy, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core/node';
 
 /** Options of `mappPixelProxy()`: every core pass-through option plus `onError`. */
 export interface NestPixelProxyOptions extends PixelProxyOptions {
@@ -44,11 +44,7 @@ export function mappPixelProxy(options: NestPixelProxyOptions = {}): MappPixelPr
       next();
       return;
     }
-    proxy
-      .answer(req, req, { parsedBody: (req as { body?: unknown }).body, rawTarget })
-      .then((response) => writeNodeResponse(res, response))
-      .catch((error: unknown) => writeNodeResponse(res, proxy.fail(error, req)))
-      .catch((error: unknown) => void proxy.fail(error, req));
+    void proxy.serve(req, req, res, { parsedBody: (req as { body?: unknown }).body, rawTarget });
   } as MappPixelProxyMiddleware;
   Object.defineProperty(middleware, 'tracker', { get: () => proxy.tracker, enumerable: true });
   return middleware;

@@ -34,6 +34,11 @@ export interface NodePixelProxy<R> {
   answer(request: R, req: IncomingMessage, extras: NodePixelRequest): Promise<Response>;
   /** Reports a failure (e.g. writing the answer) and returns the GIF to send instead. */
   fail(error: unknown, request: R): Response;
+  /**
+   * Answers one pixel request and writes the answer to the Node response (Express's `res`
+   * included), the GIF when writing fails. Never rejects.
+   */
+  serve(request: R, req: IncomingMessage, res: ServerResponse, extras: NodePixelRequest): Promise<void>;
 }
 
 /**
@@ -55,18 +60,25 @@ export function createNodePixelProxy<R>(options: NodePixelProxyOptions<R>, env: 
 
   const fail = createPixelFailure(onError, logger);
 
+  async function answer(request: R, req: IncomingMessage, { parsedBody, rawTarget }: NodePixelRequest): Promise<Response> {
+    try {
+      return await handler(toWebRequest(req, parsedBody), { remoteAddress: req.socket.remoteAddress, rawTarget });
+    } catch (error) {
+      return fail(error, request);
+    }
+  }
+
   return {
     get tracker() {
       return tracker;
     },
-    async answer(request, req, { parsedBody, rawTarget }) {
-      try {
-        return await handler(toWebRequest(req, parsedBody), { remoteAddress: req.socket.remoteAddress, rawTarget });
-      } catch (error) {
-        return fail(error, request);
-      }
-    },
+    answer,
     fail,
+    serve: (request, req, res, extras) =>
+      answer(request, req, extras)
+        .then((response) => writeNodeResponse(res, response))
+        .catch((error: unknown) => writeNodeResponse(res, fail(error, request)))
+        .catch((error: unknown) => void fail(error, request)),
   };
 }
 
