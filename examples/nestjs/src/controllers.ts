@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param, Post, Query, Redirect, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Param, Post, Query, Redirect, Req, Res, StreamableFile } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { MappTracker, NoTracking, TrackAs } from '@mapp-s2s/nestjs';
 import { Registry } from 'prom-client';
@@ -89,10 +89,9 @@ export class ShopController {
   }
 
   @Get('static/smart-pixel.js')
-  @Header('content-type', 'text/javascript; charset=utf-8')
   @Header('cache-control', 'public, max-age=3600')
-  smartPixel(): Buffer {
-    return this.bundle();
+  smartPixel(): StreamableFile {
+    return new StreamableFile(this.bundle(), { type: 'text/javascript; charset=utf-8' });
   }
 
   /** The pixel itself tracks this page: a server page view as well would count it twice. */

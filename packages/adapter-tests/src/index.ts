@@ -18,3 +18,5 @@ export { defineReadmeServerSuite } from './readme-suite.js';
 export type { ReadmeServerSuiteOptions } from './readme-suite.js';
 export { defineEdgeSafetySuite } from './edge-safety.js';
 export type { EdgeSafetySuiteOptions } from './edge-safety.js';
+export { defineExamplePixelSuite } from './example-pixel-suite.js';
+export type { ExamplePixelSuiteOptions } from './example-pixel-suite.js';
