@@ -5,9 +5,10 @@ const root = __dirname;
 
 /**
  * Shared jest settings: ts-jest compiles TypeScript to CommonJS in memory and
- * workspace packages resolve to their sources, so tests never need a build.
+ * workspace packages resolve to their sources, so tests never need a build. `compilerOptions`
+ * adds to ts-jest's (NestJS: legacy decorators with their metadata).
  */
-export function baseProject(displayName: string, rootDir: string, extra: Partial<Config> = {}): Config {
+export function baseProject(displayName: string, rootDir: string, extra: Partial<Config> = {}, compilerOptions: Record<string, unknown> = {}): Config {
   return {
     displayName,
     rootDir,
@@ -25,6 +26,7 @@ export function baseProject(displayName: string, rootDir: string, extra: Partial
             esModuleInterop: true,
             isolatedModules: true,
             jsx: 'react-jsx',
+            ...compilerOptions,
           },
         },
       ],
@@ -32,6 +34,9 @@ export function baseProject(displayName: string, rootDir: string, extra: Partial
     moduleNameMapper: {
       '^@mapp-s2s/core/node$': join(root, 'packages/core/src/node/index.ts'),
       '^@mapp-s2s/(core|express|koa|next|collector|cli|adapter-tests|metrics)$': join(root, 'packages/$1/src/index.ts'),
+      '^@mapp-s2s/fastify$': join(root, 'packages/fastify/src/index.ts'),
+      '^@mapp-s2s/hono$': join(root, 'packages/hono/src/index.ts'),
+      '^@mapp-s2s/nestjs$': join(root, 'packages/nestjs/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     ...extra,

@@ -15,3 +15,27 @@ export async function exportedNames(packageDir: string): Promise<string[]> {
   const symbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   return checker.getExportsOfModule(symbol).map((item) => item.name).sort();
 }
+
+/**
+ * The core types every Node adapter re-exports (STYLE.md §18), for its exports test:
+ * `[...ADAPTER_CORE_TYPES, ...ownNames].sort()`.
+ */
+export const ADAPTER_CORE_TYPES: readonly string[] = [
+  'ConsentLevel',
+  'CookieOptions',
+  'HitData',
+  'Logger',
+  'OrderData',
+  'PageData',
+  'PageHitData',
+  'ProductData',
+  'ProxyHeaders',
+  'RequestContext',
+  'TrackResult',
+  'Tracker',
+  'TrackerEvent',
+  'TrackerOptions',
+  'TrackingDecorator',
+  'TrustProxy',
+  'Visit',
+];

@@ -4,7 +4,7 @@ export type { RequestOptions, ShopResponse } from './browser.js';
 export { waitForHit, lastHitId, hitsAfter } from './hits.js';
 export type { AdapterSuiteOptions, RunningShop, ShopEnv } from './types.js';
 export { listen, recordingLogger, serveShop } from './support.js';
-export { exportedNames } from './exported-names.js';
+export { ADAPTER_CORE_TYPES, exportedNames } from './exported-names.js';
 export { defineExampleShopSuite, defineExampleStartSuite } from './example-suites.js';
 export type { ExampleShopSuiteOptions } from './example-suites.js';
 export { rawRequest } from './raw-request.js';
@@ -16,3 +16,7 @@ export { freePort, readmeBlock, runSnippet, substitute, waitForServer } from './
 export type { RunningSnippet } from './readme-snippets.js';
 export { defineReadmeServerSuite } from './readme-suite.js';
 export type { ReadmeServerSuiteOptions } from './readme-suite.js';
+export { defineEdgeSafetySuite } from './edge-safety.js';
+export type { EdgeSafetySuiteOptions } from './edge-safety.js';
+export { defineExamplePixelSuite } from './example-pixel-suite.js';
+export type { ExamplePixelSuiteOptions } from './example-pixel-suite.js';

@@ -10,6 +10,13 @@ export interface ReadmeServerSuiteOptions {
   /** The package the snippet's imports resolve from (it depends on the framework). */
   readonly packageDir: string;
   readonly name: string;
+  /**
+   * How the snippet names its port, with `3000` in it; the test puts a free port there.
+   * @default 'listen(3000)'
+   */
+  readonly listen?: string;
+  /** Extra environment of the snippet's process, e.g. `TSX_TSCONFIG_PATH` for decorators. */
+  readonly env?: Record<string, string>;
 }
 
 const PAGES = 20;
@@ -31,8 +38,9 @@ export function defineReadmeServerSuite(options: ReadmeServerSuiteOptions): void
     async function start() {
       const port = await freePort();
       let code = substitute(readmeBlock(options.heading), README_DOMAIN, JSON.stringify(collector().url));
-      code = substitute(code, README_PORT, `listen(${port})`);
-      const snippet = runSnippet(code, options.packageDir, options.name);
+      const listen = options.listen ?? README_PORT;
+      code = substitute(code, listen, listen.replace('3000', String(port)));
+      const snippet = runSnippet(code, options.packageDir, options.name, options.env);
       await waitForServer(`http://127.0.0.1:${port}/`, snippet);
       collector().clear();
       for (let n = 0; n < PAGES; n += 1) {

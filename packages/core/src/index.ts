@@ -36,7 +36,7 @@ export { resolveOptions } from './options.js';
 export type { ResolveSettings, ResolvedConfig, ResolvedCookieOptions, TrackerEnv } from './options.js';
 export { defaultPageName, referrerField } from './page-name.js';
 export { isStaticAsset } from './page-view.js';
-export { createPixelProxy, mappCookieNames, PIXEL_OPTION_KEYS, pixelGif } from './pixel/index.js';
+export { createPixelFailure, createPixelProxy, mappCookieNames, PIXEL_OPTION_KEYS, pixelGif } from './pixel/index.js';
 export type {
   CreatePixelProxySettings,
   DroppedRequests,

@@ -14,6 +14,8 @@ const MAIN_EXPORTS = [
   'reportLossAtExit', 'requestFacts', 'resolveOptions', 'resolveWebTransport', 'validateLine',
   // Smart Pixel pass-through (src/pixel, issue 6)
   'createPixelProxy', 'mappCookieNames', 'PIXEL_OPTION_KEYS', 'pixelGif',
+  // A pixel adapter's answer to its own failures (@internal; Node adapters and Hono)
+  'createPixelFailure',
   // The adapters' shared, framework-neutral half (src/adapter; @internal)
   'createAdapterKit', 'createRequestTracking',
 ];
@@ -22,7 +24,7 @@ const NODE_ONLY_EXPORTS = [
   'DEFAULT_SPOOL_PREFIX', 'ShipLockedError', 'ShipSourceMissingError', 'createDurableBatchTransport', 'createFileShipSource', 'createSpoolTransport',
   'fromNodeRequest', 'resolveNodeTransport', 'shipSpool',
   // Node-response helpers of the Express and Koa adapters (@internal)
-  'createNodePixelProxy', 'nodeResponseCookies',
+  'createNodePixelProxy', 'nodeResponseCookies', 'trackNodeRequest', 'writeNodeResponse',
 ];
 
 describe('exports', () => {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createRequestTracking, type ResponseFacts, type Tracker } from '@mapp-s2s/core';
-import { createTracker, fromNodeRequest, nodeResponseCookies } from '@mapp-s2s/core/node';
+import { createTracker, nodeResponseCookies, trackNodeRequest } from '@mapp-s2s/core/node';
 import { kit } from './kit.js';
 import type { ExpressTrackingOptions } from './options.js';
 
@@ -40,25 +40,9 @@ export function mappTracking(options: ExpressTrackingOptions = {}): MappTracking
       next();
       return;
     }
-    let ready: Promise<void> | undefined;
-    try {
-      const context = fromNodeRequest(req); // reads req.originalUrl: Express strips the mount path from req.url
-      const started = tracking.start(req, context, tracking.wantsFrameworkTrust ? req.app?.get('trust proxy') : undefined, nodeResponseCookies(res));
-      // Attached before anything awaits, so a fast response cannot slip past it. `close` fires
-      // once per response: after `finish` for a completed one, alone for an aborted one (then
-      // `responseFacts` sees it was not finished).
-      const state = started.state;
-      res.on('close', () => tracking.finish(state, responseFacts, res));
-      ready = started.ready;
-    } catch (error) {
-      tracking.reportError(error, req);
-      next();
-      return;
-    }
-    // The visit (and its cookie) must be settled before the route can send headers. With a
-    // synchronous consent (the default) it already is; otherwise this costs microtasks only.
-    if (ready === undefined) next();
-    else ready.then(() => next()).catch((error: unknown) => tracking.reportError(error, req));
+    // fromNodeRequest reads req.originalUrl: Express strips the mount path from req.url.
+    const frameworkTrust = tracking.wantsFrameworkTrust ? req.app?.get('trust proxy') : undefined;
+    trackNodeRequest(tracking, req, req, res, frameworkTrust, nodeResponseCookies(res), responseFacts, res, next);
   }
 
   return Object.assign(mappTrackingMiddleware, { tracker: tracking.tracker });

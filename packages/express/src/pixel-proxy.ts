@@ -17,18 +17,6 @@ export interface MappPixelProxyMiddleware extends RequestHandler {
   readonly tracker: Tracker | undefined;
 }
 
-async function writeResponse(res: ExpressResponse, web: Response): Promise<void> {
-  const body = web.body === null ? undefined : Buffer.from(await web.arrayBuffer());
-  if (res.headersSent) return;
-  res.status(web.status);
-  web.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  });
-  // `append` keeps cookies other middleware already set on this response.
-  for (const cookie of web.headers.getSetCookie()) res.append('Set-Cookie', cookie);
-  res.end(body);
-}
-
 /**
  * Express 4/5 middleware for the Smart Pixel pass-through (docs/protocol.md §9). Mount it before
  * body parsers and before `mappTracking()`:
@@ -48,11 +36,7 @@ export function mappPixelProxy(options: ExpressPixelProxyOptions = {}): MappPixe
       return;
     }
     // `req.url` is relative to the mount and not normalised: the core checks it as received.
-    proxy
-      .answer(req, req, { parsedBody: req.body, rawTarget: req.url })
-      .then((response) => writeResponse(res, response))
-      .catch((error: unknown) => writeResponse(res, proxy.fail(error, req)))
-      .catch((error: unknown) => void proxy.fail(error, req));
+    void proxy.serve(req, req, res, { parsedBody: req.body, rawTarget: req.url });
   } as MappPixelProxyMiddleware;
   Object.defineProperty(middleware, 'tracker', { get: () => proxy.tracker, enumerable: true });
   return middleware;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { exportedNames } from '@mapp-s2s/adapter-tests';
+import { ADAPTER_CORE_TYPES, exportedNames } from '@mapp-s2s/adapter-tests';
 import * as adapter from '../src/index.js';
 
 describe('@mapp-s2s/express exports', () => {
@@ -9,36 +9,6 @@ describe('@mapp-s2s/express exports', () => {
   });
 
   it('exports exactly these names, types included', async () => {
-    expect(await exportedNames(join(__dirname, '..'))).toEqual([
-      'ConsentLevel',
-      'CookieOptions',
-      'ExpressPixelProxyOptions',
-      'ExpressTrackingOptions',
-      'HitData',
-      'Logger',
-      'MappPixelProxyMiddleware',
-      'MappTrackingMiddleware',
-      'NoTracking',
-      'OrderData',
-      'PageData',
-      'PageHitData',
-      'ProductData',
-      'ProxyHeaders',
-      'RequestContext',
-      'TrackAs',
-      'TrackResult',
-      'Tracker',
-      'TrackerEvent',
-      'TrackerOptions',
-      'TrackingDecorator',
-      'TrackingErrorHandler',
-      'TrustProxy',
-      'Visit',
-      'mappPixelProxy',
-      'mappTracking',
-      'noTracking',
-      'trackEvent',
-      'trackPage',
-    ]);
+    expect(await exportedNames(join(__dirname, '..'))).toEqual([...ADAPTER_CORE_TYPES, 'ExpressPixelProxyOptions', 'ExpressTrackingOptions', 'MappPixelProxyMiddleware', 'MappTrackingMiddleware', 'NoTracking', 'TrackAs', 'TrackingErrorHandler', 'mappPixelProxy', 'mappTracking', 'noTracking', 'trackEvent', 'trackPage'].sort());
   }, 30_000); // builds a whole TypeScript program: seconds on a busy machine
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { exportedNames } from '@mapp-s2s/adapter-tests';
+import { ADAPTER_CORE_TYPES, exportedNames } from '@mapp-s2s/adapter-tests';
 import * as adapter from '../src/index.js';
 
 describe('@mapp-s2s/koa exports', () => {
@@ -9,37 +9,6 @@ describe('@mapp-s2s/koa exports', () => {
   });
 
   it('exports exactly these names, types included', async () => {
-    expect(await exportedNames(join(__dirname, '..'))).toEqual([
-      'ConsentLevel',
-      'CookieOptions',
-      'HitData',
-      'KoaPixelProxyOptions',
-      'KoaTrackingOptions',
-      'Logger',
-      'MappPixelProxyMiddleware',
-      'MappStateHelpers',
-      'MappTrackingMiddleware',
-      'NoTracking',
-      'OrderData',
-      'PageData',
-      'PageHitData',
-      'ProductData',
-      'ProxyHeaders',
-      'RequestContext',
-      'TrackAs',
-      'TrackResult',
-      'Tracker',
-      'TrackerEvent',
-      'TrackerOptions',
-      'TrackingDecorator',
-      'TrackingErrorHandler',
-      'TrustProxy',
-      'Visit',
-      'mappPixelProxy',
-      'mappTracking',
-      'noTracking',
-      'trackEvent',
-      'trackPage',
-    ]);
+    expect(await exportedNames(join(__dirname, '..'))).toEqual([...ADAPTER_CORE_TYPES, 'KoaPixelProxyOptions', 'KoaTrackingOptions', 'MappPixelProxyMiddleware', 'MappStateHelpers', 'MappTrackingMiddleware', 'NoTracking', 'TrackAs', 'TrackingErrorHandler', 'mappPixelProxy', 'mappTracking', 'noTracking', 'trackEvent', 'trackPage'].sort());
   }, 30_000); // builds a whole TypeScript program: seconds on a busy machine
 });

@@ -12,10 +12,11 @@ export { createFileShipSource, ShipLockedError, ShipSourceMissingError } from '.
 export type { FileShipSourceOptions } from './file-ship-source.js';
 export { fromNodeRequest } from './from-node-request.js';
 export type { NodeRequestLike, NodeResponseLike } from './from-node-request.js';
-export { createNodePixelProxy } from './node-pixel-proxy.js';
+export { createNodePixelProxy, writeNodeResponse } from './node-pixel-proxy.js';
 export type { NodePixelProxy, NodePixelProxyOptions, NodePixelRequest } from './node-pixel-proxy.js';
 export { nodeResponseCookies } from './set-cookie.js';
 export { shipSpool } from './ship.js';
+export { trackNodeRequest } from './track-node-request.js';
 export type { ShipLine, ShipOptions, ShipProgress, ShipReport, ShipSource, ShipUnit } from './ship.js';
 export { createSpoolTransport } from './spool.js';
 export { DEFAULT_SPOOL_PREFIX } from './spool-files.js';

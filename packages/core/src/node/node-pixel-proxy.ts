@@ -1,11 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TrackerEnv } from '../options.js';
 import { createPixelProxy } from '../pixel/create-pixel-proxy.js';
-import { gifResponse } from '../pixel/gif.js';
+import { createPixelFailure } from '../pixel/pixel-failure.js';
 import { PIXEL_OPTION_KEYS } from '../pixel/pixel-options.js';
 import type { PixelProxyOptions } from '../pixel/types.js';
 import type { Tracker } from '../types.js';
 import { createTracker } from './create-tracker.js';
+import { appendSetCookie } from './set-cookie.js';
 import { toWebRequest } from './to-web-request.js';
 
 /** Pixel-proxy options plus the adapter's `onError`; `R` is the framework's request. @internal */
@@ -33,6 +34,11 @@ export interface NodePixelProxy<R> {
   answer(request: R, req: IncomingMessage, extras: NodePixelRequest): Promise<Response>;
   /** Reports a failure (e.g. writing the answer) and returns the GIF to send instead. */
   fail(error: unknown, request: R): Response;
+  /**
+   * Answers one pixel request and writes the answer to the Node response (Express's `res`
+   * included), the GIF when writing fails. Never rejects.
+   */
+  serve(request: R, req: IncomingMessage, res: ServerResponse, extras: NodePixelRequest): Promise<void>;
 }
 
 /**
@@ -52,28 +58,43 @@ export function createNodePixelProxy<R>(options: NodePixelProxyOptions<R>, env: 
     },
   });
 
-  const fail = (error: unknown, request: R): Response => {
-    const failure = error instanceof Error ? error : new Error(String(error));
+  const fail = createPixelFailure(onError, logger);
+
+  async function answer(request: R, req: IncomingMessage, { parsedBody, rawTarget }: NodePixelRequest): Promise<Response> {
     try {
-      if (onError !== undefined) onError(failure, request);
-      else logger.warn(`[mapp-s2s] pixel proxy failed (the browser got the GIF): ${failure.message}`);
-    } catch (handlerError) {
-      logger.error('[mapp-s2s] onError threw', handlerError);
+      return await handler(toWebRequest(req, parsedBody), { remoteAddress: req.socket.remoteAddress, rawTarget });
+    } catch (error) {
+      return fail(error, request);
     }
-    return gifResponse();
-  };
+  }
 
   return {
     get tracker() {
       return tracker;
     },
-    async answer(request, req, { parsedBody, rawTarget }) {
-      try {
-        return await handler(toWebRequest(req, parsedBody), { remoteAddress: req.socket.remoteAddress, rawTarget });
-      } catch (error) {
-        return fail(error, request);
-      }
-    },
+    answer,
     fail,
+    serve: (request, req, res, extras) =>
+      answer(request, req, extras)
+        .then((response) => writeNodeResponse(res, response))
+        .catch((error: unknown) => writeNodeResponse(res, fail(error, request)))
+        .catch((error: unknown) => void fail(error, request)),
   };
+}
+
+/**
+ * Writes a pass-through answer to a Node response (Express's `res` included): status, headers,
+ * and `Set-Cookie` values appended, so cookies other middleware set stay. Nothing when the
+ * headers already went out.
+ * @internal
+ */
+export async function writeNodeResponse(res: ServerResponse, web: Response): Promise<void> {
+  const body = web.body === null ? undefined : Buffer.from(await web.arrayBuffer());
+  if (res.headersSent) return;
+  res.statusCode = web.status;
+  web.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  });
+  for (const cookie of web.headers.getSetCookie()) appendSetCookie(res, cookie);
+  res.end(body);
 }

@@ -1,0 +1,10 @@
+import { defineAdapterSuite, serveShop } from '@mapp-s2s/adapter-tests';
+import { createShop } from '../../../examples/fastify/src/app.js';
+
+defineAdapterSuite({
+  name: 'fastify 5 (examples/fastify)',
+  async startShop(env) {
+    const { app, tracker } = await createShop(env);
+    return serveShop((req, res) => app.routing(req, res), tracker);
+  },
+});
