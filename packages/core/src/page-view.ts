@@ -100,3 +100,17 @@ export function responseSkipReason(ctx: RequestContext): SkipReason | undefined 
   if (ctx.status !== undefined) return 'content-type';
   return asksForDocument(ctx) ? undefined : 'content-type';
 }
+
+/**
+ * Response rules for a recorded request (an access-log line, `trackRecordedPageView`): 2xx or
+ * `304 Not Modified`, and HTML when the record holds a content type. Without one the request
+ * rules decided it already (a GET of a path that is no static asset); the `Accept` header that
+ * confirms a 304 to a live request is not in a log, so a logged 304 counts as the page shown again.
+ */
+export function recordedResponseSkipReason(ctx: RequestContext): SkipReason | undefined {
+  const status = ctx.status;
+  if (status === 304) return undefined;
+  if (status === undefined || status < 200 || status > 299) return 'status';
+  if (ctx.contentType !== undefined && ctx.contentType !== '' && !isHtml(ctx.contentType)) return 'content-type';
+  return undefined;
+}
