@@ -14,6 +14,8 @@ export interface CommandIo {
   stderr?: TextOut;
   /** @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /** What `-` reads (`mapp-s2s import -`). @default process.stdin */
+  stdin?: NodeJS.ReadableStream & AsyncIterable<unknown>;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
 }
