@@ -54,7 +54,12 @@ interface Field {
   readonly next: string;
   /** Between `"` and `"`: ends at the first unescaped quote. */
   readonly quoted: boolean;
+  /** Followed directly by a path variable: ends before the first `/`. */
+  readonly beforePath?: boolean;
 }
+
+/** Variables whose value starts with `/`. */
+const PATH_VARIABLES: ReadonlySet<string> = new Set(['request_uri', 'uri', 'document_uri']);
 
 /** Thrown for a definition that cannot be compiled, with a message that names the fix. */
 export class LogFormatError extends Error {}
@@ -144,9 +149,11 @@ export function compileLogFormat(definitionOrName: string): CompiledFormat {
   const fields: Field[] = [];
   for (let v = 0; v < names.length; v++) {
     const next = literals[v + 1] as string;
-    if (next === '' && v < names.length - 1) throw new LogFormatError(`log format: $${names[v]} and $${names[v + 1]} touch; nothing in the line could tell where one ends`);
+    // `$host$request_uri` is common: a path starts with `/`, which ends the value before it.
+    const beforePath = next === '' && PATH_VARIABLES.has(names[v + 1] as string) && !PATH_VARIABLES.has(names[v] as string);
+    if (next === '' && v < names.length - 1 && !beforePath) throw new LogFormatError(`log format: $${names[v]} and $${names[v + 1]} touch; nothing in the line could tell where one ends`);
     const quoted = (literals[v] as string).endsWith('"') && next.startsWith('"');
-    fields.push(fieldFor(names[v] as string, next, quoted));
+    fields.push(beforePath ? { ...fieldFor(names[v] as string, next, quoted), beforePath: true } : fieldFor(names[v] as string, next, quoted));
   }
   const has = (...wanted: string[]): boolean => wanted.some((name) => names.includes(name));
   if (!has('request', 'request_uri', 'uri', 'document_uri')) throw new LogFormatError('log format: needs $request (or $request_method with $request_uri) to know the page');
@@ -254,6 +261,9 @@ function createParser(head: string, fields: readonly Field[]): LineParser {
       if (field.quoted) {
         end = closingQuote(line, pos);
         if (end === -1 || !line.startsWith(next, end)) return 'format';
+      } else if (field.beforePath === true) {
+        end = line.indexOf('/', pos);
+        if (end === -1) return 'format';
       } else if (next === '') {
         end = line.length;
       } else {

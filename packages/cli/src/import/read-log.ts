@@ -10,7 +10,11 @@ import { HEAD_BYTES } from './state.js';
 
 /** A line longer than this is skipped as malformed (`too-long`) without being held in memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Bytes per read. Small enough that a chunk's text is a regular V8 heap string: with 256 KiB
+ * chunks each one went to the large-object space and decoding took several times longer (measured).
+ */
+const CHUNK_BYTES = 64 * 1024;
 
 /** Complete lines read, and where reading stands. */
 export interface LineChunk {
