@@ -217,7 +217,7 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
     scheme = values.scheme?.trim().toLowerCase();
     if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new UsageError(`--scheme must be http or https, got "${values.scheme}"`);
     if (spoolDir !== undefined && dryRun) throw new UsageError('--dry-run and --spool-dir exclude each other');
-    const trackDomain = values['track-domain'] ?? env.MAPP_TRACK_DOMAIN;
+    const trackDomain = values['track-domain'] || env.MAPP_TRACK_DOMAIN || undefined;
     if (trackDomain === undefined && !dryRun && spoolDir === undefined) throw new UsageError('missing --track-domain (or MAPP_TRACK_DOMAIN): where to send the hits (or --spool-dir, or --dry-run)');
     const coreEnv: Record<string, string | undefined> = { MAPP_TRACK_ID: env.MAPP_TRACK_ID, MAPP_TRUST_PROXY: values['trust-proxy'] ?? env.MAPP_TRUST_PROXY, MAPP_PROXY_HEADERS: env.MAPP_PROXY_HEADERS };
     const warn = (message: string): void => {
