@@ -18,11 +18,11 @@ export const USAGE = `Usage: mapp-s2s <command> [options]
 
 Commands:
   ship        Send spooled hits (<prefix>-<ms>.log files) to Mapp; run it from cron
-  import      Turn web-server access logs (combined, common, any nginx log_format,
-              JSON lines; plain or .gz) into Mapp page views; safe to run again
   collector   Run the local Mapp-compatible collector (inspector, fault injection);
               needs the optional package @mapp-s2s/collector installed next to the
               CLI (npm install --save-dev @mapp-s2s/collector), else exits 2
+  import      Turn web-server access logs (combined, common, any nginx log_format,
+              JSON lines; plain or .gz) into Mapp page views; safe to run again
 
 Options:
   -h, --help     Show help (also: mapp-s2s <command> --help)

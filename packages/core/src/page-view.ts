@@ -45,9 +45,25 @@ const PAGE_DESTINATIONS: ReadonlySet<string> = new Set(['document', 'iframe', 'f
  * `skip(ctx)` is applied separately because it may be async.
  */
 export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, config: ResolvedConfig): SkipReason | undefined {
+  const reason = requestKindSkipReason(ctx, facts.path, facts.search, config);
+  if (reason !== undefined) return reason;
+  if (config.include !== undefined || config.exclude !== undefined) {
+    const pathAndQuery = facts.path + facts.search;
+    if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';
+    if (config.include !== undefined && !config.include(pathAndQuery, facts.pageUrl)) return 'not-included';
+  }
+  return undefined;
+}
+
+/**
+ * The rules of {@link requestSkipReason} that need only the method, headers, path and query
+ * (not the client address or the public host): method, prefetch, static asset, fetch
+ * destination, bot. A recorded request checks them before deriving its facts.
+ */
+export function requestKindSkipReason(ctx: RequestContext, path: string, search: string, config: ResolvedConfig): SkipReason | undefined {
   if (ctx.method !== 'GET') return 'method';
-  if (isPrefetch(ctx, facts.search)) return 'prefetch';
-  if (config.ignoreStaticAssets && isStaticAsset(facts.path)) return 'asset';
+  if (isPrefetch(ctx, search)) return 'prefetch';
+  if (config.ignoreStaticAssets && isStaticAsset(path)) return 'asset';
   const dest = ctx.headers['sec-fetch-dest'];
   // fetch()/XHR, images, scripts...: the browser itself says this is no page.
   if (dest !== undefined && !PAGE_DESTINATIONS.has(dest.toLowerCase())) return 'content-type';
@@ -58,11 +74,6 @@ export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, conf
     bot = false;
   }
   if (bot) return 'bot';
-  if (config.include !== undefined || config.exclude !== undefined) {
-    const pathAndQuery = facts.path + facts.search;
-    if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';
-    if (config.include !== undefined && !config.include(pathAndQuery, facts.pageUrl)) return 'not-included';
-  }
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import { buildLine, type LineInput } from './hit.js';
 import { anonymizeAddress, formatIp, parseIp } from './ip.js';
 import { resolveOptions, type ResolvedConfig, type ResolveSettings, type TrackerEnv } from './options.js';
 import { campaignFromQuery, defaultPageName, referrerField } from './page-name.js';
-import { recordedResponseSkipReason, requestSkipReason, responseSkipReason } from './page-view.js';
+import { recordedResponseSkipReason, requestKindSkipReason, requestSkipReason, responseSkipReason } from './page-view.js';
 import { decideConsent, decideConsentNow, isThenable, type ConsentDecision } from './privacy.js';
 import { requestFacts, splitUrl, type RequestFacts } from './request-facts.js';
 import { createBatchTransport } from './transport/batch.js';
@@ -434,7 +434,12 @@ export function createTrackerWith(
   function recordedAfterConsent(record: RecordedRequest, decision: ConsentDecision): Promise<TrackResult> {
     if (decision.error !== undefined) reportError(decision.error);
     if (decision.level === 'none') return Promise.resolve(notTracked(record, decision.reason ?? 'consent'));
-    const facts = requestFacts(record, config);
+    // Most lines of a log are assets and bots: decided from the URL and headers alone, before
+    // the client address and public host are derived (the same rules, in the same order).
+    const parts = splitUrl(record.url);
+    const kindReason = requestKindSkipReason(record, parts.path, parts.search, config);
+    if (kindReason !== undefined) return Promise.resolve(notTracked(record, kindReason));
+    const facts = requestFacts(record, config, parts);
     const reason = requestSkipReason(record, facts, config) ?? recordedResponseSkipReason(record);
     if (reason !== undefined) return Promise.resolve(notTracked(record, reason));
     if (config.skip === undefined) return recordedHit(record, decision, facts);

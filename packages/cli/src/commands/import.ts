@@ -314,7 +314,8 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
         : {}),
       ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
       onProgress(progress) {
-        bar?.update(progress.bytesTotal === 0 ? 0 : progress.bytesDone / progress.bytesTotal, `${count(progress.linesRead)} lines, ${count(progress.pageViews)} page views, file ${Math.min(progress.fileIndex + 1, progress.fileCount)}/${progress.fileCount}`);
+        if (bar === undefined) return;
+        bar.update(progress.bytesTotal === 0 ? 0 : progress.bytesDone / progress.bytesTotal, `${count(progress.linesRead)} lines, ${count(progress.pageViews)} page views, file ${Math.min(progress.fileIndex + 1, progress.fileCount)}/${progress.fileCount}`);
       },
     });
   } finally {

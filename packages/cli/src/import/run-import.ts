@@ -13,7 +13,7 @@ import { open, stat } from 'node:fs/promises';
 import type { SkipReason, Tracker, TrackResult } from '@mapp-s2s/core';
 import type { LineParser } from './log-format.js';
 import { toRecordedRequest, type MalformedReason, type RecordSkip, type SiteSettings } from './log-record.js';
-import { CHUNK_BYTES, gunzipStream, readHead, readLines, type LineChunk } from './read-log.js';
+import { READ_BYTES, gunzipStream, readHead, readLines, type LineChunk } from './read-log.js';
 import { findEntry, saveState, type FileEntry, type ImportState } from './state.js';
 
 /** How many malformed lines are listed one by one (all are counted). */
@@ -218,7 +218,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
           // A live log's last line may be half written; a gzip file is finished.
           finalTail = gzip;
           streamStart = gzip ? 0 : offset;
-          const fileStream = handle.createReadStream({ start: streamStart, highWaterMark: CHUNK_BYTES, autoClose: false });
+          const fileStream = handle.createReadStream({ start: streamStart, highWaterMark: READ_BYTES, autoClose: false });
           diskBytes = () => fileStream.bytesRead + streamStart;
           if (gzip) {
             const gunzip = gunzipStream();
