@@ -192,6 +192,17 @@ describe('mapp-s2s import', () => {
     expect(result.stderr.match(/access\.log:\d+:/g)).toHaveLength(20);
   });
 
+  it('goes on past a line whose URL is too long for any hit', async () => {
+    const entries = pages(generateEntries(24));
+    const long = { ...entries[0]!, uri: `/${'x'.repeat(40_000)}?q=${'y'.repeat(20_000)}` };
+    const log = writeLog('access.log', [long, ...entries.slice(1)]);
+    const result = await runImport(['--host', 'www.example.com', log]);
+    expect(result.code).toBe(0);
+    const urls = new Set(collector.hits().map((hit) => hit.params.pu));
+    for (const e of entries.slice(1)) expect(urls.has(urlOf(e))).toBe(true);
+    expect(collector.hits().length + (result.stdout.match(/too-large (\d+)/)?.[1] === '1' ? 1 : 0)).toBe(entries.length);
+  });
+
   it('prints the lines with --dry-run and remembers nothing', async () => {
     const entries = generateEntries(24);
     const log = writeLog('access.log', entries);

@@ -318,6 +318,11 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
         bar.update(progress.bytesTotal === 0 ? 0 : progress.bytesDone / progress.bytesTotal, `${count(progress.linesRead)} lines, ${count(progress.pageViews)} page views, file ${Math.min(progress.fileIndex + 1, progress.fileCount)}/${progress.fileCount}`);
       },
     });
+  } catch (error) {
+    // Only the state file's own writes can throw here (a full disk, say).
+    bar?.done();
+    stderr.write(`mapp-s2s import: stopped: ${(error as Error).message}\n`);
+    return 1;
   } finally {
     await tracker.close({ timeout: 30_000 });
     lock?.release();

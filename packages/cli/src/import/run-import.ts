@@ -20,7 +20,7 @@ import { findEntry, saveState, type FileEntry, type ImportState } from './state.
 export const MALFORMED_LISTED = 20;
 
 /** Why a line was read but sent nothing. */
-export type ImportSkipReason = SkipReason | RecordSkip;
+export type ImportSkipReason = SkipReason | RecordSkip | 'too-large' | 'invalid';
 
 /** One malformed line, for the report. */
 export interface MalformedLine {
@@ -92,7 +92,11 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
   let undelivered = 0;
   const lastDrop: string[] = [];
   const unsubscribe = tracker.on((event) => {
-    if (event.type === 'dropped') {
+    if (event.type === 'dropped' && (event.reason === 'too-large' || event.reason === 'invalid')) {
+      // The line itself cannot become a hit (a URL too long for any line, say): resending would
+      // fail the same way, so it is counted with the skipped lines and the run goes on.
+      report.skipped[event.reason] = (report.skipped[event.reason] ?? 0) + event.lines;
+    } else if (event.type === 'dropped') {
       undelivered += event.lines;
       report.errors += event.lines;
       lastDrop[0] = `${event.lines} hits dropped (${event.reason}${event.detail ? `: ${event.detail}` : ''})`;
@@ -208,6 +212,13 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
             entry = found.entry;
             offset = entry.offset;
             lineNumber = entry.lines;
+          }
+          if (entry !== undefined && !gzip && offset > info.size) {
+            // Same inode and first bytes, but shorter than what was imported: rewritten in place.
+            entry.offset = 0;
+            entry.lines = 0;
+            offset = 0;
+            lineNumber = 0;
           }
           if (head.length === 0 || (!gzip && offset >= info.size)) {
             report.unchangedFiles++;
