@@ -32,7 +32,7 @@ const ROOT = join(BENCH, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const partsArg = args.find((a) => a.startsWith('--parts='));
-const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6').split(',').map(Number));
+const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6,8').split(',').map(Number));
 
 const CONFIG = quick
   ? {

@@ -4,6 +4,7 @@
  * decompressed on the fly with zlib and skipped up to the offset, stdin as it comes. Memory
  * stays at one chunk plus one partial line, whatever the file's size.
  */
+import { isAscii } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { HEAD_BYTES } from './state.js';
@@ -137,16 +138,24 @@ async function* pieces(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   }
 }
 
-/** Splits `body` (ending in `\n`) into its lines; over-long lines become `undefined`. */
+/**
+ * Splits `body` (ending in `\n`) into its lines; over-long lines become `undefined`.
+ *
+ * Each line is decoded on its own rather than sliced out of one decoded chunk: a slice keeps
+ * its whole chunk alive, and the core caches a few values per distinct client (parsed IPs,
+ * encoded User-Agents, bot answers), so every cached slice held on to 64 KiB of log text
+ * (measured: 29 % of the CPU in the garbage collector, and RSS growing with the log's size).
+ * An ASCII chunk (nginx escapes every other byte) decodes as latin1, the cheapest way.
+ */
 function splitInto(lines: Array<string | undefined>, body: Buffer): void {
-  const text = body.toString('utf8');
+  const encoding = isAscii(body) ? 'latin1' : 'utf8';
   let from = 0;
   for (;;) {
-    const newline = text.indexOf('\n', from);
+    const newline = body.indexOf(0x0a, from);
     if (newline === -1) break;
     let end = newline;
-    if (end > from && text.charCodeAt(end - 1) === 13) end--;
-    lines.push(end - from > MAX_LINE_BYTES ? undefined : text.slice(from, end));
+    if (end > from && body[end - 1] === 13) end--;
+    lines.push(end - from > MAX_LINE_BYTES ? undefined : body.toString(encoding, from, end));
     from = newline + 1;
   }
 }
