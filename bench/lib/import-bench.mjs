@@ -51,9 +51,10 @@ function random(seed) {
 }
 
 /**
- * Writes a log of about `bytes` bytes and resolves with its line count. 20,000 visitors, each
- * with one address (a sixth of them IPv6) and browser; about a third of the lines are page
- * views.
+ * Writes a log of about `bytes` bytes and resolves with its line count. Traffic comes in
+ * visits, as in a real log: 300 visits are under way at any moment, each a visitor (one of
+ * 20,000, a sixth of them on IPv6, on one of six browsers) loading pages with their assets,
+ * interleaved with bots, 404s, redirects and POSTs; about a third of the lines are page views.
  */
 export async function generateLog(path, bytes, { custom = false, seed = 17 } = {}) {
   const rnd = random(seed);
@@ -62,6 +63,8 @@ export async function generateLog(path, bytes, { custom = false, seed = 17 } = {
     ua: UAS[i % UAS.length],
     eid: i % 3 === 0 ? `2${String(1_730_000_000 + i)}${String(10_000_000 + i).slice(-8)}` : '-',
   }));
+  const newVisit = () => ({ visitor: visitors[Math.floor(rnd() * visitors.length)], left: 1 + Math.floor(rnd() * 24) });
+  const visits = Array.from({ length: 300 }, newVisit);
   const out = createWriteStream(path);
   let written = 0;
   let lines = 0;
@@ -78,25 +81,31 @@ export async function generateLog(path, bytes, { custom = false, seed = 17 } = {
         stamp = `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0100`;
         stampSecond = second;
       }
-      const v = visitors[Math.floor(rnd() * visitors.length)];
+      const slot = Math.floor(rnd() * visits.length);
+      const visit = visits[slot];
+      if (--visit.left <= 0) visits[slot] = newVisit();
+      const v = visit.visitor;
       const roll = rnd();
       let method = 'GET';
       let path = `/products/${Math.floor(rnd() * 5000)}?ref=list&page=${Math.floor(rnd() * 9)}`;
       let status = 200;
       let ua = v.ua;
+      let ip = v.ip;
       let referrer = 'https://www.example.com/';
       if (roll < 0.45) path = ASSETS[Math.floor(rnd() * ASSETS.length)];
-      else if (roll < 0.55) ua = BOTS[Math.floor(rnd() * BOTS.length)];
-      else if (roll < 0.58) status = 404;
+      else if (roll < 0.55) {
+        ua = BOTS[Math.floor(rnd() * BOTS.length)];
+        ip = `66.249.${Math.floor(rnd() * 80)}.${Math.floor(rnd() * 250)}`;
+      } else if (roll < 0.58) status = 404;
       else if (roll < 0.6) status = 301;
       else if (roll < 0.62) method = 'POST';
       else if (roll < 0.7) {
         path = `/search?q=${encodeURIComponent(`red shoes ${Math.floor(rnd() * 100)}`)}`;
         referrer = 'https://www.google.com/';
       }
-      let line = `${v.ip} - - [${stamp}] "${method} ${path} HTTP/1.1" ${status} ${Math.floor(rnd() * 90_000)} "${referrer}" "${ua}"`;
-      if (custom) line += ` "${rnd() < 0.2 ? `${v.ip}, 10.0.0.${Math.floor(rnd() * 9)}` : '-'}" www.example.com ${v.eid}`;
-      if (lines % 50_000 === 49_999) line = `${v.ip} - - [${stamp}] "GET / HTTP/1.1" truncated by a full disk`;
+      let line = `${ip} - - [${stamp}] "${method} ${path} HTTP/1.1" ${status} ${Math.floor(rnd() * 90_000)} "${referrer}" "${ua}"`;
+      if (custom) line += ` "${rnd() < 0.2 ? `${ip}, 10.0.0.${Math.floor(rnd() * 9)}` : '-'}" www.example.com ${v.eid}`;
+      if (lines % 50_000 === 49_999) line = `${ip} - - [${stamp}] "GET / HTTP/1.1" truncated by a full disk`;
       buffer += `${line}\n`;
       lines++;
     }

@@ -337,7 +337,7 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
     out.push('## 8. Importing access logs (`mapp-s2s import`, issue 17)');
     out.push('');
     out.push(
-      `The built CLI imports a generated access log (${fmt(im.logLines)} lines, ${mb(im.logBytes)}: 20,000 visitors on six browsers, a sixth of them on IPv6, 45 % asset requests, 10 % bots and curl, 404s, redirects, POSTs, a malformed line every 50,000), each run in a fresh child process (bench/lib/import-bench.mjs). ` +
+      `The built CLI imports a generated access log (${fmt(im.logLines)} lines, ${mb(im.logBytes)}: 300 visits under way at any moment by 20,000 visitors on six browsers, a sixth of them on IPv6; 45 % asset requests, 10 % bots and curl, 404s, redirects, POSTs, a malformed line every 50,000), each run in a fresh child process (bench/lib/import-bench.mjs). ` +
         `*Parse + build* = \`--dry-run\`: every line read, parsed, decided by the core's page-view rules and, for a page view, built into its hit line by \`tracker.trackRecordedPageView()\`; nothing sent. Median of ${im.rounds} runs. ` +
         `*Custom* = the nginx \`log_format\` \`${im.customFormat}\`. *End to end* = the same log with the batch transport to the local sink over loopback. *Large log* = a ${mb(im.memory.fileBytes)} log sent end to end while the parent samples the child's RSS from /proc, with the V8 heap capped at ${im.memory.heapCapMb ?? '–'} MB (a leak would end the run out of memory); progress is committed to a state file as it goes. ` +
         `*Lines/s* is wall-clock; *per CPU-second* divides by the child's own CPU time, which other processes on a shared machine do not inflate.` +
