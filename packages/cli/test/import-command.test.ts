@@ -161,6 +161,12 @@ describe('mapp-s2s import', () => {
     urls = collector.hits().map((hit) => hit.params.pu);
     expect(urls).toHaveLength(pages([...day1, ...late, ...day2, ...day3]).length);
     expect(new Set(urls).size).toBe(urls.length);
+
+    // Nothing new anywhere: the finished .gz is passed over by its fingerprint.
+    const fourth = await runImport(['--host', 'www.example.com', ...files]);
+    expect(fourth.stdout).toContain('0 lines read from 3 files (3 without new lines)');
+    const state = JSON.parse(readFileSync(join(dir, '.local', 'state', 'mapp-s2s', `import-${TRACK_ID}.json`), 'utf8')) as { files: Array<{ finished?: string }> };
+    expect(state.files.filter((entry) => entry.finished !== undefined)).toHaveLength(1);
   });
 
   it('imports a gzip file it has never seen, and stdin', async () => {
@@ -254,6 +260,19 @@ describe('mapp-s2s import', () => {
     const result = await runImport(['--host', 'www.example.com', '--state', state, log]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('another import is running');
+    expect(collector.requestCount()).toBe(0);
+  });
+
+  it('reads the common format, and warns that without a User-Agent every line counts as a bot', async () => {
+    const entries = generateEntries(24);
+    const log = join(dir, 'access.log');
+    writeFileSync(log, entries.map((e) => `${e.ip} - frank [${combinedLine(e).split('[')[1]!.split(']')[0]}] "${e.method} ${e.uri} HTTP/1.0" ${e.status} 2326\n`).join(''));
+    const result = await runImport(['--format', 'common', '--host', 'www.example.com', log]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('no $http_user_agent');
+    expect(result.stdout).toContain('24 lines read');
+    expect(result.stdout).toContain('0 page views sent');
+    expect(result.stdout).toMatch(/bot \d+/);
     expect(collector.requestCount()).toBe(0);
   });
 

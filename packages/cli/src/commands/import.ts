@@ -118,6 +118,14 @@ export function parserFor(format: string, fields: readonly string[]): LineParser
   return compileLogFormat(format).parse;
 }
 
+/** A warning for a log format that can yield no page view at all, or undefined. */
+export function formatWarning(format: string): string | undefined {
+  if (format === 'json') return undefined;
+  const { variables } = compileLogFormat(format);
+  if (variables.includes('http_user_agent')) return undefined;
+  return 'this log format has no $http_user_agent: a request without a User-Agent counts as a bot (the middleware\'s rule, since Mapp would otherwise see the importer\'s own), so no line becomes a page view; log the User-Agent (combined does)';
+}
+
 function count(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -290,6 +298,8 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
   }
 
   const quiet = values.quiet === true;
+  const warning = formatWarning(values.format ?? 'combined');
+  if (warning !== undefined) stderr.write(`mapp-s2s import: warning: ${warning}\n`);
   const bar = !quiet && stderr.isTTY ? createProgressBar(stderr) : undefined;
   let printed = '';
   const started = performance.now();

@@ -200,6 +200,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
       let streamStart = 0;
       let finalTail = true;
       let diskBytes: () => number = () => 0;
+      let gzipFingerprint: string | undefined;
       if (source.path === '-') {
         stream = settings.stdin ?? process.stdin;
       } else {
@@ -220,12 +221,14 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
             offset = 0;
             lineNumber = 0;
           }
-          if (head.length === 0 || (!gzip && offset >= info.size)) {
+          const fingerprint = `${info.dev}:${info.ino}:${info.size}`;
+          if (head.length === 0 || (!gzip && offset >= info.size) || (gzip && entry?.finished === fingerprint)) {
             report.unchangedFiles++;
             await handle.close();
             bytesBefore += source.size;
             continue;
           }
+          if (gzip) gzipFingerprint = fingerprint;
           // A live log's last line may be half written; a gzip file is finished.
           finalTail = gzip;
           streamStart = gzip ? 0 : offset;
@@ -246,6 +249,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
         }
       }
       const label = source.path === '-' ? 'stdin' : source.path;
+      let readToEnd = false;
       let sinceCheckpoint = 0;
       let lastCheckpoint = Date.now();
       const linesAtStart = report.linesRead;
@@ -286,6 +290,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
           }
           offset = chunk.offset;
         }
+        readToEnd = report.stoppedBy === undefined;
       } catch (error) {
         fileError(`reading ${label} failed at line ${lineNumber + 1}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       } finally {
@@ -294,7 +299,9 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
       if (report.stoppedBy !== undefined) break;
       if (!(await settleAll())) break;
       if (report.linesRead === linesAtStart) report.unchangedFiles++;
-      if (entry !== undefined && (entry.offset !== offset || !settings.state?.data.files.includes(entry))) commit(entry, offset, lineNumber);
+      const finished = readToEnd && gzipFingerprint !== undefined && entry !== undefined && entry.finished !== gzipFingerprint;
+      if (finished) (entry as FileEntry).finished = gzipFingerprint;
+      if (entry !== undefined && (entry.offset !== offset || finished || !settings.state?.data.files.includes(entry))) commit(entry, offset, lineNumber);
       bytesBefore += source.size;
       progress(undefined);
     }

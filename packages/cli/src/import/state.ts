@@ -34,6 +34,11 @@ export interface FileEntry {
   path: string;
   /** When it was last seen (ms). */
   seen: number;
+  /**
+   * `<dev>:<ino>:<size>` of a gzip file read to its end: the same file is passed over on the
+   * next runs without decompressing it again (a rotated `.gz` never grows).
+   */
+  finished?: string;
 }
 
 export interface ImportState {
