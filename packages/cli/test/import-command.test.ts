@@ -181,6 +181,18 @@ describe('mapp-s2s import', () => {
     expect(collector.hits()).toHaveLength(pages(entries).length);
   });
 
+  it('imports what a truncated gzip file holds and names the damage', async () => {
+    const entries = generateEntries(2400);
+    const whole = gzipSync(entries.map((e) => `${combinedLine(e)}\n`).join(''));
+    writeFileSync(join(dir, 'cut.log.gz'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const result = await runImport(['--host', 'www.example.com', join(dir, 'cut.log.gz')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/reading .*cut\.log\.gz failed at line \d+/);
+    const got = collector.hits().length;
+    expect(got).toBeGreaterThan(0);
+    expect(got).toBeLessThan(pages(entries).length);
+  });
+
   it('counts malformed lines, lists the first 20 with line numbers, and imports the rest', async () => {
     const entries = generateEntries(24);
     const lines = entries.map((e) => combinedLine(e));
