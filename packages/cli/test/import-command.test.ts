@@ -265,6 +265,29 @@ describe('mapp-s2s import', () => {
     expect(new Set(urls).size).toBe(urls.length);
   });
 
+  it('stops on a signal after settling and committing what it read; the next run goes on without duplicates', async () => {
+    const entries = generateEntries(2400);
+    const log = writeLog('access.log', entries);
+    const stop = new AbortController();
+    const stderr = output(true);
+    const write = stderr.write;
+    // Interrupt as soon as the first chunk was read (its progress is drawn).
+    stderr.write = (text: string) => (text.startsWith('\r[') ? stop.abort() : undefined, write(text));
+    const stdout = output();
+    const code = await main(['import', '--host', 'www.example.com', log], { stdout, stderr, signal: stop.signal, env: { HOME: dir, MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
+    expect(code).toBe(1);
+    expect(stderr.text()).toContain('interrupted; every line read was settled');
+    const read = Number(/^([\d,]+) lines read/m.exec(stdout.text())![1]!.replace(/,/g, ''));
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(entries.length);
+    expect(collector.hits()).toHaveLength(pages(entries.slice(0, read)).length);
+    const rest = await runImport(['--host', 'www.example.com', log]);
+    expect(rest.code).toBe(0);
+    const urls = collector.hits().map((hit) => hit.params.pu);
+    expect(urls).toHaveLength(pages(entries).length);
+    expect(new Set(urls).size).toBe(urls.length);
+  });
+
   it('exits 3 while another run holds the lock', async () => {
     const log = writeLog('access.log', generateEntries(12));
     const state = join(dir, 'state.json');

@@ -82,7 +82,8 @@ Options:
 Exit codes:
   0  done (malformed lines are reported, not failures)
   1  hits were not accepted (Mapp unreachable, retries exhausted, rejected) or a file could
-     not be read: progress stops before them; run again later
+     not be read: progress stops before them; run again later. Also after SIGINT/SIGTERM,
+     which stop reading and first settle and commit what was read
   2  usage error, or an unreadable state file
   3  another import run holds the state file's lock
 `;
@@ -304,6 +305,18 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
   if (warning !== undefined) stderr.write(`mapp-s2s import: warning: ${warning}\n`);
   const bar = !quiet && stderr.isTTY ? createProgressBar(stderr) : undefined;
   let printed = '';
+  // Ctrl-C or a cron timeout: stop reading, deliver and commit what was read (a second signal
+  // ends the process at once, as the handler is gone by then).
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    stderr.write('\nmapp-s2s import: stopping: settling the lines read so far (press Ctrl-C again to quit at once)\n');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const onAbort = (): void => stop.abort();
+  io.signal?.addEventListener('abort', onAbort);
+  if (io.signal?.aborted) stop.abort();
   const started = performance.now();
   let report: ImportReport;
   try {
@@ -325,6 +338,7 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
           }
         : {}),
       ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
+      signal: stop.signal,
       onProgress(progress) {
         if (bar === undefined) return;
         bar.update(progress.bytesTotal === 0 ? 0 : progress.bytesDone / progress.bytesTotal, `${count(progress.linesRead)} lines, ${count(progress.pageViews)} page views, file ${Math.min(progress.fileIndex + 1, progress.fileCount)}/${progress.fileCount}`);
@@ -336,6 +350,9 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
     stderr.write(`mapp-s2s import: stopped: ${(error as Error).message}\n`);
     return 1;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    io.signal?.removeEventListener('abort', onAbort);
     await tracker.close({ timeout: 30_000 });
     lock?.release();
   }
@@ -347,7 +364,7 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
   stderr.write(describeMalformed(report));
   for (const message of report.errorMessages) stderr.write(`mapp-s2s import: ${message}\n`);
   if (report.stoppedBy !== undefined) {
-    stderr.write(`mapp-s2s import: stopped: ${report.stoppedBy}; progress is kept up to the last delivered lines, run again later\n`);
+    stderr.write(report.stoppedBy === 'interrupted' ? 'mapp-s2s import: interrupted; every line read was settled and its progress kept: run again to go on\n' : `mapp-s2s import: stopped: ${report.stoppedBy}; progress is kept up to the last delivered lines, run again later\n`);
     return 1;
   }
   return report.errors > 0 ? 1 : 0;

@@ -73,6 +73,8 @@ export interface ImportSettings {
   /** Commit at least every this many page views. @default 20000 */
   checkpointEvery?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** Stops reading when aborted; the lines read so far are still settled and committed. */
+  signal?: AbortSignal;
 }
 
 const HIGH_WATER = 20_000;
@@ -289,8 +291,10 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
             await tracker.flush();
           }
           offset = chunk.offset;
+          // Interrupted (SIGINT/SIGTERM): what was read is settled and committed below.
+          if (settings.signal?.aborted === true) break;
         }
-        readToEnd = report.stoppedBy === undefined;
+        readToEnd = report.stoppedBy === undefined && settings.signal?.aborted !== true;
       } catch (error) {
         fileError(`reading ${label} failed at line ${lineNumber + 1}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       } finally {
@@ -298,6 +302,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
       }
       if (report.stoppedBy !== undefined) break;
       if (!(await settleAll())) break;
+      if (settings.signal?.aborted === true) report.stoppedBy = 'interrupted';
       if (report.linesRead === linesAtStart) report.unchangedFiles++;
       const finished = readToEnd && gzipFingerprint !== undefined && entry !== undefined && entry.finished !== gzipFingerprint;
       if (finished) (entry as FileEntry).finished = gzipFingerprint;
