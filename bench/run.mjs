@@ -6,6 +6,8 @@
  *   pnpm bench                 the full run (about 6-8 minutes on 2 cores)
  *   pnpm bench --quick         short durations, to check that everything works (~2 min)
  *   pnpm bench --parts=1,4     only some parts (the report then holds only those); 5 = burst, 8 = log import
+ *   pnpm bench --parts=7 --merge   run some parts and keep the other parts' results from
+ *                              bench/results.json (the report names the date of each part)
  *   pnpm bench --render        rewrite BENCHMARKS.md and the charts from bench/results.json
  *
  * It measures the built packages (dist/), exactly what users install: run `pnpm build`
@@ -106,6 +108,17 @@ function problems(results) {
   return notes;
 }
 
+/** The keys of results.json that each part writes (for --merge). */
+const PART_KEYS = {
+  1: ['overhead', 'overheadSink', 'requestPath'],
+  2: ['throughput'],
+  3: ['outage'],
+  4: ['hitCost'],
+  5: ['burst', 'burstBefore'],
+  6: ['profiles'],
+  8: ['importRate'],
+};
+
 /** Issue 13's targets, checked against this run. */
 export const TARGETS = {
   express: { returning: 0.92, new: 0.88 },
@@ -184,6 +197,21 @@ function writeCharts(results) {
       rows: SUBJECTS.map((s) => ({ label: LABELS[s], value: tp.summary[s].cpuUsPerEvent, text: tp.summary[s].cpuUsPerEvent.toFixed(1) })),
     });
   }
+  const rp = results.requestPath;
+  if (rp) {
+    // Issue 13: the in-server cost per request next to the in-loop cost per hit.
+    const colors = { batch: '#1f77b4', spool: '#2ca02c', direct: '#9467bd' };
+    const rows = Object.values(rp.results).flatMap((r) =>
+      ['batch', 'spool'].map((v) => ({
+        label: `${r.framework === 'express' ? 'Express' : 'Koa'} + ${v}, ${r.mode === 'new' ? 'new visitors' : 'returning'}`,
+        value: r.addedUs[v],
+        text: `+${r.addedUs[v].toFixed(1)} µs`,
+        color: colors[v],
+      })),
+    );
+    if (results.hitCost) rows.push({ label: 'in a loop: build + encode one hit', value: results.hitCost.simple.buildLineNs / 1000, text: `${(results.hitCost.simple.buildLineNs / 1000).toFixed(2)} µs`, color: '#aaaaaa' });
+    panels.push({ title: 'Server CPU added per page view, in process (part 1b), µs (lower is better)', rows });
+  }
   const hc = results.hitCost;
   if (hc) {
     panels.push({
@@ -201,7 +229,7 @@ function writeCharts(results) {
   const m = results.machine;
   writeFileSync(
     join(BENCH, 'chart.svg'),
-    barChart({ title: 'mapp-s2s benchmarks', subtitle: `${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 10)} — see BENCHMARKS.md`, panels }),
+    barChart({ title: 'mapp-s2s benchmarks', subtitle: `${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 10)}; default options; ${results.config.overhead.connections} connections, ${results.config.overhead.rounds} × ${results.config.overhead.duration} s rounds; BENCHMARKS.md`, panels }),
   );
   const ot = results.outage;
   if (ot) {
@@ -238,6 +266,18 @@ async function main() {
   checkBuilt();
   const started = performance.now();
   const results = { machine: describeMachine(), config: CONFIG, quick };
+  if (args.includes('--merge')) {
+    // Keep what the other parts measured earlier; the report says when each part ran.
+    const file = join(BENCH, 'results.json');
+    if (!existsSync(file)) throw new Error('bench --merge: no bench/results.json to merge into; run the full bench first');
+    const earlier = JSON.parse(readFileSync(file, 'utf8'));
+    const keep = Object.entries(PART_KEYS).filter(([part]) => !parts.has(Number(part)));
+    for (const [, keys] of keep) for (const key of keys) if (earlier[key] !== undefined) results[key] = earlier[key];
+    results.partDates = { ...earlier.partDates };
+    for (const [part, keys] of keep) if (keys.some((key) => earlier[key] !== undefined)) results.partDates[part] ??= earlier.machine.date;
+    results.config = { ...earlier.config, ...CONFIG };
+  }
+  for (const part of parts) (results.partDates ??= {})[part] = results.machine.date;
   log(`bench: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}${quick ? ' (quick mode)' : ''}`);
   const sink = await startChild(join(BENCH, 'lib/sink.mjs'));
   try {

@@ -24,6 +24,7 @@ export type {
 } from './adapter/index.js';
 export { ACCEPT_CH, clientHintParams } from './client-hints.js';
 export { validateLine } from './debug.js';
+export { reportLossAtExit } from './exit-report.js';
 export { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
 export { InvalidOptionError, MissingOptionError, TrackingError, UnknownOptionError, UnsupportedTransportError } from './errors.js';
 export type { TrackingErrorCode } from './errors.js';

@@ -47,6 +47,9 @@ const PAGE_DESTINATIONS: ReadonlySet<string> = new Set(['document', 'iframe', 'f
 export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, config: ResolvedConfig): SkipReason | undefined {
   const reason = requestKindSkipReason(ctx, facts.path, facts.search, config);
   if (reason !== undefined) return reason;
+  // No browser sends a request without a valid Host: without one there is no page URL, and a
+  // page named "0" would be all Mapp could record.
+  if (facts.host === '') return 'no-host';
   if (config.include !== undefined || config.exclude !== undefined) {
     const pathAndQuery = facts.path + facts.search;
     if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';

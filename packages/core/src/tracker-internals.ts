@@ -32,6 +32,12 @@ export interface TrackerInternals {
    * exactly as in `end()`. Never throws.
    */
   endQuietly(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo?: FactsMemo): void;
+  /**
+   * The process is exiting: counts the `count` hits still in memory as dropped `closed`,
+   * emits the event (hence the warning line) and says every pending warning summary now.
+   * Synchronous; never throws.
+   */
+  atExit(count: number, detail: string): void;
 }
 
 /**

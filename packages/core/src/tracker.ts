@@ -605,7 +605,15 @@ export function createTrackerWith(
       };
     },
   };
-  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly });
+  const atExit = (count: number, detail: string): void => {
+    if (count > 0) {
+      own.dropped.closed = (own.dropped.closed ?? 0) + count;
+      emit({ type: 'dropped', lines: count, reason: 'closed', detail });
+    }
+    // Summaries still waiting for their 10 s window are said now: no timer fires any more.
+    warnings.flush();
+  };
+  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly, atExit });
   afterCreate?.(tracker, config);
   return tracker;
 }
@@ -622,6 +630,7 @@ const SKIP_HINTS: Partial<Record<SkipReason, string>> = {
   'privacy-signal': ': Sec-GPC/DNT with privacySignals "skip"',
   excluded: ': matches `exclude`',
   'not-included': ': does not match `include`',
+  'no-host': ': no valid Host header (nor a trusted forwarded host), so no page URL to report',
 };
 
 /** `p` field 7: the hit's event time in ms, now unless the data says otherwise. */

@@ -100,6 +100,7 @@ export type SkipReason =
   | 'asset'
   | 'excluded'
   | 'not-included'
+  | 'no-host'
   | 'skip'
   | 'opt-out'
   | 'consent'

@@ -8,7 +8,7 @@ import { createAdapterKit } from '@mapp-s2s/core';
  */
 export const kit = createAdapterKit({
   namespace: '@mapp-s2s/express',
-  mountHint: 'mount app.use(mappTracking(...)) before your routes',
+  mountHint: 'mount app.use(mappTracking(...)) before your routes, and add to res.locals rather than replace it (the request state is kept there)',
   isRequest: (value): value is object => typeof value === 'object' && value !== null && typeof (value as { method?: unknown }).method === 'string',
   // The state sits in `res.locals` (a null-prototype object Express creates per request), not
   // on `req`: adding a property to an Express `req` (many properties, a swapped prototype)

@@ -70,6 +70,27 @@ describe.each(versions)('%s', (_name, framework) => {
     expect(parse(hit!.line).params['pu']).toContain('replaced=1');
   });
 
+  it('still honours noTracking() after a route replaced res.locals (where the request state is kept)', async () => {
+    const memory = createMemoryTransport();
+    const app = framework();
+    app.use(mappTracking(options(memory)));
+    const replaceLocals: express.RequestHandler = (_req, res, next) => {
+      res.locals = { title: 'replaced' };
+      next();
+    };
+    app.get('/private', replaceLocals, noTracking(), (_req, res) => {
+      res.type('html').send(html('private'));
+    });
+    app.get('/public', replaceLocals, (_req, res) => {
+      res.type('html').send(html('public'));
+    });
+    const client = supertest(await serve(app));
+    await client.get('/private').set(PAGE).expect(200);
+    await client.get('/public').set(PAGE).expect(200);
+    const hits = await memory.waitForHits(1);
+    expect(hits.map((hit) => parse(hit.line).params['pu'])).toEqual([expect.stringContaining('/public')]);
+  });
+
   it('records the status and content type after the response finishes', async () => {
     const memory = createMemoryTransport();
     const app = framework();
@@ -414,7 +435,8 @@ describe('without the middleware', () => {
       });
       await supertest(await serve(app)).get('/').set(PAGE).expect(200);
       expect(result).toMatchObject({ ok: false, status: 'failed' });
-      expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringContaining('app.use(mappTracking(')]);
+      // The hint also names the other cause: a route that replaced res.locals.
+      expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringMatching(/app\.use\(mappTracking\(.*add to res\.locals rather than replace it/)]);
     } finally {
       warn.mockRestore();
     }

@@ -1,4 +1,4 @@
-import { createTracker } from '@mapp-s2s/core';
+import { createTracker, reportLossAtExit } from '@mapp-s2s/core';
 import type { RequestContext, TrackResult, Tracker, TrackerOptions, Visit } from '@mapp-s2s/core';
 import { isEdgeRuntime, readProcessEnv } from './env.js';
 import { middlewareCookies, toContext } from './to-context.js';
@@ -14,6 +14,48 @@ function runtimeOptions(options: TrackerOptions, env: Readonly<Record<string, st
   );
   return { ...options, transport: 'direct' };
 }
+
+/** What the exit report tells a Next.js user (see `watchShutdown`). */
+const SHUTDOWN_HINT =
+  'Next.js calls process.exit() on SIGTERM and SIGINT; to deliver them, set NEXT_MANUAL_SIG_HANDLE=true and close the tracker in your own handler (see the @mapp-s2s/next README, "Shutdown")';
+
+interface SignalProcess {
+  listenerCount?: (signal: string) => number;
+  once?: (signal: string, listener: () => void) => unknown;
+}
+
+/**
+ * `next start` ends the process with `process.exit()` on SIGTERM/SIGINT once its server has
+ * closed, so a batch queue never gets its `beforeExit`. On the Node.js runtime: start
+ * delivering at the signal (best effort: Next's exit may come first), and at exit report
+ * whatever is still in memory as dropped `closed` (counter, event, warning line) instead of
+ * losing it silently. A signal listener is added only where someone (Next.js) already
+ * handles that signal: the first listener would otherwise stop Node's default exit.
+ */
+function watchShutdown(tracker: Tracker): void {
+  reportLossAtExit(tracker, SHUTDOWN_HINT);
+  const proc = (globalThis as { process?: SignalProcess }).process;
+  if (typeof proc?.listenerCount !== 'function' || typeof proc.once !== 'function') return;
+  openTrackers.add(tracker);
+  const close = tracker.close.bind(tracker);
+  tracker.close = async (options) => {
+    openTrackers.delete(tracker);
+    await close(options);
+  };
+  // One listener per signal for every tracker of the process.
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    if (listening.has(signal) || proc.listenerCount(signal) === 0) continue;
+    listening.add(signal);
+    proc.once(signal, () => {
+      listening.delete(signal);
+      for (const each of openTrackers) void each.flush().catch(() => undefined);
+    });
+  }
+}
+
+/** Trackers to flush at SIGTERM/SIGINT, and the signals listened to. */
+const openTrackers = new Set<Tracker>();
+const listening = new Set<string>();
 
 /** `true` when the browser itself sent this value in its `Cookie` header. */
 function cookieHeaderHas(source: RequestSource, value: string): boolean {
@@ -39,6 +81,7 @@ export function createNextTracker(options: NextTrackerOptions = {}): NextTracker
     const resolvedEnv = env ?? readProcessEnv();
     try {
       tracker = createTracker(runtimeOptions(trackerOptions, resolvedEnv), resolvedEnv);
+      if (!isEdgeRuntime()) watchShutdown(tracker);
     } catch (error) {
       failed = true;
       (trackerOptions.logger ?? console).error('[mapp-s2s/next] tracking is disabled: invalid configuration.', error);

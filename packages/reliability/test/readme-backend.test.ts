@@ -22,6 +22,21 @@ describe('README backend snippet: a script that tracks and simply ends', () => {
     expect(hits[0]?.params).toMatchObject({ ct: 'shipment', ov: '59.9', oi: 'A-1001', ceid: 'customer-42' });
   }, 60_000);
 
+  it('ended by process.exit() before close(): the lost hit is counted, emitted and warned, not silently gone', async () => {
+    // A Koa/Express app or a job that calls process.exit() itself (Next.js does on SIGTERM).
+    const code = `${backendSnippet(collector().url)}
+const events: string[] = [];
+tracker.on((event) => { if (event.type === 'dropped') events.push(event.reason); });
+process.once('exit', () => console.log(JSON.stringify({ dropped: tracker.stats().dropped, events })));
+process.exit(0);
+`;
+    const snippet = runSnippet(code, CORE, 'readme-backend-exit');
+    const exit = await snippet.exited;
+    expect(exit.code).toBe(0);
+    expect(snippet.output()).toContain('mapp-s2s: 1 hit dropped (closed): the process exited before it was delivered; await tracker.close({ timeout }) before process.exit()');
+    expect(snippet.output()).toContain(JSON.stringify({ dropped: { closed: 1 }, events: ['closed'] }));
+  }, 60_000);
+
   it('with Mapp down, exits after the flushOnExit timeout and says it gave the hit up', async () => {
     collector().setFaults({ status: 503 });
     const snippet = runSnippet(backendSnippet(collector().url), CORE, 'readme-backend-down');

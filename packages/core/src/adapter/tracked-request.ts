@@ -26,7 +26,7 @@ export class TrackedRequest<R> implements RequestState {
     readonly context: RequestContext,
     readonly started: number,
     private readonly cookies: ResponseCookies,
-    private readonly request: R,
+    readonly request: R,
     private readonly report: (error: unknown, request: R | undefined) => void,
   ) {}
 

@@ -4,6 +4,7 @@ import type { Tracker, TrackerOptions, TransportFactory } from '../types.js';
 import { createBatchTransport } from '../transport/batch.js';
 import { createDirectTransport } from '../transport/direct.js';
 import { createDurableBatchTransport } from './durable-batch.js';
+import { reportLossAtExit } from '../exit-report.js';
 import { flushOnExit } from './exit-flush.js';
 import { createNodeRequester } from './node-requester.js';
 import { createUndiciRequester } from './undici-requester.js';
@@ -37,6 +38,12 @@ export function resolveNodeTransport(config: ResolvedConfig): TransportFactory {
  */
 export function createTracker(options: TrackerOptions, env: TrackerEnv = process.env, settings: CreateTrackerSettings = {}): Tracker {
   return createTrackerWith(options, env, resolveNodeTransport, { ...settings, defaultTransport: 'batch' }, (tracker, config) => {
-    if (config.flushOnExit !== false && !config.dryRun) flushOnExit(tracker, config.flushOnExit, config.logger, config.debug);
+    if (config.dryRun) return;
+    if (config.flushOnExit !== false) flushOnExit(tracker, config.flushOnExit, config.logger, config.debug);
+    // With the write-ahead log (batch + spool.dir) queued hits are on disk already and go out
+    // at the next start; otherwise what is still in memory at exit is lost, and said so.
+    if (!(config.transport === 'batch' && config.spool.dir !== undefined)) {
+      reportLossAtExit(tracker, 'await tracker.close({ timeout }) before process.exit() (e.g. in your SIGTERM handler)');
+    }
   });
 }

@@ -1,3 +1,4 @@
+import { pendingHits } from '../exit-report.js';
 import type { Logger, Tracker } from '../types.js';
 
 interface Registered {
@@ -12,16 +13,6 @@ interface Registered {
 const registered = new Set<Registered>();
 let listening = false;
 
-/** Hits a tracker still holds in memory (queued or in flight). */
-function pending(tracker: Tracker): number {
-  try {
-    const stats = tracker.stats();
-    return stats.queueDepth + stats.inFlight;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * `beforeExit` fires when the event loop has nothing left to do: a script that tracked and
  * simply ended. Its hits would die with it, so every tracker that still holds some is
@@ -32,7 +23,7 @@ function pending(tracker: Tracker): number {
 function onBeforeExit(): void {
   for (const entry of registered) {
     if (entry.closing) continue;
-    const count = pending(entry.tracker);
+    const count = pendingHits(entry.tracker);
     if (count === 0) continue;
     entry.closing = true;
     if (entry.debug) {
