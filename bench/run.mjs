@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 the full run (about 6-8 minutes on 2 cores)
  *   pnpm bench --quick         short durations, to check that everything works (~2 min)
- *   pnpm bench --parts=1,4     only some parts (the report then holds only those); 5 = burst
+ *   pnpm bench --parts=1,4     only some parts (the report then holds only those); 5 = burst, 8 = log import
  *   pnpm bench --parts=7 --merge   run some parts and keep the other parts' results from
  *                              bench/results.json (the report names the date of each part)
  *   pnpm bench --render        rewrite BENCHMARKS.md and the charts from bench/results.json
@@ -21,6 +21,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { benchFramework, MODES, variantsOf } from './lib/overhead.mjs';
 import { benchRequestPath } from './request-path.mjs';
 import { benchBurst } from './lib/burst-run.mjs';
+import { benchImport, IMPORT_TARGET_LINES_PER_SEC } from './lib/import-bench.mjs';
 import { profileAll } from './lib/profiles.mjs';
 import { benchOutage, benchThroughput } from './lib/peers.mjs';
 import { LABELS, SUBJECTS } from './lib/peers-config.mjs';
@@ -33,7 +34,7 @@ const ROOT = join(BENCH, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const partsArg = args.find((a) => a.startsWith('--parts='));
-const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6').split(',').map(Number));
+const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6,8').split(',').map(Number));
 
 const CONFIG = quick
   ? {
@@ -44,6 +45,7 @@ const CONFIG = quick
       hitCost: { targetMs: 50, samples: 5 },
       burst: { n: 50_000, runs: 1 },
       profiles: { duration: 3 },
+      importRate: { rateBytes: 20 * 1048576, largeBytes: 50 * 1048576, rounds: 1 },
     }
   : {
       overhead: { rounds: 7, duration: 4, warmup: 2, latencyRounds: 3, latencyDuration: 4, connections: 50 },
@@ -53,6 +55,7 @@ const CONFIG = quick
       hitCost: { targetMs: 150, samples: 9 },
       burst: { n: 50_000, runs: 3 },
       profiles: { duration: 8 },
+      importRate: { rateBytes: 100 * 1048576, largeBytes: 200 * 1048576, rounds: 3 },
     };
 
 const log = (line) => console.log(line);
@@ -94,6 +97,11 @@ function problems(results) {
   for (const [subject, row] of Object.entries(results.throughput?.summary ?? {})) {
     if (row.unique !== results.throughput.n) notes.push(`PROBLEM: ${subject} delivered ${row.unique} of ${results.throughput.n} events in the throughput run.`);
   }
+  const im = results.importRate;
+  if (im) {
+    if (im.endToEnd.delivered !== im.endToEnd.pageViews) notes.push(`PROBLEM: mapp-s2s import sent ${im.endToEnd.pageViews} page views but ${im.endToEnd.delivered} arrived at the sink.`);
+    if (im.memory.delivered !== im.memory.pageViews) notes.push(`PROBLEM: mapp-s2s import of the large log sent ${im.memory.pageViews} page views but ${im.memory.delivered} arrived at the sink.`);
+  }
   return notes;
 }
 
@@ -105,6 +113,7 @@ const PART_KEYS = {
   4: ['hitCost'],
   5: ['burst', 'burstBefore'],
   6: ['profiles'],
+  8: ['importRate'],
 };
 
 /** Issue 13's targets, checked against this run. */
@@ -135,6 +144,16 @@ function missedTargets(results) {
     if (!(added <= TARGETS.addedP99Ms)) notes.push(`${name} + \`batch\` added ${added.toFixed(2)} ms at p99 at ${fmt(fw.rate)} req/s (target ≤ 1 ms).`);
     if (fw.latency.batch.achievedRps < 0.97 * fw.rate) {
       notes.push(`${name} + \`batch\` did not sustain the fixed rate (${fmt(fw.latency.batch.achievedRps)} of ${fmt(fw.rate)} req/s, autocannon keeps at most one request per connection in flight): its p99 was measured at a lower rate than bare's, so the latency comparison is not like for like.`);
+    }
+  }
+  const im = results.importRate;
+  if (im) {
+    for (const [format, row] of Object.entries(im.parse)) {
+      const perCpu = row.linesPerCpuSec ?? row.linesPerSec;
+      if (perCpu < IMPORT_TARGET_LINES_PER_SEC) notes.push(`mapp-s2s import (${format}) parsed and built ${fmt(perCpu)} lines per CPU-second (target ≥ ${fmt(IMPORT_TARGET_LINES_PER_SEC)}).`);
+      else if (row.linesPerSec < IMPORT_TARGET_LINES_PER_SEC) {
+        notes.push(`mapp-s2s import (${format}): ${fmt(perCpu)} lines per CPU-second, but ${fmt(row.linesPerSec)} lines/s by the wall clock: the machine's 2 cores were shared (load average ${im.loadavg?.map((l) => l.toFixed(1)).join(' / ') ?? 'n/a'}), so the process got less than one core.`);
+      }
     }
   }
   const sp = results.outage?.summary['mapp-spool'];
@@ -308,6 +327,10 @@ async function main() {
     if (parts.has(6)) {
       log('6 CPU profiles of the tracked servers (before: bench/profiles/*-before.json)');
       results.profiles = await profileAll({ ...CONFIG.profiles, log });
+    }
+    if (parts.has(8)) {
+      log('8 access-log import (mapp-s2s import): parse rate, end to end, memory on a large log');
+      results.importRate = await benchImport(sink, { ...CONFIG.importRate, log });
     }
   } finally {
     await sink.kill();

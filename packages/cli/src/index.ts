@@ -4,10 +4,12 @@
  */
 import type { CommandIo } from './io.js';
 import { runCollectorCommand } from './commands/collector.js';
+import { IMPORT_USAGE, runImportCommand } from './commands/import.js';
 import { runShipCommand, SHIP_USAGE } from './commands/ship.js';
 import { CLI_VERSION } from './version.js';
 
 export type { CommandIo, TextOut } from './io.js';
+export { IMPORT_USAGE, runImportCommand } from './commands/import.js';
 export { runShipCommand, SHIP_USAGE } from './commands/ship.js';
 export { CLI_VERSION } from './version.js';
 
@@ -19,6 +21,8 @@ Commands:
   collector   Run the local Mapp-compatible collector (inspector, fault injection);
               needs the optional package @mapp-s2s/collector installed next to the
               CLI (npm install --save-dev @mapp-s2s/collector), else exits 2
+  import      Turn web-server access logs (combined, common, any nginx log_format,
+              JSON lines; plain or .gz) into Mapp page views; safe to run again
 
 Options:
   -h, --help     Show help (also: mapp-s2s <command> --help)
@@ -35,7 +39,7 @@ export async function main(argv: readonly string[], io: CommandIo = {}): Promise
     return 2;
   }
   if (command === '-h' || command === '--help' || command === 'help') {
-    stdout.write(rest[0] === 'ship' ? SHIP_USAGE : USAGE);
+    stdout.write(rest[0] === 'ship' ? SHIP_USAGE : rest[0] === 'import' ? IMPORT_USAGE : USAGE);
     return 0;
   }
   if (command === '-v' || command === '--version') {
@@ -43,6 +47,7 @@ export async function main(argv: readonly string[], io: CommandIo = {}): Promise
     return 0;
   }
   if (command === 'ship') return runShipCommand(rest, io);
+  if (command === 'import') return runImportCommand(rest, io);
   // The collector package (native SQLite) is an optional peer: the command loads it only
   // now, so `ship` installs and runs without it.
   if (command === 'collector') return runCollectorCommand(rest, { stdout, stderr });

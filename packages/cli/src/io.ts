@@ -14,6 +14,10 @@ export interface CommandIo {
   stderr?: TextOut;
   /** @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /** What `-` reads (`mapp-s2s import -`). @default process.stdin */
+  stdin?: NodeJS.ReadableStream & AsyncIterable<unknown>;
+  /** Stops a long-running command early, as SIGINT/SIGTERM do (`import`: after settling what it read). */
+  signal?: AbortSignal;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
 }

@@ -45,9 +45,28 @@ const PAGE_DESTINATIONS: ReadonlySet<string> = new Set(['document', 'iframe', 'f
  * `skip(ctx)` is applied separately because it may be async.
  */
 export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, config: ResolvedConfig): SkipReason | undefined {
+  const reason = requestKindSkipReason(ctx, facts.path, facts.search, config);
+  if (reason !== undefined) return reason;
+  // No browser sends a request without a valid Host: without one there is no page URL, and a
+  // page named "0" would be all Mapp could record.
+  if (facts.host === '') return 'no-host';
+  if (config.include !== undefined || config.exclude !== undefined) {
+    const pathAndQuery = facts.path + facts.search;
+    if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';
+    if (config.include !== undefined && !config.include(pathAndQuery, facts.pageUrl)) return 'not-included';
+  }
+  return undefined;
+}
+
+/**
+ * The rules of {@link requestSkipReason} that need only the method, headers, path and query
+ * (not the client address or the public host): method, prefetch, static asset, fetch
+ * destination, bot. A recorded request checks them before deriving its facts.
+ */
+export function requestKindSkipReason(ctx: RequestContext, path: string, search: string, config: ResolvedConfig): SkipReason | undefined {
   if (ctx.method !== 'GET') return 'method';
-  if (isPrefetch(ctx, facts.search)) return 'prefetch';
-  if (config.ignoreStaticAssets && isStaticAsset(facts.path)) return 'asset';
+  if (isPrefetch(ctx, search)) return 'prefetch';
+  if (config.ignoreStaticAssets && isStaticAsset(path)) return 'asset';
   const dest = ctx.headers['sec-fetch-dest'];
   // fetch()/XHR, images, scripts...: the browser itself says this is no page.
   if (dest !== undefined && !PAGE_DESTINATIONS.has(dest.toLowerCase())) return 'content-type';
@@ -58,14 +77,6 @@ export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, conf
     bot = false;
   }
   if (bot) return 'bot';
-  // No browser sends a request without a valid Host: without one there is no page URL, and a
-  // page named "0" would be all Mapp could record.
-  if (facts.host === '') return 'no-host';
-  if (config.include !== undefined || config.exclude !== undefined) {
-    const pathAndQuery = facts.path + facts.search;
-    if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';
-    if (config.include !== undefined && !config.include(pathAndQuery, facts.pageUrl)) return 'not-included';
-  }
   return undefined;
 }
 
@@ -102,4 +113,18 @@ export function responseSkipReason(ctx: RequestContext): SkipReason | undefined 
   // A known status without a content type (204, a bodiless redirect...) is no page.
   if (ctx.status !== undefined) return 'content-type';
   return asksForDocument(ctx) ? undefined : 'content-type';
+}
+
+/**
+ * Response rules for a recorded request (an access-log line, `trackRecordedPageView`): 2xx or
+ * `304 Not Modified`, and HTML when the record holds a content type. Without one the request
+ * rules decided it already (a GET of a path that is no static asset); the `Accept` header that
+ * confirms a 304 to a live request is not in a log, so a logged 304 counts as the page shown again.
+ */
+export function recordedResponseSkipReason(ctx: RequestContext): SkipReason | undefined {
+  const status = ctx.status;
+  if (status === 304) return undefined;
+  if (status === undefined || status < 200 || status > 299) return 'status';
+  if (ctx.contentType !== undefined && ctx.contentType !== '' && !isHtml(ctx.contentType)) return 'content-type';
+  return undefined;
 }

@@ -295,10 +295,10 @@ export function resolveClientAddress(ctx: RequestContext, config: ResolvedConfig
 /**
  * Derives public scheme, host, page URL and the client IP to send. Without a trusted peer
  * (the default) no forwarding header is parsed at all: scheme and host are the connection's
- * and the `Host` header's, the IP is the peer's.
+ * and the `Host` header's, the IP is the peer's. `parts` is `splitUrl(ctx.url)` when the
+ * caller split it already.
  */
-export function requestFacts(ctx: RequestContext, config: ResolvedConfig): RequestFacts {
-  const parts = splitUrl(ctx.url);
+export function requestFacts(ctx: RequestContext, config: ResolvedConfig, parts: ReturnType<typeof splitUrl> = splitUrl(ctx.url)): RequestFacts {
   let scheme = parts.scheme === 'https' ? 'https' : 'http';
   let host = parts.host.toLowerCase();
   let address: Address | undefined;

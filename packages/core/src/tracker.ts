@@ -7,7 +7,7 @@ import { buildLine, type LineInput } from './hit.js';
 import { anonymizeAddress, formatIp, parseIp } from './ip.js';
 import { resolveOptions, type ResolvedConfig, type ResolveSettings, type TrackerEnv } from './options.js';
 import { campaignFromQuery, defaultPageName, referrerField } from './page-name.js';
-import { requestSkipReason, responseSkipReason } from './page-view.js';
+import { recordedResponseSkipReason, requestKindSkipReason, requestSkipReason, responseSkipReason } from './page-view.js';
 import { decideConsent, decideConsentNow, isThenable, type ConsentDecision } from './privacy.js';
 import { requestFacts, splitUrl, type RequestFacts } from './request-facts.js';
 import { createBatchTransport } from './transport/batch.js';
@@ -17,6 +17,7 @@ import type {
   DropReason,
   HitData,
   OutgoingHit,
+  RecordedRequest,
   RequestContext,
   SendOutcome,
   SkipReason,
@@ -414,6 +415,64 @@ export function createTrackerWith(
     }
   }
 
+  /** `trackRecordedPageView()`: consent, then the page-view rules of a record (see `Tracker`). */
+  function trackRecordedPageView(record: RecordedRequest): Promise<TrackResult> {
+    try {
+      const decision = decideConsentNow(record, config);
+      if (!isThenable(decision)) return recordedAfterConsent(record, decision);
+      return Promise.resolve(decision).then((settled) => recordedAfterConsent(record, settled)).then(undefined, failedResult);
+    } catch (error) {
+      return Promise.resolve(failedResult(error));
+    }
+  }
+
+  function failedResult(error: unknown): TrackResult {
+    reportError(error);
+    return { ok: false, status: 'failed', error: asError(error) };
+  }
+
+  function recordedAfterConsent(record: RecordedRequest, decision: ConsentDecision): Promise<TrackResult> {
+    if (decision.error !== undefined) reportError(decision.error);
+    if (decision.level === 'none') return Promise.resolve(notTracked(record, decision.reason ?? 'consent'));
+    // Most lines of a log are assets and bots: decided from the URL and headers alone, before
+    // the client address and public host are derived (the same rules, in the same order).
+    const parts = splitUrl(record.url);
+    const kindReason = requestKindSkipReason(record, parts.path, parts.search, config);
+    if (kindReason !== undefined) return Promise.resolve(notTracked(record, kindReason));
+    const facts = requestFacts(record, config, parts);
+    const reason = requestSkipReason(record, facts, config) ?? recordedResponseSkipReason(record);
+    if (reason !== undefined) return Promise.resolve(notTracked(record, reason));
+    if (config.skip === undefined) return recordedHit(record, decision, facts);
+    let skip: boolean | PromiseLike<boolean>;
+    try {
+      skip = config.skip(record);
+    } catch (error) {
+      reportError(error);
+      return Promise.resolve(notTracked(record, 'skip'));
+    }
+    if (!isThenable(skip)) return skip === true ? Promise.resolve(notTracked(record, 'skip')) : recordedHit(record, decision, facts);
+    return Promise.resolve(skip).then(
+      (answer) => (answer === true ? notTracked(record, 'skip') : recordedHit(record, decision, facts)),
+      (error: unknown) => {
+        reportError(error);
+        return notTracked(record, 'skip');
+      },
+    );
+  }
+
+  function recordedHit(record: RecordedRequest, decision: ConsentDecision, facts: RequestFacts): Promise<TrackResult> {
+    const time = typeof record.time === 'number' && Number.isFinite(record.time) && record.time > 0 ? record.time : undefined;
+    if (time === undefined) return Promise.resolve(failedResult(new TypeError('mapp-s2s: trackRecordedPageView() needs the record\'s `time` in ms since the epoch')));
+    const input = contextInput(record, facts, withLandingCampaign({ time }, facts.search));
+    input.anonymous = decision.level === 'anonymous';
+    if (!input.anonymous) {
+      // A past request: its visitor is whoever its Mapp cookie says, never a new one.
+      input.eid = readEid(record.cookies, config.trackIds, config.cookie.name);
+      input.ceid = customerId(record);
+    }
+    return dispatch(input, orderingKey(input));
+  }
+
   async function track(data: HitData, callOptions: TrackCallOptions = {}): Promise<TrackResult> {
     try {
       const ctx = callOptions.context;
@@ -466,6 +525,7 @@ export function createTrackerWith(
       return end(ctx, await begin(ctx), data);
     },
     track,
+    trackRecordedPageView,
     async flush() {
       try {
         await transport?.flush();

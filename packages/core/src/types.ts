@@ -48,6 +48,16 @@ export interface RequestContext {
   durationMs?: number | undefined;
 }
 
+/**
+ * A request that already happened, as a web server recorded it (an access-log line): the
+ * request facts with its response status and the time it was served. Input of
+ * `tracker.trackRecordedPageView()`.
+ */
+export interface RecordedRequest extends RequestContext {
+  /** When the request was served, ms since the epoch: `p` field 7 of the hit. */
+  time: number;
+}
+
 /** Minimal structural view of a `Headers` object (web `Headers` fits). */
 export interface HeadersLike {
   forEach(callback: (value: string, key: string) => void): void;
@@ -627,4 +637,15 @@ export interface Tracker {
    * dropped (`invalid` / `too-large`). Never rejects.
    */
   sendLine?(line: string, options?: { key?: string; time?: number }): Promise<TrackResult>;
+  /**
+   * A page view of a request served in the past (an access-log line; `mapp-s2s import`): the
+   * same page-view rules, page name, referrer, client IP (with `trustProxy` over the recorded
+   * forwarding headers), User-Agent and page URL as `begin()` + `end()`, with two differences a
+   * record imposes. The hit carries the record's `time`. No eid is minted and no cookie set:
+   * the eid comes from a recorded Mapp cookie, else the hit has none (Mapp then recognises the
+   * visitor by User-Agent and IP). A record cannot show the response's content type unless it
+   * was logged: a GET answered 2xx or 304 for a path that is no static asset is a page view
+   * (a logged non-HTML content type still rules it out). Never rejects.
+   */
+  trackRecordedPageView?(record: RecordedRequest): Promise<TrackResult>;
 }

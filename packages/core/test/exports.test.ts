@@ -23,6 +23,8 @@ const MAIN_EXPORTS = [
 const NODE_ONLY_EXPORTS = [
   'DEFAULT_SPOOL_PREFIX', 'ShipLockedError', 'ShipSourceMissingError', 'createDurableBatchTransport', 'createFileShipSource', 'createSpoolTransport',
   'fromNodeRequest', 'resolveNodeTransport', 'shipSpool',
+  // The lock file of ship and import runs (`<pid>\n<host>`, stale locks taken over)
+  'acquireDirLock',
   // Node-response helpers of the Express and Koa adapters (@internal)
   'createNodePixelProxy', 'nodeResponseCookies', 'trackNodeRequest', 'writeNodeResponse',
 ];

@@ -7,6 +7,8 @@ export * from '../index.js';
 // Shadows the main entry's createTracker (a local export wins over `export *`).
 export { createTracker, resolveNodeTransport } from './create-tracker.js';
 export { createDurableBatchTransport } from './durable-batch.js';
+export { acquireDirLock } from './dir-lock.js';
+export type { DirLock, LockAttempt } from './dir-lock.js';
 export type { DurableBatchTransportOptions } from './durable-batch.js';
 export { createFileShipSource, ShipLockedError, ShipSourceMissingError } from './file-ship-source.js';
 export type { FileShipSourceOptions } from './file-ship-source.js';
