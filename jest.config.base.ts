@@ -32,6 +32,7 @@ export function baseProject(displayName: string, rootDir: string, extra: Partial
     moduleNameMapper: {
       '^@mapp-s2s/core/node$': join(root, 'packages/core/src/node/index.ts'),
       '^@mapp-s2s/(core|express|koa|next|collector|cli|adapter-tests|metrics)$': join(root, 'packages/$1/src/index.ts'),
+      '^@mapp-s2s/redis$': join(root, 'packages/redis/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     ...extra,

@@ -6,6 +6,8 @@
 export * from '../index.js';
 // Shadows the main entry's createTracker (a local export wins over `export *`).
 export { createTracker, resolveNodeTransport } from './create-tracker.js';
+export { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, retryDelay } from './batch-poster.js';
+export type { BatchPoster, BatchPosterOptions, BatchPostResult } from './batch-poster.js';
 export { createDurableBatchTransport } from './durable-batch.js';
 export type { DurableBatchTransportOptions } from './durable-batch.js';
 export { createFileShipSource, ShipLockedError, ShipSourceMissingError } from './file-ship-source.js';
@@ -15,7 +17,7 @@ export type { NodeRequestLike, NodeResponseLike } from './from-node-request.js';
 export { createNodePixelProxy } from './node-pixel-proxy.js';
 export type { NodePixelProxy, NodePixelProxyOptions, NodePixelRequest } from './node-pixel-proxy.js';
 export { nodeResponseCookies } from './set-cookie.js';
-export { shipSpool } from './ship.js';
+export { shipLineProblem, shipSpool } from './ship.js';
 export type { ShipLine, ShipOptions, ShipProgress, ShipReport, ShipSource, ShipUnit } from './ship.js';
 export { createSpoolTransport } from './spool.js';
 export { DEFAULT_SPOOL_PREFIX } from './spool-files.js';

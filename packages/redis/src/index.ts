@@ -1,0 +1,8 @@
+/**
+ * @mapp-s2s/redis: fleet mode. Many app processes append their hits to a Redis Streams
+ * outbox (`redisStreamTransport`), and a few long-lived shippers (`createRedisShipper`, or
+ * `mapp-s2s ship --from redis://…`) deliver them to Mapp in large batches.
+ */
+export { redisStreamTransport } from './transport.js';
+export type { RedisStreamTransportOptions } from './transport.js';
+export { DEFAULT_SHARDS, DEFAULT_STREAM, deadLetterKey, leaseKey, shardKey, shardOf } from './keys.js';
