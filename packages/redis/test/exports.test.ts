@@ -5,7 +5,7 @@ import * as redis from '../src/index.js';
 
 it('exports exactly the public API', () => {
   expect(Object.keys(redis).sort()).toEqual(
-    ['DEFAULT_SHARDS', 'DEFAULT_STREAM', 'deadLetterKey', 'leaseKey', 'redisStreamTransport', 'shardKey', 'shardOf'].sort(),
+    ['DEFAULT_SHARDS', 'DEFAULT_STREAM', 'createRedisShipper', 'deadLetterKey', 'leaseKey', 'redisStreamTransport', 'shardKey', 'shardOf'].sort(),
   );
 });
 
