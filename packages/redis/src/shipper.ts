@@ -113,6 +113,8 @@ interface Worker {
   readonly key: string;
   readonly lease: string;
   release: boolean;
+  /** The lease passed to another shipper: stop without touching the shard. */
+  lost: boolean;
   reader: ReturnType<typeof createClient> | undefined;
   reading: boolean;
   done: Promise<void>;
@@ -162,6 +164,8 @@ function parseEntries(raw: unknown): Entry[] {
  *   batch Mapp rejects for good (non-retryable 4xx, 3xx) goes to the dead-letter stream with
  *   its reason, then is acknowledged. Network errors, timeouts, 5xx, 408 and 429 are retried
  *   with backoff and `Retry-After`, for as long as it takes: the entries wait in Redis.
+ * - One batch in flight per shipper: the shard workers read in parallel, but POST (and
+ *   acknowledge) one batch at a time, so a shipper killed mid-batch resends at most one batch.
  * - Taking over a shard: entries a dead shipper left pending are claimed with `XAUTOCLAIM`
  *   once idle for `claimIdleMs`, and shipped before any new entry, so a visitor's order holds.
  */
@@ -207,6 +211,16 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
   client.on('error', () => undefined);
 
   let stopping = false;
+  /** One batch in flight per shipper (POST, then its acknowledgement): a killed shipper resends at most one batch. */
+  let postSlot: Promise<unknown> = Promise.resolve();
+  function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = postSlot.then(work);
+    postSlot = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
   const sleepers = new Set<() => void>();
   let tickTimer: ReturnType<typeof setTimeout> | undefined;
   let resolveReady!: () => void;
@@ -243,11 +257,13 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
   }
 
   async function renew(worker: Worker): Promise<boolean> {
+    if (worker.lost) return false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const renewed = Number(await client.sendCommand(['EVAL', RENEW, '1', worker.lease, consumer, String(leaseMs)]));
         if (renewed !== 1) {
-          emit({ type: 'lease', shard: worker.shard, action: 'lost' });
+          if (!worker.lost) emit({ type: 'lease', shard: worker.shard, action: 'lost' });
+          worker.lost = true;
           return false;
         }
         return true;
@@ -301,7 +317,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
   }
 
   /** One POST with the retry policy; 'lost' when the lease is gone or the shipper stops during an outage. */
-  async function deliver(worker: Worker, lines: string[]): Promise<'ok' | 'lost' | { reject: string; status: number }> {
+  async function deliver(worker: Worker, lines: string[]): Promise<'lost' | { status: number; latencyMs: number } | { reject: string; status: number }> {
     for (let attempt = 1; ; attempt += 1) {
       if (!(await renew(worker))) return 'lost';
       emit({ type: 'posting', shard: worker.shard, lines: lines.length, attempt });
@@ -309,7 +325,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
       if (result.kind === 'ok') {
         stats.sent += lines.length;
         stats.batches += 1;
-        return 'ok';
+        return { status: result.status, latencyMs: result.latencyMs };
       }
       if (result.kind === 'reject') {
         const hint = result.status === 404 ? ` (Mapp does not know track id ${config.trackId}?)` : '';
@@ -370,11 +386,15 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
     if (invalid.length > 0) await deadLetter(worker, invalid, 'malformed lines (not "wt?..." hit lines)', undefined);
     await acknowledge(worker, stale);
     for (const post of posts) {
-      const outcome = await deliver(worker, post.lines);
-      if (outcome === 'lost') return false;
-      if (outcome !== 'ok') await deadLetter(worker, post.lines, outcome.reject, outcome.status);
-      await acknowledge(worker, post.completes);
-      if (outcome === 'ok') emit({ type: 'sent', shard: worker.shard, lines: post.lines.length, entries: post.completes.length, status: 200, latencyMs: 0 });
+      const kept = await oneAtATime(async () => {
+        const outcome = await deliver(worker, post.lines);
+        if (outcome === 'lost') return false;
+        if ('reject' in outcome) await deadLetter(worker, post.lines, outcome.reject, outcome.status);
+        await acknowledge(worker, post.completes);
+        if (!('reject' in outcome)) emit({ type: 'sent', shard: worker.shard, lines: post.lines.length, entries: post.completes.length, status: outcome.status, latencyMs: outcome.latencyMs });
+        return true;
+      });
+      if (!kept) return false;
     }
     return true;
   }
@@ -415,7 +435,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
     let recovered = false;
     let failures = 0;
     try {
-      while (!stopping && !worker.release) {
+      while (!stopping && !worker.release && !worker.lost) {
         try {
           if (!recovered) {
             await ensureGroup(worker.key);
@@ -477,7 +497,15 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
       await client.sendCommand(['ZREMRANGEBYSCORE', membersKey, '-inf', String(now - leaseMs)]);
       const live = Math.max(1, Number(await client.sendCommand(['ZCARD', membersKey])));
       const fair = Math.ceil(shardCount / live);
-      const active = [...workers.values()].filter((worker) => !worker.release);
+      // Held leases are renewed here too, so a shard waiting for the post slot keeps its lease.
+      for (const worker of workers.values()) {
+        if (worker.lost) continue;
+        if (Number(await client.sendCommand(['EVAL', RENEW, '1', worker.lease, consumer, String(leaseMs)])) !== 1) {
+          worker.lost = true;
+          emit({ type: 'lease', shard: worker.shard, action: 'lost' });
+        }
+      }
+      const active = [...workers.values()].filter((worker) => !worker.release && !worker.lost);
       for (const worker of active.slice(fair)) worker.release = true;
       let holding = Math.min(active.length, fair);
       // Start at a different shard per shipper, so two shippers starting together pick different ones.
@@ -488,7 +516,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
         const got: unknown = await client.sendCommand(['SET', leaseKey(stream, shard), consumer, 'NX', 'PX', String(leaseMs)]);
         if (got !== 'OK') continue;
         holding += 1;
-        const worker: Worker = { shard, key: shardKey(stream, shard), lease: leaseKey(stream, shard), release: false, reader: undefined, reading: false, done: Promise.resolve() };
+        const worker: Worker = { shard, key: shardKey(stream, shard), lease: leaseKey(stream, shard), release: false, lost: false, reader: undefined, reading: false, done: Promise.resolve() };
         workers.set(shard, worker);
         stats.shards = [...workers.keys()].sort((a, b) => a - b);
         emit({ type: 'lease', shard, action: 'acquired' });

@@ -221,7 +221,7 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
         attempt += 1;
         retried += failedLines;
         const delayMs = Math.floor(Math.random() * Math.min(backoffMax, backoffBase * 2 ** Math.min(attempt - 1, 20)));
-        context.emit({ type: 'retry', lines: queued, attempt, delayMs, reason: `Redis at ${target} did not take them (${reason === '' ? lastError : reason}); they wait in memory` });
+        context.emit({ type: 'retry', lines: failedLines, attempt, delayMs, reason: `Redis at ${target} did not take them (${reason === '' ? lastError : reason}); they wait in memory` });
         settleTurn();
         retryTimer = setTimeout(() => {
           retryTimer = undefined;
