@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startChild } from './child.mjs';
-import { startRedis } from './redis-server.mjs';
+import { startRedis } from '../../scripts/redis-server.mjs';
 import { median } from './stats.mjs';
 
 const PEER_CLIENT = fileURLToPath(new URL('./peer-client.mjs', import.meta.url));

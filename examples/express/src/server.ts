@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { redisStreamTransport } from '@mapp-s2s/redis';
 import { createShop } from './app.js';
 import { readSettings, type ShopSettings } from '../../shop-kit/settings.js';
 
@@ -16,7 +17,8 @@ try {
   shop = createShop({
     trackId: settings.trackId,
     trackDomain: settings.trackDomain,
-    transport: settings.transport,
+    // Fleet mode: every shop process appends to the same Redis outbox; a shipper delivers it.
+    transport: settings.transport === 'redis' ? redisStreamTransport(settings.redis) : settings.transport,
     trustProxy: settings.trustProxy,
     ...(settings.transport === 'spool' ? { spool: { dir: settings.spoolDir } } : {}),
     ...(settings.flushInterval !== undefined ? { batch: { flushInterval: settings.flushInterval } } : {}),

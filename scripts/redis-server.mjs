@@ -1,9 +1,10 @@
 /**
  * Starts Debian's `redis-server` on a free loopback port with AOF on (as a fleet would run it),
- * in a temporary folder. Used by part 7 of the benchmarks and by `pnpm demo --fleet`.
+ * in a folder of its own (a temporary one unless given). Used by `pnpm demo --fleet` and part 7 of
+ * the benchmarks (bench/lib/fleet.mjs).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +20,18 @@ export function freePort() {
   });
 }
 
-/** Resolves `{ url, port, pid, stop() }` once Redis accepts connections. */
-export async function startRedis({ port, dir } = {}) {
+/**
+ * Resolves `{ url, port, pid, stop() }` once Redis accepts connections. `dir`: keep the AOF
+ * there (emptied first with `fresh`); without it a temporary folder is used and removed.
+ * `detached`: its own process group, so a Ctrl-C in the terminal does not stop it before the
+ * processes that write to it had their say (the caller stops it last).
+ */
+export async function startRedis({ port, dir, fresh = false, detached = false } = {}) {
   const chosen = port ?? (await freePort());
+  if (dir !== undefined && fresh) rmSync(dir, { recursive: true, force: true });
+  if (dir !== undefined) mkdirSync(dir, { recursive: true });
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'mapp-redis-'));
-  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', folder, '--save', '', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', folder, '--save', '', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'], detached });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let out = '';
   await new Promise((resolve, reject) => {
@@ -50,6 +58,7 @@ export async function startRedis({ port, dir } = {}) {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
     pid: child.pid,
+    running: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
