@@ -118,7 +118,9 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
       lastError = describeRedisError(error);
     });
     // An idle connection must not keep a script alive; flush()/close() hold the process while they wait.
+    // Again on every (re)connect: node-redis 6 does not apply an unref made before the socket connected.
     client.unref();
+    client.on('connect', () => client.unref());
 
     const shards: Shard[] = Array.from({ length: shardCount }, (_, index) => ({ key: shardKey(stream, index), lines: [], head: 0, taking: 0 }));
     const dropped: Partial<Record<DropReason, number>> = {};

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTracker } from '@mapp-s2s/core/node';
 import type { TrackerEvent } from '@mapp-s2s/core';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { createClient } from 'redis';
 import { redisStreamTransport, shardKey, shardOf } from '../src/index.js';
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
@@ -79,6 +81,24 @@ describe('redisStreamTransport against a real redis-server', () => {
     const lines = entries.flatMap((entry) => entry.lines);
     expect(lines.map((line) => Number(/p=600,p(\d+),/.exec(line)?.[1]))).toEqual(Array.from({ length: 1000 }, (_, n) => n));
   });
+
+  it('lets a script that tracked and ended exit on its own, its hits appended first (flushOnExit)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures/ends-on-its-own.ts'), redis.url, 'script'], { cwd: resolve(__dirname, '../../..'), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((done, fail) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        fail(new Error(`the script did not exit within 20 s (an open Redis connection keeps it alive?)\n${stderr}`));
+      }, 20_000);
+      child.on('exit', (exitCode) => {
+        clearTimeout(timer);
+        done(exitCode);
+      });
+    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect((await readOutbox(redis.url, 'script', 1)).flatMap((entry) => entry.lines)).toHaveLength(10);
+  }, 30_000);
 
   it('rejects nonsense options at construction, naming the option', () => {
     expect(() => redisStreamTransport({ shards: 0 })).toThrow(/`shards`.*received 0/);
