@@ -145,6 +145,23 @@ describe('createRedisShipper against redis-server and the local collector', () =
     await inspect.close();
   });
 
+  it('sends a line over 7 KB (a Smart Pixel hit passed through) on its own as a GET, in its place', async () => {
+    stream = `long${streamNo}`;
+    const tracker = createTracker({ trackId: TRACK_ID, trackDomain: collector.url, logger: quiet, transport: redisStreamTransport({ url: redis.url, stream, shards: 1 }) });
+    const eid = '8000000000000099999';
+    await tracker.sendLine?.(`wt?p=600,n0,,,,,1700000000000,0,,&eid=${eid}`, { key: eid });
+    await tracker.sendLine?.(`wt?p=600,n1,,,,,1700000000000,0,,&eid=${eid}&cp9=${'x'.repeat(9000)}`, { key: eid });
+    await tracker.sendLine?.(`wt?p=600,n2,,,,,1700000000000,0,,&eid=${eid}`, { key: eid });
+    await tracker.close();
+    shipper({ shards: 1 });
+    await collector.waitForHits(3, { timeoutMs: 10_000 });
+    expect(collector.hits().map((hit) => [seqOf(hit.raw), hit.via])).toEqual([
+      [0, 'batch'],
+      [1, 'wt'],
+      [2, 'batch'],
+    ]);
+  });
+
   it('validates its options, naming the option', () => {
     expect(() => createRedisShipper({ trackId: TRACK_ID, trackDomain: 'http://127.0.0.1:9', timeout: 5000, leaseMs: 1000 })).toThrow(/`leaseMs`.*longer than `timeout`/);
     expect(() => createRedisShipper({ trackDomain: 'http://127.0.0.1:9', env: {} })).toThrow(/trackId/);
