@@ -6,5 +6,6 @@
 export { redisStreamTransport } from './transport.js';
 export type { RedisStreamTransportOptions } from './transport.js';
 export { DEFAULT_SHARDS, DEFAULT_STREAM, deadLetterKey, leaseKey, shardKey, shardOf } from './keys.js';
+export type { RedisClientSettings } from './keys.js';
 export { createRedisShipper } from './shipper.js';
 export type { RedisShipper, RedisShipperEvent, RedisShipperOptions, RedisShipperStats } from './shipper.js';

@@ -67,3 +67,18 @@ export function checkStreamOptions(where: string, stream: string, shards: number
     throw new TypeError(`${where}: invalid option \`shards\`: received ${String(shards)}. Use an integer from 1 to ${MAX_SHARDS}, the same in every app process and shipper.`);
   }
 }
+
+/**
+ * More node-redis `createClient` options (TLS in `socket`, `username`, `password`, `database`,
+ * ...), passed through as given; `url` and the options the outbox relies on win. Typed loosely
+ * on purpose: this package's declarations do not pull in node-redis's (which need
+ * `esModuleInterop` under `moduleResolution: node10` without `skipLibCheck`).
+ */
+export interface RedisClientSettings {
+  username?: string;
+  password?: string;
+  database?: number;
+  name?: string;
+  socket?: Record<string, unknown>;
+  [option: string]: unknown;
+}

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_LINE_BYTES, resolveOptions, retryDelay, shipLineProblem, type BatchPoster, type TrackerEnv } from '@mapp-s2s/core/node';
 import { createClient, type RedisClientOptions } from 'redis';
-import { checkStreamOptions, deadLetterKey, DEFAULT_REDIS_URL, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, leaseKey, shardKey, shippersKey } from './keys.js';
+import { checkStreamOptions, deadLetterKey, type RedisClientSettings, DEFAULT_REDIS_URL, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, leaseKey, shardKey, shippersKey } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
 
 /** Options of {@link createRedisShipper}. */
@@ -47,7 +47,7 @@ export interface RedisShipperOptions {
   /** Sends through this fetch instead of `node:http` (tests, instrumentation). */
   fetch?: typeof fetch;
   /** More node-redis `createClient` options (TLS, credentials); `url` wins. */
-  clientOptions?: RedisClientOptions;
+  clientOptions?: RedisClientSettings;
   /** Receives every shipper event (progress, retries, dead letters, leases). */
   onEvent?: (event: RedisShipperEvent) => void;
   /** Env for `MAPP_*` fallbacks. @default process.env */
@@ -200,7 +200,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
   const workers = new Map<number, Worker>();
   const poster: BatchPoster = createBatchPoster({ origin: config.origin, trackId: config.trackId, timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
   const clientOptions = {
-    ...options.clientOptions,
+    ...(options.clientOptions as RedisClientOptions | undefined),
     url,
     disableOfflineQueue: true,
     socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000), ...options.clientOptions?.socket } as NonNullable<RedisClientOptions['socket']>,

@@ -1,6 +1,6 @@
 import type { DropReason, OutgoingHit, SendOutcome, TrackerStats, Transport, TransportContext, TransportFactory } from '@mapp-s2s/core';
 import { createClient, type RedisClientOptions } from 'redis';
-import { checkStreamOptions, DEFAULT_REDIS_URL, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, shardKey, shardOf } from './keys.js';
+import { checkStreamOptions, DEFAULT_REDIS_URL, type RedisClientSettings, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, shardKey, shardOf } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
 
 /** Options of {@link redisStreamTransport}. */
@@ -33,7 +33,7 @@ export interface RedisStreamTransportOptions {
   /** Largest retry delay in ms. @default 2000 */
   backoffMax?: number;
   /** More options for node-redis's `createClient` (TLS, credentials, `socket` settings); `url` wins. */
-  clientOptions?: RedisClientOptions;
+  clientOptions?: RedisClientSettings;
 }
 
 const QUEUED: Promise<SendOutcome> = Promise.resolve(Object.freeze({ ok: true, status: 'queued' }) as SendOutcome);
@@ -97,7 +97,7 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
 
   return function redisTransport(context: TransportContext): Transport {
     const client = createClient({
-      ...options.clientOptions,
+      ...(options.clientOptions as RedisClientOptions | undefined),
       url,
       // Our own bounded buffer holds hits while Redis is away; node-redis's offline queue would be a second, unbounded one.
       disableOfflineQueue: true,
