@@ -37,6 +37,7 @@ export function baseProject(displayName: string, rootDir: string, extra: Partial
       '^@mapp-s2s/fastify$': join(root, 'packages/fastify/src/index.ts'),
       '^@mapp-s2s/hono$': join(root, 'packages/hono/src/index.ts'),
       '^@mapp-s2s/nestjs$': join(root, 'packages/nestjs/src/index.ts'),
+      '^@mapp-s2s/redis$': join(root, 'packages/redis/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     ...extra,

@@ -5,7 +5,8 @@
  *
  *   pnpm bench                 the full run (about 6-8 minutes on 2 cores)
  *   pnpm bench --quick         short durations, to check that everything works (~2 min)
- *   pnpm bench --parts=1,4     only some parts (the report then holds only those); 5 = burst, 8 = log import
+ *   pnpm bench --parts=1,4     only some parts (the report then holds only those); 5 = burst,
+ *                              6 = profiles, 7 = fleet mode (Redis Streams; needs redis-server), 8 = log import
  *   pnpm bench --parts=7 --merge   run some parts and keep the other parts' results from
  *                              bench/results.json (the report names the date of each part)
  *   pnpm bench --render        rewrite BENCHMARKS.md and the charts from bench/results.json
@@ -21,6 +22,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { benchFramework, MODES, variantsOf } from './lib/overhead.mjs';
 import { benchRequestPath } from './request-path.mjs';
 import { benchBurst } from './lib/burst-run.mjs';
+import { benchFleet, FLEET_TARGETS } from './lib/fleet.mjs';
 import { benchImport, IMPORT_TARGET_LINES_PER_SEC } from './lib/import-bench.mjs';
 import { profileAll } from './lib/profiles.mjs';
 import { benchOutage, benchThroughput } from './lib/peers.mjs';
@@ -34,7 +36,7 @@ const ROOT = join(BENCH, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const partsArg = args.find((a) => a.startsWith('--parts='));
-const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6,8').split(',').map(Number));
+const parts = new Set((partsArg ? partsArg.slice('--parts='.length) : '1,2,3,4,5,6,7,8').split(',').map(Number));
 
 const CONFIG = quick
   ? {
@@ -45,6 +47,7 @@ const CONFIG = quick
       hitCost: { targetMs: 50, samples: 5 },
       burst: { n: 50_000, runs: 1 },
       profiles: { duration: 3 },
+      fleet: { n: 10_000, runs: 1 },
       importRate: { rateBytes: 20 * 1048576, largeBytes: 50 * 1048576, rounds: 1 },
     }
   : {
@@ -55,6 +58,7 @@ const CONFIG = quick
       hitCost: { targetMs: 150, samples: 9 },
       burst: { n: 50_000, runs: 3 },
       profiles: { duration: 8 },
+      fleet: { n: 100_000, runs: 3 },
       importRate: { rateBytes: 100 * 1048576, largeBytes: 200 * 1048576, rounds: 3 },
     };
 
@@ -94,6 +98,9 @@ function problems(results) {
   for (const row of Object.values(results.burst?.summary ?? {})) {
     if (row.delivered !== results.burst.n) notes.push(`PROBLEM: the default-settings burst (${row.visitors} visitors, yield ${row.yieldEvery}) delivered ${row.delivered} of ${results.burst.n} events.`);
   }
+  for (const [subject, row] of Object.entries(results.fleet?.summary ?? {})) {
+    if (row.unique !== results.fleet.n) notes.push(`PROBLEM: fleet mode part, ${subject} delivered ${row.unique} of ${results.fleet.n} hits.`);
+  }
   for (const [subject, row] of Object.entries(results.throughput?.summary ?? {})) {
     if (row.unique !== results.throughput.n) notes.push(`PROBLEM: ${subject} delivered ${row.unique} of ${results.throughput.n} events in the throughput run.`);
   }
@@ -113,6 +120,7 @@ const PART_KEYS = {
   4: ['hitCost'],
   5: ['burst', 'burstBefore'],
   6: ['profiles'],
+  7: ['fleet'],
   8: ['importRate'],
 };
 
@@ -145,6 +153,11 @@ function missedTargets(results) {
     if (fw.latency.batch.achievedRps < 0.97 * fw.rate) {
       notes.push(`${name} + \`batch\` did not sustain the fixed rate (${fmt(fw.latency.batch.achievedRps)} of ${fmt(fw.rate)} req/s, autocannon keeps at most one request per connection in flight): its p99 was measured at a lower rate than bare's, so the latency comparison is not like for like.`);
     }
+  }
+  const fleet = results.fleet?.summary;
+  if (fleet) {
+    if (fleet.redis.endToEndHitsPerSec < FLEET_TARGETS.endToEndHitsPerSec) notes.push(`Fleet mode end to end (app → Redis → shipper → sink): ${fmt(fleet.redis.endToEndHitsPerSec)} hits/s (target ≥ ${fmt(FLEET_TARGETS.endToEndHitsPerSec)}).`);
+    if (fleet.redis.appCpuUsPerHit > fleet.batch.appCpuUsPerHit * FLEET_TARGETS.appCpuVsBatch) notes.push(`Fleet mode app-side CPU: ${fleet.redis.appCpuUsPerHit.toFixed(2)} µs per hit, the batch transport's ${fleet.batch.appCpuUsPerHit.toFixed(2)} µs (target: no higher).`);
   }
   const im = results.importRate;
   if (im) {
@@ -327,6 +340,12 @@ async function main() {
     if (parts.has(6)) {
       log('6 CPU profiles of the tracked servers (before: bench/profiles/*-before.json)');
       results.profiles = await profileAll({ ...CONFIG.profiles, log });
+    }
+    if (parts.has(7)) {
+      log('7 fleet mode: app → Redis Streams → shipper → sink, next to batch');
+      results.fleet = await benchFleet(sink, { ...CONFIG.fleet, log });
+      // Kept with the numbers: a report may merge this part into an earlier full run (--render).
+      results.fleet.measured = { command: `pnpm bench${args.length ? ` ${args.join(' ')}` : ''}`, date: results.machine.date, machine: `${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}` };
     }
     if (parts.has(8)) {
       log('8 access-log import (mapp-s2s import): parse rate, end to end, memory on a large log');

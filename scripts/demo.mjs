@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `pnpm demo`: the local collector with its inspector, plus the Express example shop sending
 // hits to it through the batch transport. `pnpm demo --traffic` also simulates visitors.
-// Ctrl-C stops everything (the shop flushes its last hits first).
+// `pnpm demo --fleet`: fleet mode instead: redis-server, two shop processes appending to its
+// Redis Streams outbox (MAPP_TRANSPORT=redis) and one shipper (`mapp-s2s ship --from`).
+// Ctrl-C stops everything (the shops flush their last hits first, the shipper its last batch).
 //
-//   node scripts/demo.mjs [--traffic] [--port 9700] [--shop-port 3000] [--db .tmp/demo/hits.sqlite]
+//   node scripts/demo.mjs [--fleet] [--traffic] [--port 9700] [--shop-port 3000] [--db .tmp/demo/hits.sqlite]
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,6 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tsImport } from 'tsx/esm/api';
+import { startRedis } from './redis-server.mjs';
 import { runTraffic } from './traffic.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +23,7 @@ const SHOP_DIR = join(root, 'examples', 'express');
 const { values: args } = parseArgs({
   options: {
     traffic: { type: 'boolean', default: false },
+    fleet: { type: 'boolean', default: false },
     port: { type: 'string', default: '9700' },
     'shop-port': { type: 'string', default: '3000' },
     db: { type: 'string', default: join(root, '.tmp', 'demo', 'hits.sqlite') },
@@ -27,7 +31,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: pnpm demo [--traffic] [--port 9700] [--shop-port 3000] [--db .tmp/demo/hits.sqlite]');
+  console.log('Usage: pnpm demo [--fleet] [--traffic] [--port 9700] [--shop-port 3000] [--db .tmp/demo/hits.sqlite]\n  --fleet  redis-server, two shops with MAPP_TRANSPORT=redis and one shipper (mapp-s2s ship --from)');
   process.exit(0);
 }
 
@@ -74,65 +78,93 @@ mkdirSync(dirname(args.db), { recursive: true });
 const collectorPort = await freePort(Number(args.port));
 const collector = await startCollector({ port: collectorPort, db: args.db });
 
-// 2. The Express example shop, as its own process group so Ctrl-C handling stays ours and
-//    nothing survives us. `node --import tsx` is what `pnpm --dir examples/express start` runs,
-//    without the pnpm and tsx wrapper processes in between (they do not all forward signals).
-const shopPort = await freePort(Number(args['shop-port']));
-const shop = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-  cwd: SHOP_DIR,
-  detached: true,
-  stdio: ['ignore', 'pipe', 'pipe'],
-  env: {
-    ...process.env,
-    PORT: String(shopPort),
-    MAPP_TRACK_ID: TRACK_ID,
-    MAPP_TRACK_DOMAIN: collector.url,
-    MAPP_TRANSPORT: 'batch',
-    MAPP_FLUSH_INTERVAL: '500',
-    MAPP_TRUST_PROXY: 'loopback',
-    NODE_ENV: 'production', // as the example's `start` script sets it
-  },
-});
-let shopExited = false;
-const shopExit = new Promise((resolve) => shop.once('exit', (code, signal) => ((shopExited = true), resolve({ code, signal }))));
-const prefix = (stream) => {
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop();
-    for (const line of lines) if (line.trim() !== '') console.log(dim(`[shop] ${line}`));
-  });
+// 2. In fleet mode: redis-server (AOF on, in .tmp/demo/redis), the outbox of both shops.
+const redis = args.fleet ? await startRedis({ dir: join(dirname(args.db), 'redis'), fresh: true, detached: true }) : undefined;
+
+// 3. The Express example shop (two in fleet mode), each as its own process group so Ctrl-C
+//    handling stays ours and nothing survives us. `node --import tsx` is what
+//    `pnpm --dir examples/express start` runs, without the pnpm and tsx wrapper processes in
+//    between (they do not all forward signals).
+const processes = [];
+function startProcess(label, args, { cwd, env }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const entry = { label, child, exited: false };
+  entry.exit = new Promise((resolve) => child.once('exit', (code, signal) => ((entry.exited = true), resolve({ code, signal }))));
+  const prefix = (stream) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop();
+      for (const line of lines) if (line.trim() !== '') console.log(dim(`[${label}] ${line}`));
+    });
+  };
+  prefix(child.stdout);
+  prefix(child.stderr);
+  processes.push(entry);
+  return entry;
+}
+const shopEnv = {
+  MAPP_TRACK_ID: TRACK_ID,
+  MAPP_TRACK_DOMAIN: collector.url,
+  MAPP_TRANSPORT: args.fleet ? 'redis' : 'batch',
+  MAPP_FLUSH_INTERVAL: '500',
+  MAPP_TRUST_PROXY: 'loopback',
+  ...(redis ? { MAPP_REDIS_URL: redis.url, MAPP_REDIS_STREAM: 'mapp:hits', MAPP_REDIS_SHARDS: '4' } : {}),
+  NODE_ENV: 'production', // as the example's `start` script sets it
 };
-prefix(shop.stdout);
-prefix(shop.stderr);
+const shopUrls = [];
+for (let i = 0; i < (args.fleet ? 2 : 1); i += 1) {
+  const port = await freePort(Number(args['shop-port']) === 0 ? 0 : Number(args['shop-port']) + i);
+  startProcess(args.fleet ? `shop ${i + 1}` : 'shop', ['src/server.ts'], { cwd: SHOP_DIR, env: { ...shopEnv, PORT: String(port) } });
+  shopUrls.push(`http://127.0.0.1:${port}`);
+}
+// 4. In fleet mode: one shipper, the CLI as a user runs it.
+if (redis) {
+  startProcess('shipper', [join(root, 'packages/cli/src/bin.ts'), 'ship', '--from', redis.url, '--stream', 'mapp:hits', '--shards', '4', '--group', 'mapp-shippers', '--consumer', 'demo-shipper', '--progress', '30000'], {
+    cwd: root,
+    env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url },
+  });
+}
 // Last resort if this process dies without the orderly stop below.
 process.on('exit', () => {
-  if (!shopExited) {
+  if (redis?.running()) {
     try {
-      process.kill(-shop.pid, 'SIGKILL');
+      process.kill(redis.pid, 'SIGKILL');
     } catch {}
+  }
+  for (const entry of processes) {
+    if (!entry.exited) {
+      try {
+        process.kill(-entry.child.pid, 'SIGKILL');
+      } catch {}
+    }
   }
 });
 
 const traffic = new AbortController();
 let stopping;
+async function stopProcess(entry) {
+  if (entry.exited) return;
+  try {
+    process.kill(-entry.child.pid, 'SIGTERM');
+  } catch {}
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-entry.child.pid, 'SIGKILL');
+    } catch {}
+  }, 8000);
+  await entry.exit;
+  clearTimeout(timer);
+}
 async function stop(reason, code = 0) {
   stopping ??= (async () => {
     console.log(`\nStopping the demo (${reason})…`);
     traffic.abort();
-    if (!shopExited) {
-      try {
-        process.kill(-shop.pid, 'SIGTERM');
-      } catch {}
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-shop.pid, 'SIGKILL');
-        } catch {}
-      }, 8000);
-      await shopExit;
-      clearTimeout(timer);
-    }
+    // Shops first (they flush into Redis), then the shipper (it ships what is left), then Redis.
+    await Promise.all(processes.filter((entry) => entry.label !== 'shipper').map(stopProcess));
+    await Promise.all(processes.filter((entry) => entry.label === 'shipper').map(stopProcess));
+    await redis?.stop();
     await collector.close();
     console.log('Demo stopped.');
     process.exit(code);
@@ -141,18 +173,36 @@ async function stop(reason, code = 0) {
 }
 process.on('SIGINT', () => void stop('Ctrl-C'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
-shopExit.then(({ code, signal }) => {
-  if (!stopping) void stop(`the shop exited with ${signal ?? `code ${code}`}`, 1);
-});
+for (const entry of processes) {
+  entry.exit.then(({ code, signal }) => {
+    if (!stopping) void stop(`the ${entry.label} exited with ${signal ?? `code ${code}`}`, 1);
+  });
+}
 
-const shopUrl = `http://127.0.0.1:${shopPort}`;
-if (!(await waitForHttp(`${shopUrl}/health`, 60_000, () => !shopExited))) {
-  console.error('The example shop did not start within 60 s (see its output above).');
-  await stop('shop did not start', 1);
+const shopUrl = shopUrls[0];
+for (const url of shopUrls) {
+  if (!(await waitForHttp(`${url}/health`, 60_000, () => processes.every((entry) => !entry.exited)))) {
+    console.error('The example shop did not start within 60 s (see its output above).');
+    await stop('shop did not start', 1);
+  }
 }
 
 const dbShown = relative(process.cwd(), args.db) || args.db;
-console.log(`
+if (redis) {
+  console.log(`
+${bold('mapp-s2s fleet demo is running')}
+  Shop 1:    ${shopUrls[0]}/
+  Shop 2:    ${shopUrls[1]}/
+  Redis:     ${redis.url}   ${dim('(outbox: {mapp:hits:0} … {mapp:hits:3}; redis-cli -u ' + redis.url + ' xlen "{mapp:hits:0}")')}
+  Shipper:   mapp-s2s ship --from ${redis.url} --consumer demo-shipper   ${dim('(its output is prefixed [shipper])')}
+  Inspector: ${collector.url}/
+  Hits DB:   ${dbShown}
+
+Both shops append their hits to Redis; the shipper posts them to the collector in batches.
+Press Ctrl-C to stop.
+`);
+} else {
+  console.log(`
 ${bold('mapp-s2s demo is running')}
   Shop:      ${shopUrl}/
   Inspector: ${collector.url}/
@@ -161,11 +211,13 @@ ${bold('mapp-s2s demo is running')}
 Open the shop, click around: each page shows up in the inspector within a second.
 Press Ctrl-C to stop.
 `);
+}
 
-// 3. Optional visitor simulation.
+// 5. Optional visitor simulation (in fleet mode, on both shops).
 if (args.traffic) {
   console.log('Simulating visitors…');
-  const summary = await runTraffic({ shopUrl, log: (line) => console.log(dim(line)), signal: traffic.signal });
+  const runs = await Promise.all(shopUrls.map((url) => runTraffic({ shopUrl: url, log: (line) => console.log(dim(line)), signal: traffic.signal })));
+  const summary = { requests: runs.reduce((sum, run) => sum + run.requests, 0), visitors: runs.reduce((sum, run) => sum + run.visitors, 0) };
   if (!traffic.signal.aborted) {
     // The shop batches hits (500 ms): wait until the count stops moving.
     let last = -1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything this project needs on a fresh machine. Safe to run again.
-#   bash scripts/setup.sh            pnpm, dependencies, build
+#   bash scripts/setup.sh            pnpm, dependencies, build, and Debian's redis-server (fleet-mode tests)
 #   bash scripts/setup.sh --browser  the same, plus Debian's Chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,17 @@ if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "setup: chromium is missing and cannot be installed here (need root and apt-get); browser tests will fail" >&2
+  fi
+fi
+
+# The Redis tests (@mapp-s2s/redis, fleet mode) start their own redis-server: Debian's package.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's redis-server for the fleet-mode tests"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "setup: redis-server is missing and cannot be installed here (need root and apt-get); the @mapp-s2s/redis tests will fail" >&2
   fi
 fi
 

@@ -13,6 +13,7 @@ export const SUBJECTS = ['mapp-batch', 'segment', 'posthog', 'snowplow'];
 export const LABELS = {
   'mapp-batch': 'mapp-s2s (batch)',
   'mapp-spool': 'mapp-s2s (batch + spool WAL)',
+  'mapp-redis': 'mapp-s2s (Redis Streams, fleet mode)',
   segment: '@segment/analytics-node',
   posthog: 'posthog-node',
   snowplow: '@snowplow/node-tracker',
@@ -67,6 +68,24 @@ export async function createSubject(subject, mode, n, origin, spoolDir) {
         },
         {},
       );
+      return {
+        track: (i) => tracker.track({ action: { name: 'bench_event', parameters: { 1: i } } }, { ceid: `user-${i % 1000}` }),
+        flush: () => tracker.flush(),
+        close: () => tracker.close({ timeout: 5000 }),
+        stats: () => tracker.stats(),
+      };
+    }
+    case 'mapp-redis': {
+      // Fleet mode (part 7): the same tracker and event, appended to Redis Streams; a shipper
+      // process delivers to the sink. BENCH_REDIS_URL / BENCH_REDIS_STREAM come from the parent.
+      const { createTracker } = await import('@mapp-s2s/core/node');
+      const { redisStreamTransport } = await import('@mapp-s2s/redis');
+      const tracker = createTracker({
+        trackId: TRACK_ID,
+        trackDomain: origin,
+        transport: redisStreamTransport({ url: process.env.BENCH_REDIS_URL, stream: process.env.BENCH_REDIS_STREAM, shards: 4, ...(big ? { maxQueueSize: n } : {}) }),
+        logger: { debug() {}, warn() {}, error() {} },
+      });
       return {
         track: (i) => tracker.track({ action: { name: 'bench_event', parameters: { 1: i } } }, { ceid: `user-${i % 1000}` }),
         flush: () => tracker.flush(),

@@ -69,6 +69,11 @@ export function headline(results) {
       rows.push([`Burst of ${fmt(results.burst.n)} at defaults, ${fmt(row.visitors)} visitor${row.visitors === 1 ? '' : 's'}, ${row.yieldEvery === 0 ? 'tight loop' : 'yielding'}: delivered`, `${fmt(row.delivered)}`, fmt(results.burst.n), pass(ok)]);
     }
   }
+  const fl = results.fleet?.summary;
+  if (fl) {
+    rows.push([`Fleet mode end to end: app → Redis → shipper → sink`, `${fmt(fl.redis.endToEndHitsPerSec)} hits/s (batch, app → sink: ${fmt(fl.batch.endToEndHitsPerSec)})`, '≥ 20,000 hits/s', pass(fl.redis.endToEndHitsPerSec >= 20_000)]);
+    rows.push([`Fleet mode: app-side CPU per hit vs the batch transport`, `${fl.redis.appCpuUsPerHit.toFixed(2)} vs ${fl.batch.appCpuUsPerHit.toFixed(2)} µs`, '≤ batch', pass(fl.redis.appCpuUsPerHit <= fl.batch.appCpuUsPerHit)]);
+  }
   const hc = results.hitCost;
   if (hc) {
     for (const kind of ['simple', 'heavy']) {
@@ -339,6 +344,24 @@ export function renderMarkdown(results, { chartFile, outageFile, command }) {
       out.push(table(['Top tracking-code self time before', 'Top tracking-code self time now'], Array.from({ length: Math.max(a.length, b.length) }, (_, i) => [b[i] ?? '', a[i] ?? ''])));
       out.push('');
     }
+  }
+  if (results.fleet) {
+    const f = results.fleet;
+    out.push('## 7. Fleet mode: app → Redis Streams → shipper → sink (issue 15)');
+    out.push('');
+    if (f.measured && f.measured.date !== results.machine.date) {
+      out.push(`Measured by \`${f.measured.command}\` on ${f.measured.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (${f.measured.machine}), separately from the parts above.`);
+      out.push('');
+    }
+    out.push(
+      `${fmt(f.n)} events per run (part 2's event, 1,000 visitors by \`ceid\`), tracked as fast as the event loop allows (1,000 per macrotask) by an app process, ${f.runs} A/B rounds in alternating order, medians. ` +
+        '*batch*: the app POSTs to the sink itself (`transport: \'batch\'`, maxBatchSize 500, concurrency 2). *redis*: the app appends to a local `redis-server` (AOF on) with `redisStreamTransport` (4 shards) while a shipper process (`createRedisShipper`, batchSize 5000) delivers to the sink. ' +
+        '*End to end* runs from the first `track()` to the moment the sink has counted every event id once. *App CPU* is the app process\'s `process.cpuUsage()` over tracking and `close()`. The sink is the benchmarks\' local Mapp-compatible sink (counts ids, stores nothing), not `@mapp-s2s/collector` with its SQLite store.',
+    );
+    out.push('');
+    const row = (label, r) => [label, fmt(r.endToEndHitsPerSec), r.appCpuUsPerHit.toFixed(2), r.shipperCpuUsPerHit === undefined ? '–' : r.shipperCpuUsPerHit.toFixed(2), r.redisCpuUsPerHit === undefined ? '–' : r.redisCpuUsPerHit.toFixed(2), `${fmt(r.unique)} / ${fmt(f.n)}`, fmt(r.dups)];
+    out.push(table(['Transport', 'End to end, hits/s', 'App CPU µs / hit', 'Shipper CPU µs / hit', 'redis-server CPU µs / hit', 'Delivered', 'Duplicates'], [row('batch (app → sink)', f.summary.batch), row('redis (app → Redis → shipper → sink)', f.summary.redis)]));
+    out.push('');
   }
   if (results.importRate) {
     const im = results.importRate;

@@ -1,5 +1,5 @@
 import { createServer, type RequestListener } from 'node:http';
-import type { TrackerOptions } from '@mapp-s2s/core';
+import type { TrackerOptions, TransportFactory } from '@mapp-s2s/core';
 import { readSettings, type ShopSettings } from './settings.js';
 
 /** A shop ready to serve: its Node request listener and how to close it (tracker included). */
@@ -9,12 +9,23 @@ export interface ServableShop {
   close(): Promise<void>;
 }
 
+/** Transports an example brings itself: `redis` (fleet mode) from `@mapp-s2s/redis`. */
+export interface ShopTransports {
+  redis?: (options: ShopSettings['redis']) => TransportFactory;
+}
+
 /** The tracker options an example shop is created with, from its environment. */
-export function trackerOptionsOf(settings: ShopSettings): TrackerOptions {
+export function trackerOptionsOf(settings: ShopSettings, transports: ShopTransports = {}): TrackerOptions {
+  let transport: TrackerOptions['transport'];
+  if (settings.transport === 'redis') {
+    // Fleet mode: every shop process appends to the same Redis outbox; a shipper delivers it.
+    if (transports.redis === undefined) throw new Error('MAPP_TRANSPORT=redis is not available in this example (use direct, batch or spool).');
+    transport = transports.redis(settings.redis);
+  } else transport = settings.transport;
   return {
     trackId: settings.trackId,
     trackDomain: settings.trackDomain,
-    transport: settings.transport,
+    transport,
     trustProxy: settings.trustProxy,
     ...(settings.transport === 'spool' ? { spool: { dir: settings.spoolDir } } : {}),
     ...(settings.flushInterval !== undefined ? { batch: { flushInterval: settings.flushInterval } } : {}),
@@ -27,12 +38,12 @@ export function trackerOptionsOf(settings: ShopSettings): TrackerOptions {
  * and on `SIGTERM`/`SIGINT` stops taking requests, then closes the shop and its tracker.
  * `name` is the log prefix, e.g. `example-fastify-shop`.
  */
-export async function runShop(name: string, build: (options: TrackerOptions) => ServableShop | Promise<ServableShop>): Promise<void> {
+export async function runShop(name: string, build: (options: TrackerOptions) => ServableShop | Promise<ServableShop>, transports: ShopTransports = {}): Promise<void> {
   let settings: ShopSettings;
   let shop: ServableShop;
   try {
     settings = readSettings(process.env);
-    shop = await build(trackerOptionsOf(settings));
+    shop = await build(trackerOptionsOf(settings, transports));
   } catch (error) {
     console.error(`${name}: ${(error as Error).message}`);
     process.exit(1);

@@ -5,9 +5,12 @@ export interface ShopSettings {
   port: number;
   trackId: string;
   trackDomain: string;
-  transport: 'direct' | 'batch' | 'spool';
+  /** `redis`: fleet mode, hits go to a Redis Streams outbox (`@mapp-s2s/redis`) that `mapp-s2s ship --from` ships. */
+  transport: 'direct' | 'batch' | 'spool' | 'redis';
   trustProxy: TrustProxy;
   spoolDir: string;
+  /** With `redis`: `MAPP_REDIS_URL`, `MAPP_REDIS_STREAM`, `MAPP_REDIS_SHARDS`. */
+  redis: { url: string; stream: string; shards: number };
   flushInterval: number | undefined;
 }
 
@@ -28,9 +31,11 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   const missing = ['MAPP_TRACK_ID', 'MAPP_TRACK_DOMAIN'].filter((name) => !env[name]);
   if (missing.length > 0) throw new Error(`${missing.join(' and ')} must be set. ${USAGE}`);
   const transport = env['MAPP_TRANSPORT'] ?? 'batch';
-  if (transport !== 'direct' && transport !== 'batch' && transport !== 'spool') {
-    throw new Error(`MAPP_TRANSPORT must be direct, batch or spool, got ${JSON.stringify(transport)}.`);
+  if (transport !== 'direct' && transport !== 'batch' && transport !== 'spool' && transport !== 'redis') {
+    throw new Error(`MAPP_TRANSPORT must be direct, batch, spool or redis, got ${JSON.stringify(transport)}.`);
   }
+  const shards = Number(env['MAPP_REDIS_SHARDS'] ?? 4);
+  if (!Number.isInteger(shards) || shards < 1) throw new Error(`MAPP_REDIS_SHARDS must be a whole number of shards, got ${JSON.stringify(env['MAPP_REDIS_SHARDS'])}.`);
   const port = Number(env['PORT'] ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env['PORT'])}.`);
   const flush = env['MAPP_FLUSH_INTERVAL'];
@@ -45,6 +50,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     transport,
     trustProxy: parseTrustProxy(env['MAPP_TRUST_PROXY'] ?? 'loopback'),
     spoolDir: env['MAPP_SPOOL_DIR'] ?? './.spool',
+    redis: { url: env['MAPP_REDIS_URL'] ?? 'redis://127.0.0.1:6379', stream: env['MAPP_REDIS_STREAM'] ?? 'mapp:hits', shards },
     flushInterval,
   };
 }

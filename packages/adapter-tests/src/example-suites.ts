@@ -202,7 +202,15 @@ export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
     });
 
     it('applies the documented defaults', () => {
-      expect(readSettings(env)).toEqual({ ...{ trackId: env.MAPP_TRACK_ID, trackDomain: env.MAPP_TRACK_DOMAIN }, port: 3000, transport: 'batch', trustProxy: 'loopback', spoolDir: './.spool', flushInterval: undefined });
+      expect(readSettings(env)).toEqual({ ...{ trackId: env.MAPP_TRACK_ID, trackDomain: env.MAPP_TRACK_DOMAIN }, port: 3000, transport: 'batch', trustProxy: 'loopback', spoolDir: './.spool', redis: { url: 'redis://127.0.0.1:6379', stream: 'mapp:hits', shards: 4 }, flushInterval: undefined });
+    });
+
+    it('reads fleet mode: MAPP_TRANSPORT=redis with MAPP_REDIS_URL, MAPP_REDIS_STREAM and MAPP_REDIS_SHARDS', () => {
+      expect(readSettings({ ...env, MAPP_TRANSPORT: 'redis', MAPP_REDIS_URL: 'redis://10.0.0.5:6380', MAPP_REDIS_STREAM: 'shop:hits', MAPP_REDIS_SHARDS: '8' })).toMatchObject({
+        transport: 'redis',
+        redis: { url: 'redis://10.0.0.5:6380', stream: 'shop:hits', shards: 8 },
+      });
+      expect(() => readSettings({ ...env, MAPP_TRANSPORT: 'redis', MAPP_REDIS_SHARDS: 'many' })).toThrow(/MAPP_REDIS_SHARDS/);
     });
 
     it('rejects a bad transport, port or flush interval', () => {

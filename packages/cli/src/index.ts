@@ -6,18 +6,21 @@ import type { CommandIo } from './io.js';
 import { runCollectorCommand } from './commands/collector.js';
 import { IMPORT_USAGE, runImportCommand } from './commands/import.js';
 import { runShipCommand, SHIP_USAGE } from './commands/ship.js';
+import { SHIP_REDIS_USAGE } from './commands/ship-redis.js';
 import { CLI_VERSION } from './version.js';
 
 export type { CommandIo, TextOut } from './io.js';
 export { IMPORT_USAGE, runImportCommand } from './commands/import.js';
 export { runShipCommand, SHIP_USAGE } from './commands/ship.js';
+export { runRedisShipCommand, SHIP_REDIS_USAGE } from './commands/ship-redis.js';
+export type { RedisShipCommandIo } from './commands/ship-redis.js';
 export { CLI_VERSION } from './version.js';
 
 /** Top-level `--help` text. */
 export const USAGE = `Usage: mapp-s2s <command> [options]
 
 Commands:
-  ship        Send spooled hits (<prefix>-<ms>.log files) to Mapp; run it from cron
+  ship        Send spooled hits (<prefix>-<ms>.log files) to Mapp from cron, or (--from redis://…) ship a Redis Streams outbox
   collector   Run the local Mapp-compatible collector (inspector, fault injection);
               needs the optional package @mapp-s2s/collector installed next to the
               CLI (npm install --save-dev @mapp-s2s/collector), else exits 2
@@ -39,7 +42,7 @@ export async function main(argv: readonly string[], io: CommandIo = {}): Promise
     return 2;
   }
   if (command === '-h' || command === '--help' || command === 'help') {
-    stdout.write(rest[0] === 'ship' ? SHIP_USAGE : rest[0] === 'import' ? IMPORT_USAGE : USAGE);
+    stdout.write(rest[0] === 'ship' ? (rest.includes('--from') ? SHIP_REDIS_USAGE : SHIP_USAGE) : rest[0] === 'import' ? IMPORT_USAGE : USAGE);
     return 0;
   }
   if (command === '-v' || command === '--version') {

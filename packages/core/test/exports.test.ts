@@ -27,6 +27,8 @@ const NODE_ONLY_EXPORTS = [
   'acquireDirLock',
   // Node-response helpers of the Express and Koa adapters (@internal)
   'createNodePixelProxy', 'nodeResponseCookies', 'trackNodeRequest', 'writeNodeResponse',
+  // For shippers of outboxes such as @mapp-s2s/redis: the batch POST, its retry policy and line check
+  'createBatchPoster', 'MAX_BATCH_BYTES', 'MAX_BATCH_LINES', 'retryDelay', 'shipLineProblem',
 ];
 
 describe('exports', () => {

@@ -14,7 +14,7 @@ import { cleanEnv, exec, oneCore, run, runProbe, WORKSPACE } from './support.js'
 
 const TRACK_ID = '123451234512345';
 const TSC = join(WORKSPACE, 'node_modules', 'typescript', 'bin', 'tsc');
-const PUBLIC = ['cli', 'collector', 'core', 'express', 'koa', 'next'] as const;
+const PUBLIC = ['cli', 'collector', 'core', 'express', 'koa', 'next', 'redis'] as const;
 
 let root: string;
 let tarballs: Record<(typeof PUBLIC)[number], string>;
@@ -44,7 +44,7 @@ beforeAll(() => {
   // Express, Koa and Next apps in one folder: our tarballs (overrides make the adapters' own
   // dependency on @mapp-s2s/core use the tarball too, not the registry).
   frameworks = join(root, 'frameworks');
-  const ours = Object.fromEntries((['core', 'express', 'koa', 'next'] as const).map((name) => [`@mapp-s2s/${name}`, `file:${tarballs[name]}`]));
+  const ours = Object.fromEntries((['core', 'express', 'koa', 'next', 'redis'] as const).map((name) => [`@mapp-s2s/${name}`, `file:${tarballs[name]}`]));
   write(frameworks, {
     'package.json': JSON.stringify({
       name: 'consumer-frameworks',
@@ -121,10 +121,13 @@ import { mappTracking } from '@mapp-s2s/express';
 import { mappTracking as koaTracking } from '@mapp-s2s/koa';
 import { createTracker, fromNodeRequest, TrackingError } from '@mapp-s2s/core/node';
 import { TrackingError as CoreTrackingError, type TrackerOptions } from '@mapp-s2s/core';
+import { createRedisShipper, redisStreamTransport } from '@mapp-s2s/redis';
 
 const options: TrackerOptions = { trackId: '${TRACK_ID}', trackDomain: 'track.example.com' };
 const app = express();
 app.use(mappTracking(options));
+app.use(mappTracking({ ...options, transport: redisStreamTransport({ url: 'redis://127.0.0.1:6379', shards: 4 }) }));
+export const ship = () => createRedisShipper({ trackId: options.trackId, trackDomain: options.trackDomain, consumer: 'a' });
 new Koa().use(koaTracking(options));
 const tracker = createTracker(options, process.env);
 const error: CoreTrackingError = new TrackingError('INVALID_OPTION', 'same class from both entries');
@@ -139,9 +142,13 @@ import { mappTracking } from '@mapp-s2s/express';
 import { mappTracking as koaTracking } from '@mapp-s2s/koa';
 import { createTracker, TrackingError } from '@mapp-s2s/core/node';
 import { TrackingError as CoreTrackingError, type TrackerOptions } from '@mapp-s2s/core';
+import { redisStreamTransport } from '@mapp-s2s/redis';
 
 const options: TrackerOptions = { trackId: '${TRACK_ID}', trackDomain: 'track.example.com' };
 express().use(mappTracking(options));
+express().use(mappTracking({ ...options, transport: redisStreamTransport({ url: 'redis://127.0.0.1:6379' }) }));
+// @ts-expect-error: shards is a number
+redisStreamTransport({ shards: '4' });
 new Koa().use(koaTracking(options));
 export const tracker = createTracker(options, process.env);
 export const error: CoreTrackingError = new TrackingError('INVALID_OPTION', 'same class from both entries');

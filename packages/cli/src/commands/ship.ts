@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createFileShipSource, resolveOptions, shipSpool, type ShipReport } from '@mapp-s2s/core/node';
 import type { CommandIo } from '../io.js';
 import { createProgressBar } from './progress.js';
+import { runRedisShipCommand, type RedisShipCommandIo } from './ship-redis.js';
 
 /** `--help` text of `mapp-s2s ship`. */
 export const SHIP_USAGE = `Usage: mapp-s2s ship --dir <spool dir> --track-id <id> --track-domain <domain> [options]
@@ -28,6 +29,9 @@ Options:
   --timeout <ms>          Per-request timeout (default 10000)
   --quiet                 Print only errors
   -h, --help              Show this help
+
+Fleet mode: mapp-s2s ship --from redis://host:6379 ... runs a long-lived shipper of a
+Redis Streams outbox instead (needs @mapp-s2s/redis; mapp-s2s ship --from redis:// --help).
 
 Exit codes:
   0  everything was shipped (also when there was nothing to ship)
@@ -74,7 +78,9 @@ function describe(report: ShipReport, seconds: string): string {
  * `mapp-s2s ship`: parses flags (falling back to MAPP_* env) and runs `shipSpool` from
  * `@mapp-s2s/core/node` over the spool folder. Returns the exit code; never throws.
  */
-export async function runShipCommand(argv: string[], io: CommandIo = {}): Promise<number> {
+export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}): Promise<number> {
+  // --from: the Redis Streams outbox of fleet mode (its own flags; --dir is the spool mode).
+  if (argv.some((arg) => arg === '--from' || arg.startsWith('--from='))) return runRedisShipCommand(argv, io);
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;

@@ -6,6 +6,8 @@
 export * from '../index.js';
 // Shadows the main entry's createTracker (a local export wins over `export *`).
 export { createTracker, resolveNodeTransport } from './create-tracker.js';
+export { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, retryDelay } from './batch-poster.js';
+export type { BatchPoster, BatchPosterOptions, BatchPostResult } from './batch-poster.js';
 export { createDurableBatchTransport } from './durable-batch.js';
 export { acquireDirLock } from './dir-lock.js';
 export type { DirLock, LockAttempt } from './dir-lock.js';
@@ -17,7 +19,7 @@ export type { NodeRequestLike, NodeResponseLike } from './from-node-request.js';
 export { createNodePixelProxy, writeNodeResponse } from './node-pixel-proxy.js';
 export type { NodePixelProxy, NodePixelProxyOptions, NodePixelRequest } from './node-pixel-proxy.js';
 export { nodeResponseCookies } from './set-cookie.js';
-export { shipSpool } from './ship.js';
+export { shipLineProblem, shipSpool } from './ship.js';
 export { trackNodeRequest } from './track-node-request.js';
 export type { ShipLine, ShipOptions, ShipProgress, ShipReport, ShipSource, ShipUnit } from './ship.js';
 export { createSpoolTransport } from './spool.js';
