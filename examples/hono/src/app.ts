@@ -1,3 +1,5 @@
+import type { RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { mappPixelProxy, mappTracking, noTracking, trackEvent, trackPage, type Tracker, type TrackerOptions } from '@mapp-s2s/hono';
 import { createTracker } from '@mapp-s2s/core/node';
@@ -91,4 +93,9 @@ export function createShop(options: TrackerOptions): Shop {
   app.onError(shopErrorHandler);
 
   return { app, tracker, metrics };
+}
+
+/** The shop as a Node request listener (`@hono/node-server`), as `server.ts` serves it. */
+export function nodeListener(app: Hono): RequestListener {
+  return getRequestListener(app.fetch);
 }

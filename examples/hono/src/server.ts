@@ -1,8 +1,7 @@
-import { getRequestListener } from '@hono/node-server';
 import { runShop } from '../../shop-kit/run-shop.js';
-import { createShop } from './app.js';
+import { createShop, nodeListener } from './app.js';
 
 await runShop('example-hono-shop', (options) => {
   const { app, tracker } = createShop(options);
-  return { handler: getRequestListener(app.fetch), close: () => tracker.close({ timeout: 5000 }) };
+  return { handler: nodeListener(app), close: () => tracker.close({ timeout: 5000 }) };
 });

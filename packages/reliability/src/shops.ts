@@ -1,13 +1,21 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tracker, TrackerOptions } from '@mapp-s2s/core';
 import { HOSTILE_TRACK_ID, type HostileTarget } from './hostile-suite.js';
 import { createShop as createExpressShop } from '../../../examples/express/src/app.js';
 import { createShop as createKoaShop } from '../../../examples/koa/src/app.js';
+import { createShop as createFastifyShop } from '../../../examples/fastify/src/app.js';
+import { createShop as createHonoShop, nodeListener as honoListener } from '../../../examples/hono/src/app.js';
+
+/**
+ * The example shops that run in this process. (examples/nestjs needs legacy decorators with
+ * their metadata, which this project does not compile with; the Nest package's own suites cover it.)
+ */
+export type ShopName = 'express' | 'koa' | 'fastify' | 'hono';
 
 /** An example shop served in this process on a loopback port. */
 export interface InProcessShop {
-  readonly name: 'express' | 'koa';
+  readonly name: ShopName;
   readonly url: string;
   readonly port: number;
   readonly tracker: Tracker;
@@ -20,20 +28,35 @@ export type ShopOptions = TrackerOptions & { onError?: (error: Error) => void };
 
 const QUIET = { debug() {}, warn() {}, error() {} };
 
-/** Serves the real examples/express or examples/koa app (their `createShop(settings)`) on port 0. */
-export async function startShop(name: 'express' | 'koa', options: ShopOptions): Promise<InProcessShop> {
-  const settings = { logger: QUIET, onError: () => undefined, ...options };
-  let server: Server;
-  let tracker: Tracker;
-  if (name === 'express') {
-    const shop = createExpressShop(settings);
-    server = createServer(shop.app);
-    tracker = shop.tracker;
-  } else {
-    const shop = createKoaShop(settings);
-    server = createServer(shop.app.callback());
-    tracker = shop.tracker;
+/** The shop's Node request listener, its tracker, and how to close the app itself (if it must be). */
+async function buildShop(name: ShopName, settings: ShopOptions): Promise<{ handler: RequestListener; tracker: Tracker; closeApp?: () => Promise<void> }> {
+  switch (name) {
+    case 'express': {
+      const shop = createExpressShop(settings);
+      return { handler: shop.app, tracker: shop.tracker };
+    }
+    case 'koa': {
+      const shop = createKoaShop(settings);
+      return { handler: shop.app.callback(), tracker: shop.tracker };
+    }
+    case 'fastify': {
+      const shop = await createFastifyShop(settings);
+      return { handler: (req, res) => shop.app.routing(req, res), tracker: shop.tracker, closeApp: () => shop.app.close() };
+    }
+    case 'hono': {
+      // The Hono example builds its tracker itself (core options only: no adapter onError).
+      const { onError: _onError, ...trackerOptions } = settings;
+      const shop = createHonoShop(trackerOptions);
+      return { handler: honoListener(shop.app), tracker: shop.tracker };
+    }
   }
+}
+
+/** Serves a real example app (its `createShop(settings)`) on port 0. */
+export async function startShop(name: ShopName, options: ShopOptions): Promise<InProcessShop> {
+  const settings = { logger: QUIET, onError: () => undefined, ...options };
+  const { handler, tracker, closeApp } = await buildShop(name, settings);
+  const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -44,6 +67,7 @@ export async function startShop(name: 'express' | 'koa', options: ShopOptions): 
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeApp?.();
       await tracker.close({ timeout: 10_000 });
     },
   };
@@ -54,7 +78,7 @@ export async function startShop(name: 'express' | 'koa', options: ShopOptions): 
  * `tracker.flush()`), the pixel pass-through in `queue` mode, or `forward` mode when asked
  * (the examples read `MAPP_PIXEL_MODE` when they mount the pass-through).
  */
-export function inProcessTarget(name: 'express' | 'koa', options: { pixel: boolean; fuzzRuns: number }): HostileTarget {
+export function inProcessTarget(name: ShopName, options: { pixel: boolean; fuzzRuns: number }): HostileTarget {
   return {
     name: `examples/${name}`,
     pixel: options.pixel,
