@@ -21,3 +21,22 @@ export interface CommandIo {
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
 }
+
+/**
+ * Resolves at SIGINT or SIGTERM, or when `signal` aborts: how a long-running command
+ * (`collector`, `ship --from`) waits until it is told to stop. Its listeners are removed then.
+ */
+export function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop);
+  });
+}

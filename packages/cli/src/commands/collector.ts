@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { untilStopped } from '../io.js';
 // Types only: the collector (and its native SQLite) is an optional peer, loaded at run time.
 import type { CollectorOptions, FaultOptions } from '@mapp-s2s/collector';
 
@@ -152,18 +153,7 @@ export async function runCollectorCommand(argv: string[], io: CollectorCommandIo
   );
   io.onListening?.(collector.url);
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      io.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (io.signal?.aborted) stop();
-    else io.signal?.addEventListener('abort', stop);
-  });
+  await untilStopped(io.signal);
   await collector.close();
   stdout.write('mapp-s2s collector stopped.\n');
   return 0;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 // Types only: @mapp-s2s/redis (and the redis client) is an optional peer, loaded at run time.
 import type { RedisShipperEvent, RedisShipperStats } from '@mapp-s2s/redis';
-import type { CommandIo } from '../io.js';
+import { untilStopped, type CommandIo } from '../io.js';
 
 /** The optional package that `mapp-s2s ship --from redis://…` runs. */
 export const REDIS_PACKAGE = '@mapp-s2s/redis';
@@ -208,18 +208,7 @@ export async function runRedisShipCommand(argv: string[], io: RedisShipCommandIo
   progress?.unref();
   say(`shipping from ${url.replace(/\/\/[^@/]*@/, '//')} as consumer ${values.consumer ?? '(host-pid)'}`, { type: 'started', pid: process.pid });
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      io.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (io.signal?.aborted) stop();
-    else io.signal?.addEventListener('abort', stop);
-  });
+  await untilStopped(io.signal);
   if (progress !== undefined) clearInterval(progress);
   say('stopping: finishing the batches in flight', { type: 'stopping' });
   const final = await shipper.stop();
