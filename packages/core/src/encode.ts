@@ -35,6 +35,15 @@ export const MAX_SERVER_PAIRS_CHARS = 4 * 1024;
  */
 export const MAX_SEND_LINE_CHARS = 'wt?'.length + MAX_PIXEL_LINE_CHARS + MAX_SERVER_PAIRS_CHARS;
 
+/**
+ * `true` for a line too long for a batch or file (over {@link MAX_LINE_BYTES}): it travels
+ * alone, as one GET. Lines are percent-encoded ASCII, so characters are bytes.
+ * @internal
+ */
+export function travelsAlone(line: string): boolean {
+  return line.length > MAX_LINE_BYTES;
+}
+
 /** Replaces lone UTF-16 surrogates (which `encodeURIComponent` throws on) with U+FFFD. */
 export function toWellFormed(text: string): string {
   for (let i = 0; i < text.length; i++) {

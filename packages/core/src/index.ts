@@ -25,7 +25,7 @@ export type {
 export { ACCEPT_CH, clientHintParams } from './client-hints.js';
 export { validateLine } from './debug.js';
 export { reportLossAtExit } from './exit-report.js';
-export { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
+export { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH, travelsAlone } from './encode.js';
 export { InvalidOptionError, MissingOptionError, TrackingError, UnknownOptionError, UnsupportedTransportError } from './errors.js';
 export type { TrackingErrorCode } from './errors.js';
 export { fromWebRequest } from './from-web-request.js';

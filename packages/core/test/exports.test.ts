@@ -11,7 +11,7 @@ const MAIN_EXPORTS = [
   'PRODUCT_FOLLOW_UP_EVENT', 'SENDER_VERSION', 'senderPlatform', 'TrackingError', 'UnknownOptionError', 'UnsupportedTransportError', 'buildEidCookie', 'buildLine',
   'clientHintParams', 'createBatchTransport', 'createDirectTransport', 'createMemoryTransport', 'createTracker', 'createTrackerWith', 'cutText',
   'defaultPageName', 'encodeValue', 'fromWebRequest', 'isEid', 'isStaticAsset', 'mintEid', 'readEid', 'readHandoverEid', 'referrerField',
-  'reportLossAtExit', 'requestFacts', 'resolveOptions', 'resolveWebTransport', 'validateLine',
+  'reportLossAtExit', 'requestFacts', 'resolveOptions', 'resolveWebTransport', 'travelsAlone', 'validateLine',
   // Smart Pixel pass-through (src/pixel, issue 6)
   'createPixelProxy', 'mappCookieNames', 'PIXEL_OPTION_KEYS', 'pixelGif',
   // A pixel adapter's answer to its own failures (@internal; Node adapters and Hono)

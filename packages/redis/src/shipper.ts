@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_LINE_BYTES, resolveOptions, retryDelay, shipLineProblem, type BatchPoster, type TrackerEnv } from '@mapp-s2s/core/node';
+import { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, resolveOptions, retryDelay, shipLineProblem, travelsAlone, type BatchPoster, type TrackerEnv } from '@mapp-s2s/core/node';
 import { createClient, type RedisClientOptions } from 'redis';
 import { checkStreamOptions, deadLetterKey, type RedisClientSettings, DEFAULT_REDIS_URL, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, leaseKey, shardKey, shippersKey } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
@@ -369,7 +369,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
         }
         const bytes = line.length + 1;
         // Over Mapp's 7 KB batch-line limit (a Smart Pixel hit passed through): sent alone, as a GET.
-        const overLong = line.length > MAX_LINE_BYTES;
+        const overLong = travelsAlone(line);
         if (current.lines.length >= batchSize || (current.lines.length > 0 && (current.bytes + bytes > maxBatchBytes || overLong))) close();
         current.lines.push(line);
         current.bytes += bytes;

@@ -1,4 +1,4 @@
-import { MAX_LINE_BYTES } from '../encode.js';
+import { travelsAlone } from '../encode.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
 import { lineQuery, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
 import { backoffDelay } from '../transport/retry.js';
@@ -51,7 +51,7 @@ export function createBatchPoster(options: BatchPosterOptions): BatchPoster {
   const client: HttpClient | undefined = custom === undefined ? createNodeRequester((...args) => globalThis.fetch(...args)) : undefined;
   return {
     async post(lines, abort) {
-      const single = lines.length === 1 && (lines[0] as string).length > MAX_LINE_BYTES;
+      const single = lines.length === 1 && travelsAlone(lines[0] as string);
       const url = single ? `${hitUrl}${lineQuery(lines[0] as string)}` : batchUrl;
       const init = single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: lines.join('\n') } as const);
       const result: HttpResult = client ? await client.request(url, init, timeout, abort) : await requestMapp(custom as typeof fetch, url, init, timeout, abort);

@@ -1,4 +1,4 @@
-import { MAX_LINE_BYTES, MAX_SEND_LINE_CHARS } from '../encode.js';
+import { MAX_SEND_LINE_CHARS, travelsAlone } from '../encode.js';
 import { lineQuery, requestMapp, utf8Length } from '../transport/http.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
 import { backoffDelay } from '../transport/retry.js';
@@ -116,11 +116,6 @@ export function shipLineProblem(line: string): string | undefined {
   return `raw space, control or non-ASCII characters: ${JSON.stringify(line.slice(0, 40))}`;
 }
 
-/** Too long for a batch line (7 KB): sent as its own GET. */
-function isOverLong(line: string): boolean {
-  return line.length > MAX_LINE_BYTES;
-}
-
 /** At most this many skipped lines are logged one by one per run; the rest are counted. */
 const MAX_LOGGED_INVALID = 10;
 
@@ -164,7 +159,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
    * itself would have sent (docs/protocol.md §4).
    */
   async function deliver(batch: ShipLine[]): Promise<'ok' | 'rejected' | { stop: string }> {
-    const single = batch.length === 1 && isOverLong((batch[0] as ShipLine).line);
+    const single = batch.length === 1 && travelsAlone((batch[0] as ShipLine).line);
     const target = single ? `${hitUrl}${lineQuery((batch[0] as ShipLine).line)}` : url;
     const init = single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: batch.map((item) => item.line).join('\n') } as const);
     for (let attempt = 1; ; attempt += 1) {
@@ -239,7 +234,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
           continue;
         }
         const size = utf8Length(item.line) + 1;
-        const overLong = isOverLong(item.line);
+        const overLong = travelsAlone(item.line);
         if (batch.length >= batchSize || (batch.length > 0 && (batchBytes + size > maxBytes || overLong))) {
           ok = await flushBatch();
           if (!ok) break;

@@ -1,6 +1,6 @@
 import type { OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
 import type { BatchTransportInternals } from './batch.js';
-import { MAX_LINE_BYTES } from '../encode.js';
+import { travelsAlone } from '../encode.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp } from './http.js';
 import { createStatsRecorder } from './stats.js';
 
@@ -39,9 +39,6 @@ interface Waiting {
   readonly line: string;
   readonly resolve: (outcome: SendOutcome) => void;
 }
-
-/** Lines are percent-encoded ASCII: characters are bytes. Over 7 KB a line never goes into a POST. */
-const isOverLong = (line: string): boolean => line.length > MAX_LINE_BYTES;
 
 /**
  * The `direct` transport: one `GET <origin>/<trackId>/wt?…` per hit, as soon as it is
@@ -144,7 +141,7 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
         let chars = 0;
         while (head < waiting.length && group.length < MAX_GROUP_LINES) {
           const next = waiting[head]!;
-          if (isOverLong(next.line)) {
+          if (travelsAlone(next.line)) {
             if (group.length > 0) break; // it goes alone, next time
             group.push(next);
             waiting[head++] = undefined;
