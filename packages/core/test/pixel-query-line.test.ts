@@ -101,11 +101,13 @@ describe('pixel query parsing', () => {
     ['cp1=%E0%A4%A'],
     ['+%ED%A0%80'],
     ['cp1=50%'],
+    ['cp1=a+b'],
+    ['10GO=%2e%2e2]\\pZ+\\'],
     ['%ZZ=1'],
     ['X-WT-IP'],
     ['st'],
     ['=value'],
-  ])('drops the pair %s (no value, a malformed escape, invalid UTF-8 or a repeated name) and keeps the rest', (pair) => {
+  ])('drops the pair %s (no value, a malformed escape, a raw plus, invalid UTF-8 or a repeated name) and keeps the rest', (pair) => {
     const parsed = parsePixelQuery(`${P}&${pair}&cp2=ok%20%C3%A4&eor=1`);
     expect(parsed?.pairs).toEqual([P, 'cp2=ok%20%C3%A4', 'eor=1']);
     expect(parsed?.malformed).toBe(1);
@@ -119,6 +121,8 @@ describe('pixel query parsing', () => {
 
   it('refuses a query whose p itself is malformed', () => {
     expect(parsePixelQuery('p=600,%FF')).toBeUndefined();
+    // A raw plus is a space to some decoders and a plus to others: the page name would be a guess.
+    expect(parsePixelQuery('p=600,Red+Shoes,1')).toBeUndefined();
   });
 
   it('drops a fragment, which would cut off the server pairs once the line is a URL', () => {

@@ -23,7 +23,7 @@ export interface PixelQuery {
   removed: number;
   /**
    * How many pairs were dropped: no `=`, a key that is not a plain name once fully decoded,
-   * a malformed escape, invalid UTF-8 or a repeated name.
+   * a raw `+` or a malformed escape in the value, invalid UTF-8 or a repeated name.
    */
   malformed: number;
 }
@@ -78,10 +78,13 @@ export function isServerOwnedKey(key: string): boolean {
 }
 
 /**
- * `true` when every `%` starts a valid escape and the bytes decode as UTF-8. Anything else is
- * not what the pixel (which uses `encodeURIComponent`) sends, and the tracker could only guess.
+ * `true` when there is no raw `+`, every `%` starts a valid escape and the bytes decode as
+ * UTF-8. Anything else is not what the pixel (which uses `encodeURIComponent`) sends, and the
+ * tracker could only guess: a raw `+` is a space to some decoders and a plus to others, and
+ * Mapp's request format never uses it (docs/protocol.md §4).
  */
 export function isWellEncoded(text: string): boolean {
+  if (text.includes('+')) return false;
   if (!text.includes('%')) return true;
   if (BAD_ESCAPE.test(text)) return false;
   try {
@@ -126,8 +129,8 @@ export function parsePixelQuery(rawQuery: string): PixelQuery | undefined {
     const rawKey = mark === -1 ? pair : pair.slice(0, mark);
     const value = mark === -1 ? '' : pair.slice(mark + 1);
     // The pixel always writes `name=value` with a plain name and valid escapes; a bare
-    // `name`, a key that decodes to anything but a plain name, a malformed escape or a
-    // repeated name is something the tracker could only guess at.
+    // `name`, a key that decodes to anything but a plain name, a malformed escape, a raw `+`
+    // or a repeated name is something the tracker could only guess at.
     const name = mark <= 0 ? undefined : decodeKey(rawKey);
     if (name === undefined || !isWellEncoded(value)) {
       malformed++;
