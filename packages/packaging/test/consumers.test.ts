@@ -14,7 +14,7 @@ import { cleanEnv, exec, oneCore, run, runProbe, WORKSPACE } from './support.js'
 
 const TRACK_ID = '123451234512345';
 const TSC = join(WORKSPACE, 'node_modules', 'typescript', 'bin', 'tsc');
-const PUBLIC = ['cli', 'collector', 'core', 'express', 'koa', 'next', 'redis'] as const;
+const PUBLIC = ['cli', 'collector', 'core', 'express', 'fastify', 'hono', 'koa', 'metrics', 'nestjs', 'next', 'redis'] as const;
 
 let root: string;
 let tarballs: Record<(typeof PUBLIC)[number], string>;
@@ -41,10 +41,10 @@ beforeAll(() => {
     }),
   ) as typeof tarballs;
 
-  // Express, Koa and Next apps in one folder: our tarballs (overrides make the adapters' own
-  // dependency on @mapp-s2s/core use the tarball too, not the registry).
+  // Express, Koa, Fastify, Hono, NestJS and Next apps in one folder: our tarballs (overrides
+  // make the adapters' own dependency on @mapp-s2s/core use the tarball too, not the registry).
   frameworks = join(root, 'frameworks');
-  const ours = Object.fromEntries((['core', 'express', 'koa', 'next', 'redis'] as const).map((name) => [`@mapp-s2s/${name}`, `file:${tarballs[name]}`]));
+  const ours = Object.fromEntries((['core', 'express', 'fastify', 'hono', 'koa', 'metrics', 'nestjs', 'next', 'redis'] as const).map((name) => [`@mapp-s2s/${name}`, `file:${tarballs[name]}`]));
   write(frameworks, {
     'package.json': JSON.stringify({
       name: 'consumer-frameworks',
@@ -55,6 +55,13 @@ beforeAll(() => {
         '@types/express': '^5.0.3',
         koa: '^3.0.0',
         '@types/koa': '^3.0.0',
+        fastify: '^5.6.0',
+        hono: '^4.12.0',
+        '@nestjs/common': '^11.1.0',
+        '@nestjs/core': '^11.1.0',
+        'reflect-metadata': '^0.2.2',
+        rxjs: '^7.8.2',
+        'prom-client': '^15.1.3',
         next: '^16.0.0',
         react: '^19.0.0',
         'react-dom': '^19.0.0',
@@ -167,6 +174,57 @@ export const isTrackingError = (error: unknown): error is TrackingError => error
 mappTracking({ trackID: '${TRACK_ID}' });
 `;
 
+// Fastify, Hono, NestJS and the metrics package, as their users write them. NestJS apps are
+// CommonJS with legacy decorators (its CLI's template); Fastify and Hono apps are ESM.
+const NEST_CJS = `import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { MappTrackingModule, MappTracker, NoTracking, TrackAs, mappPixelProxy } from '@mapp-s2s/nestjs';
+import { TrackingError } from '@mapp-s2s/core';
+import { registerPrometheusMetrics } from '@mapp-s2s/metrics';
+import { Registry } from 'prom-client';
+
+@Controller()
+class ShopController {
+  constructor(private readonly tracker: MappTracker) {}
+  @Get('health') @NoTracking() health(): string { return 'ok'; }
+  @Get('search') @TrackAs({ page: { name: 'search' } }) search(): string { return typeof this.tracker; }
+}
+
+@Module({ imports: [MappTrackingModule.forRoot({ trackId: '${TRACK_ID}', trackDomain: 'track.example.com' })], controllers: [ShopController] })
+export class AppModule {}
+export const pixel = mappPixelProxy({ trackId: '${TRACK_ID}', trackDomain: 'track.example.com' });
+export const isTrackingError = (error: unknown): error is TrackingError => error instanceof TrackingError;
+export const metrics = (tracker: MappTracker['tracker']) => registerPrometheusMetrics(tracker, { registry: new Registry() });
+// @ts-expect-error: trackID is not an option (it is trackId)
+MappTrackingModule.forRoot({ trackID: '${TRACK_ID}' });
+`;
+
+const FASTIFY_HONO_ESM = `import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { mappTracking, mappPixelProxy, noTracking } from '@mapp-s2s/fastify';
+import { mappTracking as honoTracking, trackPage } from '@mapp-s2s/hono';
+import { TrackingError, type TrackerOptions } from '@mapp-s2s/core';
+import { registerPrometheusMetrics } from '@mapp-s2s/metrics';
+import { Registry } from 'prom-client';
+
+const options: TrackerOptions = { trackId: '${TRACK_ID}', trackDomain: 'track.example.com' };
+const app = Fastify();
+await app.register(mappTracking, options);
+await app.register(mappPixelProxy, options);
+app.get('/health', { onRequest: noTracking() }, async () => 'ok');
+const hono = new Hono();
+const tracking = honoTracking(options);
+hono.use(tracking);
+hono.get('/products/:id', (c) => {
+  trackPage(c, { page: { name: 'product' } });
+  return c.html('<p>ok</p>');
+});
+registerPrometheusMetrics(tracking.tracker, { registry: new Registry() });
+export const isTrackingError = (error: unknown): error is TrackingError => error instanceof TrackingError;
+// @ts-expect-error: trackID is not an option (it is trackId)
+honoTracking({ trackID: '${TRACK_ID}' });
+`;
+
 describe('packed packages installed outside the workspace', () => {
   it('type-check in a CommonJS app (module commonjs, moduleResolution node10, as NestJS)', () => {
     // Neither esModuleInterop nor allowSyntheticDefaultImports: our .d.ts must not need them.
@@ -188,6 +246,18 @@ describe('packed packages installed outside the workspace', () => {
   ])('a Next.js middleware type-checks under %s (no errors outside Next’s own declarations)', (name, options) => {
     const file = name === 'nodenext' ? 'middleware.mts' : 'middleware.ts';
     expect(typecheck(frameworks, `next-${name}`, { ...options, lib: ['ES2024', 'DOM', 'DOM.Iterable'] }, { [file]: NEXT_MIDDLEWARE }, true)).toEqual([]);
+  }, 120_000);
+
+  it('a NestJS app (module commonjs, node10, legacy decorators) with the metrics package type-checks', () => {
+    expect(typecheck(frameworks, 'nest', { module: 'commonjs', moduleResolution: 'node10', experimentalDecorators: true, emitDecoratorMetadata: true }, { 'app.ts': NEST_CJS })).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
+    ['bundler', { module: 'esnext', moduleResolution: 'bundler' }],
+  ])('Fastify and Hono apps with the metrics package type-check under %s', (name, options) => {
+    const file = name === 'nodenext' ? 'app.mts' : 'app.ts';
+    expect(typecheck(frameworks, `fastify-hono-${name}`, { ...options, lib: ['ES2024', 'DOM'] }, { [file]: FASTIFY_HONO_ESM })).toEqual([]);
   }, 120_000);
 
   it.each(['cjs', 'esm'] as const)('run with one core (%s): adapter and /node errors are instanceof the core TrackingError', (format) => {

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,6 +6,10 @@ import { TrackingError } from '@mapp-s2s/core';
 import { createTracker } from '@mapp-s2s/core/node';
 import { mappTracking } from '@mapp-s2s/express';
 import { mappTracking as koaTracking } from '@mapp-s2s/koa';
+import { mappTracking as honoTracking, mappPixelProxy as honoPixelProxy } from '@mapp-s2s/hono';
+import { mappPixelProxy as nestPixelProxy } from '@mapp-s2s/nestjs';
+import { mappTracking as fastifyTracking } from '@mapp-s2s/fastify';
+import Fastify from 'fastify';
 import { oneCore, runProbe, WORKSPACE } from './support.js';
 
 // One copy of the core per process: @mapp-s2s/core/node and the adapters must throw the
@@ -38,7 +43,16 @@ describe('one core per process', () => {
     ['@mapp-s2s/core/node createTracker', () => createTracker(BAD, {})],
     ['@mapp-s2s/express mappTracking', () => mappTracking(BAD)],
     ['@mapp-s2s/koa mappTracking', () => koaTracking(BAD)],
+    ['@mapp-s2s/hono mappTracking', () => honoTracking(BAD)],
+    ['@mapp-s2s/hono mappPixelProxy', () => honoPixelProxy(BAD)],
+    ['@mapp-s2s/nestjs mappPixelProxy', () => nestPixelProxy(BAD)],
   ])('sources under jest (moduleNameMapper): %s throws the core TrackingError', (_name, make) => {
     expect(make).toThrow(TrackingError);
+  });
+
+  it('sources under jest: the Fastify plugin rejects bad options at registration with the core TrackingError', async () => {
+    const app = Fastify();
+    await expect(app.register(fastifyTracking, BAD).ready()).rejects.toBeInstanceOf(TrackingError);
+    await app.close();
   });
 });

@@ -22,6 +22,11 @@ export function oneCore(format: 'cjs' | 'esm'): ProbeReport {
       '@mapp-s2s/core/node createTracker': invalid,
       '@mapp-s2s/express mappTracking': invalid,
       '@mapp-s2s/koa mappTracking': invalid,
+      '@mapp-s2s/fastify mappTracking': invalid,
+      '@mapp-s2s/fastify mappPixelProxy': invalid,
+      '@mapp-s2s/hono mappTracking': invalid,
+      '@mapp-s2s/hono mappPixelProxy': invalid,
+      '@mapp-s2s/nestjs mappPixelProxy': invalid,
     },
   };
 }
