@@ -8,8 +8,8 @@ import { createShop as createFastifyShop } from '../../../examples/fastify/src/a
 import { createShop as createHonoShop, nodeListener as honoListener } from '../../../examples/hono/src/app.js';
 
 /**
- * The example shops that run in this process. (examples/nestjs needs legacy decorators with
- * their metadata, which this project does not compile with; the Nest package's own suites cover it.)
+ * The example shops that run in this process. (examples/nestjs needs legacy decorators, which
+ * this project does not compile: test/hostile-nestjs.test.ts runs it in its own process.)
  */
 export type ShopName = 'express' | 'koa' | 'fastify' | 'hono';
 
