@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, resolveOptions, retryDelay, shipLineProblem, travelsAlone, type BatchPoster, type TrackerEnv } from '@mapp-s2s/core/node';
-import { createClient, type RedisClientOptions } from 'redis';
+import { createClient, type RedisClientOptions } from '@redis/client';
 import { checkStreamOptions, deadLetterKey, type RedisClientSettings, DEFAULT_REDIS_URL, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, leaseKey, shardKey, shippersKey } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
 

@@ -1,5 +1,5 @@
 import type { DropReason, OutgoingHit, SendOutcome, TrackerStats, Transport, TransportContext, TransportFactory } from '@mapp-s2s/core';
-import { createClient, type RedisClientOptions } from 'redis';
+import { createClient, type RedisClientOptions } from '@redis/client';
 import { checkStreamOptions, DEFAULT_REDIS_URL, type RedisClientSettings, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, shardKey, shardOf } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
 

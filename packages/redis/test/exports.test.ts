@@ -9,7 +9,7 @@ it('exports exactly the public API', () => {
   );
 });
 
-it('builds on the official node-redis client and the core', () => {
+it('builds on the official node-redis client (its core package only, no modules) and the core', () => {
   const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  expect(Object.keys(manifest.dependencies).sort()).toEqual(['@mapp-s2s/core', 'redis']);
+  expect(Object.keys(manifest.dependencies).sort()).toEqual(['@mapp-s2s/core', '@redis/client']);
 });

@@ -3,7 +3,7 @@ import { createTracker } from '@mapp-s2s/core/node';
 import type { TrackerEvent } from '@mapp-s2s/core';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { redisStreamTransport, shardKey, shardOf } from '../src/index.js';
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
 

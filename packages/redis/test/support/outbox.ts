@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 
 /** A plain node-redis client for a test to look into Redis (RESP2 raw replies). */
 export async function inspectRedis(url: string): Promise<ReturnType<typeof createClient> & { raw<T>(args: string[]): Promise<T> }> {
