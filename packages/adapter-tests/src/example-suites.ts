@@ -185,6 +185,13 @@ export function defineExampleShopSuite(options: ExampleShopSuiteOptions): void {
       // The scrapes themselves are opted out: the collector got the three page views, nothing else.
       expect(collector.hits().map((hit) => new URL(hit.params['pu'] ?? 'x:').pathname)).toEqual(['/', '/products/sku-1', '/cart']);
 
+      // Opted-out routes count as skipped `route`: two /health checks (and the scrapes before).
+      const routeBefore = values.get('mapp_s2s_requests_skipped_total{reason="route"}') ?? 0;
+      for (let n = 0; n < 2; n++) expect((await request(shop.url, '/health')).status).toBe(200);
+      let routeAfter = (await scrape()).values.get('mapp_s2s_requests_skipped_total{reason="route"}') ?? 0;
+      while (routeAfter < routeBefore + 2 && Date.now() < deadline + 5000) routeAfter = (await scrape()).values.get('mapp_s2s_requests_skipped_total{reason="route"}') ?? 0;
+      expect(routeAfter).toBeGreaterThanOrEqual(routeBefore + 2);
+
       // The counters are the tracker's own totals: a second scrape shows the same.
       const again = (await scrape()).values;
       expect(again.get('mapp_s2s_hits_sent_total')).toBe(3);

@@ -33,6 +33,11 @@ export interface TrackerInternals {
    */
   endQuietly(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo?: FactsMemo): void;
   /**
+   * A route opted out (`noTracking()`, `@NoTracking()`): counted as skipped `route`, and said
+   * with `debug`, like every other request that does not become a hit. Never throws.
+   */
+  skipRoute(ctx: RequestContext): void;
+  /**
    * The process is exiting: counts the `count` hits still in memory as dropped `closed`,
    * emits the event (hence the warning line) and says every pending warning summary now.
    * Synchronous; never throws.

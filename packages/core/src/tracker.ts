@@ -613,7 +613,7 @@ export function createTrackerWith(
     // Summaries still waiting for their 10 s window are said now: no timer fires any more.
     warnings.flush();
   };
-  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly, atExit });
+  registerTrackerInternals(tracker, { begin, end, beginNow, endQuietly, skipRoute: (ctx) => void notTracked(ctx, 'route'), atExit });
   afterCreate?.(tracker, config);
   return tracker;
 }
@@ -628,6 +628,7 @@ const SKIP_HINTS: Partial<Record<SkipReason, string>> = {
   method: ': only GET requests are page views',
   'opt-out': ': the opt-out cookie is set',
   'privacy-signal': ': Sec-GPC/DNT with privacySignals "skip"',
+  route: ': noTracking() or @NoTracking() on this route',
   excluded: ': matches `exclude`',
   'not-included': ': does not match `include`',
   'no-host': ': no valid Host header (nor a trusted forwarded host), so no page URL to report',

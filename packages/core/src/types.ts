@@ -102,6 +102,7 @@ export type SkipReason =
   | 'not-included'
   | 'no-host'
   | 'skip'
+  | 'route'
   | 'opt-out'
   | 'consent'
   | 'privacy-signal'

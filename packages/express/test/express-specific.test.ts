@@ -91,6 +91,26 @@ describe.each(versions)('%s', (_name, framework) => {
     expect(hits.map((hit) => parse(hit.line).params['pu'])).toEqual([expect.stringContaining('/public')]);
   });
 
+  it('counts a noTracking() route as skipped `route` and says so with debug', async () => {
+    const memory = createMemoryTransport();
+    const debugs: string[] = [];
+    const logger = { ...recordingLogger(), debug: (message: string) => void debugs.push(message) };
+    const app = framework();
+    const tracking = mappTracking(options(memory, { debug: true, logger }));
+    app.use(tracking);
+    app.get('/health', noTracking(), (_req, res) => {
+      res.type('html').send(html('ok'));
+    });
+    const url = await serve(app);
+    await supertest(url).get('/health').set(PAGE).expect(200);
+    // The request is settled when its response closes, just after the client has the answer.
+    const deadline = Date.now() + 5000;
+    while (tracking.tracker.stats().skipped.route !== 1 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(tracking.tracker.stats().skipped).toEqual({ route: 1 });
+    expect(debugs).toContain(`mapp-s2s: not tracked (route: noTracking() or @NoTracking() on this route): GET ${url}/health`);
+    expect(memory.lines).toEqual([]);
+  });
+
   it('records the status and content type after the response finishes', async () => {
     const memory = createMemoryTransport();
     const app = framework();

@@ -144,10 +144,13 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
     finish(state, readResponse, arg) {
       try {
         const visit = state.visit;
-        if (state.optedOut || visit === undefined) return;
         // An opt-out that found no state (Express: a route replaced `res.locals`, where the
         // state is kept) left its marker on the new holder: honour it.
-        if (state instanceof TrackedRequest && states.isMarkedOptedOut(state.request as object)) return;
+        if (state.optedOut || (state instanceof TrackedRequest && states.isMarkedOptedOut(state.request as object))) {
+          internals?.skipRoute(state.context);
+          return;
+        }
+        if (visit === undefined) return;
         const response = readResponse(arg);
         if (response === undefined) return;
         const base = state.context;
