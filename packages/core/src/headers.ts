@@ -2,10 +2,14 @@ import { parseCookie } from 'cookie';
 import type { HeadersLike } from './types.js';
 
 /**
- * Header names never copied into a `RequestContext`: credentials have no business in
- * tracking data, and cookies are parsed separately into `ctx.cookies`.
+ * The prototype of every header record: empty, frozen, with nothing behind it. A record made
+ * with `Object.create(null)` is a dictionary (slow) object, and copying a browser's ~15 headers
+ * into one costs several times more than into an object with fast properties; an object made
+ * from this prototype has fast properties, and still inherits nothing: a polluted
+ * `Object.prototype` cannot answer a header lookup, and `__proto__` or `constructor` is an
+ * ordinary name.
  */
-const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['cookie', 'authorization', 'proxy-authorization']);
+const NOTHING_INHERITED: object = Object.freeze(Object.create(null) as object);
 
 /** Header values as the two runtimes hand them to us. */
 export type RawHeaderValue = string | number | readonly string[] | undefined | null;
@@ -22,7 +26,7 @@ export function collectHeaders(entries: Iterable<readonly [string, RawHeaderValu
   headers: Record<string, string>;
   cookie: string;
 } {
-  const collector = new HeaderCollector();
+  const collector = new HeaderCollector(false);
   for (const [rawName, rawValue] of entries) collector.add(rawName, rawValue);
   return { headers: collector.headers, cookie: collector.cookie };
 }
@@ -35,7 +39,8 @@ export function collectHeaderRecord(record: Readonly<Record<string, RawHeaderVal
   headers: Record<string, string>;
   cookie: string;
 } {
-  const collector = new HeaderCollector();
+  // A record's keys are unique: two can only meet once lower-cased (see `HeaderCollector`).
+  const collector = new HeaderCollector(true);
   // Own keys only: a polluted Object.prototype must not add headers.
   const names = Object.keys(record);
   for (let i = 0; i < names.length; i++) {
@@ -47,35 +52,48 @@ export function collectHeaderRecord(record: Readonly<Record<string, RawHeaderVal
 
 /** The rules of `collectHeaders` for one header. */
 class HeaderCollector {
-  readonly headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  readonly headers: Record<string, string> = Object.create(NOTHING_INHERITED) as Record<string, string>;
   cookie = '';
+  /**
+   * Whether a name added so far may come again: always for entries (raw header lines repeat),
+   * for a record (unique keys) only once a key needed lower-casing. Node's `req.headers` keys
+   * are all lower case, so its headers are stored without looking up each name first.
+   */
+  private mayRepeat: boolean;
+
+  constructor(uniqueKeys: boolean) {
+    this.mayRepeat = !uniqueKeys;
+  }
 
   add(rawName: string, rawValue: RawHeaderValue): void {
     // HTTP/2 pseudo-headers (`:authority`, `:path`) are connection facts, not headers.
     if (rawValue === undefined || rawValue === null || rawName.charCodeAt(0) === 58 /* : */) return;
     const name = rawName.toLowerCase();
+    if (name !== rawName) this.mayRepeat = true;
     const value = typeof rawValue === 'string' ? rawValue : typeof rawValue === 'number' ? String(rawValue) : rawValue.join(name === 'cookie' ? '; ' : ', ');
     if (value === '') return;
     if (name === 'cookie') {
       this.cookie = this.cookie === '' ? value : `${this.cookie}; ${value}`;
       return;
     }
-    if (CREDENTIAL_HEADERS.has(name)) return;
-    const previous = this.headers[name];
+    // Credentials have no business in tracking data (cookies are parsed into `ctx.cookies`).
+    if (name === 'authorization' || name === 'proxy-authorization') return;
+    const previous = this.mayRepeat ? this.headers[name] : undefined;
     this.headers[name] = previous === undefined ? value : `${previous}, ${value}`;
   }
 }
 
-/** Parses a `Cookie` header; values stay as sent (not URL-decoded), the first occurrence wins. */
+/** Options of every `parseCookie` call: values stay as sent. */
+const KEEP_RAW = { decode: keepRaw };
+
+/**
+ * Parses a `Cookie` header; values stay as sent (not URL-decoded), the first occurrence wins.
+ * `cookie`'s result is used as it is: an object that inherits nothing (its prototype chain ends
+ * in a null-prototype object), holding only strings.
+ */
 export function parseCookies(header: string): Record<string, string> {
-  const cookies: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (header === '') return cookies;
-  const parsed = parseCookie(header, { decode: keepRaw });
-  for (const name of Object.keys(parsed)) {
-    const value = parsed[name];
-    if (value !== undefined) cookies[name] = value;
-  }
-  return cookies;
+  if (header === '') return Object.create(NOTHING_INHERITED) as Record<string, string>;
+  return parseCookie(header, KEEP_RAW) as Record<string, string>;
 }
 
 /** Adapts a web `Headers` (or anything shaped like it) to header entries. */

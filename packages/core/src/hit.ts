@@ -457,6 +457,8 @@ function buildClient(input: LineInput, s: Shape): string {
 const ENCODE_CACHE_SIZE = 1024;
 const uaCache = new Map<string, string>();
 const urlCache = new Map<string, string>();
+/** Client-hint values: a handful per browser version, the same on most requests. */
+const hintCache = new Map<string, string>();
 
 function encodeCached(cache: Map<string, string>, value: string): string {
   let encoded = cache.get(value);
@@ -474,7 +476,7 @@ function encodeUserAgent(userAgent: string): string {
 
 function hintParams(hints: ReadonlyArray<readonly [string, string]>): string {
   let out = '';
-  for (const [name, value] of hints) out += `&${name}=${encodeValue(cutText(value))}`;
+  for (const [name, value] of hints) out += `&${name}=${encodeCached(hintCache, cutText(value))}`;
   return out;
 }
 

@@ -81,12 +81,42 @@ describe('fromNodeRequest (structural)', () => {
       { method: 'GET', url: 'http://localhost/x' },
     ],
     [
+      'a record whose keys meet once lower-cased, lower case first',
+      { url: '/', headers: { host: 'a.com', 'x-a': '1', 'X-A': '2', Cookie: 'a=1', cookie: 'b=2' } },
+      { headers: { host: 'a.com', 'x-a': '1, 2' }, cookies: { a: '1', b: '2' } },
+    ],
+    [
+      'a record whose keys meet once lower-cased, mixed case first',
+      { url: '/', headers: { Host: 'a.com', 'X-A': '1', 'x-a': '2' } },
+      { url: 'http://a.com/', headers: { host: 'a.com', 'x-a': '1, 2' } },
+    ],
+    [
       'array values, undefined values, credentials and cookies',
       { method: 'post', url: '/', headers: { host: 'a.com', 'x-a': ['1', '2'], 'x-u': undefined, authorization: 'secret', cookie: ['a=1', 'b=2'] } },
       { method: 'POST', headers: { host: 'a.com', 'x-a': '1, 2' }, cookies: { a: '1', b: '2' } },
     ],
   ])('%s', (_label, req, expected) => {
     expect(fromNodeRequest(req)).toMatchObject(expected);
+  });
+
+  it('builds header and cookie records that inherit nothing, even from a polluted Object.prototype', () => {
+    const polluted = Object.prototype as Record<string, unknown>;
+    polluted['x-forwarded-for'] = '6.6.6.6';
+    polluted['wtstp_eid'] = '6666666666666666666';
+    try {
+      const ctx = fromNodeRequest({ url: '/', headers: { host: 'a.com', constructor: 'c', __proto__: 'p', 'proxy-authorization': 'x', cookie: 'toString=t; a=1' } as never });
+      expect(ctx.headers['x-forwarded-for']).toBeUndefined();
+      expect(ctx.cookies['wtstp_eid']).toBeUndefined();
+      expect(ctx.headers['constructor']).toBe('c');
+      expect(ctx.headers['proxy-authorization']).toBeUndefined();
+      expect(ctx.cookies['toString']).toBe('t');
+      expect(fromNodeRequest({ url: '/', headers: {} }).cookies['hasOwnProperty']).toBeUndefined();
+      expect(Object.keys(ctx.headers)).toEqual(['host', 'constructor']);
+      expect(Object.keys(ctx.cookies)).toEqual(['toString', 'a']);
+    } finally {
+      delete polluted['x-forwarded-for'];
+      delete polluted['wtstp_eid'];
+    }
   });
 
   it('reads status and content type from the response', () => {
