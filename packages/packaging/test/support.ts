@@ -38,7 +38,7 @@ export function oneCore(format: 'cjs' | 'esm'): ProbeReport {
 export function runProbe(dir: string, format: 'cjs' | 'esm'): ProbeReport {
   const file = `probe.${format === 'cjs' ? 'cjs' : 'mjs'}`;
   const fixtures = join(__dirname, 'fixtures');
-  if (dir !== fixtures) copyFileSync(join(fixtures, file), join(dir, file));
+  if (dir !== fixtures) for (const name of [file, 'probe-cases.cjs']) copyFileSync(join(fixtures, name), join(dir, name));
   const result = spawnSync(process.execPath, [join(dir, file)], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
   if (result.status !== 0) throw new Error(`probe.${format} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return JSON.parse(result.stdout) as ProbeReport;
