@@ -147,7 +147,8 @@ export function createRequestTracking<R extends object>(options: AdapterTracking
         // An opt-out that found no state (Express: a route replaced `res.locals`, where the
         // state is kept) left its marker on the new holder: honour it.
         if (state.optedOut || (state instanceof TrackedRequest && states.isMarkedOptedOut(state.request as object))) {
-          internals?.skipRoute(state.context);
+          // (A tracker from another copy of the core may predate `skipRoute`.)
+          if (typeof internals?.skipRoute === 'function') internals.skipRoute(state.context);
           return;
         }
         if (visit === undefined) return;
