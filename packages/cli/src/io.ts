@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** A writable text stream (process.stdout fits). */
 export interface TextOut {
   write(text: string): unknown;
@@ -39,4 +41,25 @@ export function untilStopped(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop);
   });
+}
+
+/**
+ * Parses a command's flags, or finishes the command when there is nothing to run: a flag error
+ * gets its message and the usage on stderr (exit code 2), `--help` the usage on stdout (exit
+ * code 0). `config` is `parseArgs`'s, with a boolean `help` option. Returns the parsed flags, or
+ * the exit code.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, usage: string, config: T, out: { stdout: TextOut; stderr: TextOut }): ReturnType<typeof parseArgs<T>> | number {
+  let parsed: ReturnType<typeof parseArgs<T>>;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    out.stderr.write(`mapp-s2s ${command}: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if ((parsed.values as { help?: unknown }).help === true) {
+    out.stdout.write(usage);
+    return 0;
+  }
+  return parsed;
 }

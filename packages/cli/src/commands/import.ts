@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { acquireDirLock, createTracker, type Tracker } from '@mapp-s2s/core/node';
-import type { CommandIo } from '../io.js';
+import { parseCommandArgs, type CommandIo } from '../io.js';
 import { compileJsonLines } from '../import/json-lines.js';
 import { compileLogFormat, LogFormatError, type LineParser } from '../import/log-format.js';
 import { MALFORMED_LISTED, runImport, type ImportReport } from '../import/run-import.js';
@@ -174,42 +173,33 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        field: { type: 'string', multiple: true },
-        host: { type: 'string' },
-        scheme: { type: 'string' },
-        'track-id': { type: 'string' },
-        'track-domain': { type: 'string' },
-        'spool-dir': { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        state: { type: 'string' },
-        'no-state': { type: 'boolean', default: false },
-        'trust-proxy': { type: 'string' },
-        include: { type: 'string', multiple: true },
-        exclude: { type: 'string', multiple: true },
-        'anonymize-ip': { type: 'boolean', default: false },
-        'max-attempts': { type: 'string' },
-        timeout: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    stderr.write(`mapp-s2s import: ${(error as Error).message}\n\n${IMPORT_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    stdout.write(IMPORT_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('import', IMPORT_USAGE, {
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      field: { type: 'string', multiple: true },
+      host: { type: 'string' },
+      scheme: { type: 'string' },
+      'track-id': { type: 'string' },
+      'track-domain': { type: 'string' },
+      'spool-dir': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      state: { type: 'string' },
+      'no-state': { type: 'boolean', default: false },
+      'trust-proxy': { type: 'string' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      'anonymize-ip': { type: 'boolean', default: false },
+      'max-attempts': { type: 'string' },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }, { stdout, stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
 
   const dryRun = values['dry-run'] === true;
   const spoolDir = values['spool-dir'];

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 // Types only: @mapp-s2s/redis (and the redis client) is an optional peer, loaded at run time.
 import type { RedisShipperEvent, RedisShipperStats } from '@mapp-s2s/redis';
-import { untilStopped, type CommandIo } from '../io.js';
+import { parseCommandArgs, untilStopped, type CommandIo } from '../io.js';
 
 /** The optional package that `mapp-s2s ship --from redis://…` runs. */
 export const REDIS_PACKAGE = '@mapp-s2s/redis';
@@ -83,39 +82,31 @@ export async function runRedisShipCommand(argv: string[], io: RedisShipCommandIo
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        from: { type: 'string' },
-        stream: { type: 'string' },
-        shards: { type: 'string' },
-        group: { type: 'string' },
-        consumer: { type: 'string' },
-        'track-id': { type: 'string' },
-        'track-domain': { type: 'string' },
-        'batch-size': { type: 'string' },
-        timeout: { type: 'string' },
-        lease: { type: 'string' },
-        'claim-idle': { type: 'string' },
-        'backoff-max': { type: 'string' },
-        progress: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    stderr.write(`mapp-s2s ship: ${(error as Error).message}\n\n${SHIP_REDIS_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    stdout.write(SHIP_REDIS_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('ship', SHIP_REDIS_USAGE, {
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      from: { type: 'string' },
+      stream: { type: 'string' },
+      shards: { type: 'string' },
+      group: { type: 'string' },
+      consumer: { type: 'string' },
+      'track-id': { type: 'string' },
+      'track-domain': { type: 'string' },
+      'batch-size': { type: 'string' },
+      timeout: { type: 'string' },
+      lease: { type: 'string' },
+      'claim-idle': { type: 'string' },
+      'backoff-max': { type: 'string' },
+      progress: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }, { stdout, stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const url = values.from ?? env.MAPP_REDIS_URL;
   if (url === undefined || !/^rediss?:\/\//.test(url)) {
     stderr.write(`mapp-s2s ship: --from must be a redis:// or rediss:// URL, got ${JSON.stringify(url ?? '')}\nRun "mapp-s2s ship --from redis:// --help" for the options.\n`);

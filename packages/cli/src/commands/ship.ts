@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { createFileShipSource, resolveOptions, shipSpool, type ShipReport } from '@mapp-s2s/core/node';
-import type { CommandIo } from '../io.js';
+import { parseCommandArgs, type CommandIo } from '../io.js';
 import { createProgressBar } from './progress.js';
 import { runRedisShipCommand, type RedisShipCommandIo } from './ship-redis.js';
 
@@ -84,33 +83,25 @@ export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        dir: { type: 'string' },
-        'track-id': { type: 'string' },
-        'track-domain': { type: 'string' },
-        prefix: { type: 'string' },
-        'max-file-age': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'max-attempts': { type: 'string' },
-        timeout: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    stderr.write(`mapp-s2s ship: ${(error as Error).message}\n\n${SHIP_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    stdout.write(SHIP_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('ship', SHIP_USAGE, {
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      dir: { type: 'string' },
+      'track-id': { type: 'string' },
+      'track-domain': { type: 'string' },
+      prefix: { type: 'string' },
+      'max-file-age': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'max-attempts': { type: 'string' },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }, { stdout, stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
 
   let settings;
   try {
