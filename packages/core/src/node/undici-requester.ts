@@ -1,5 +1,6 @@
 import type { Dispatcher, Pool } from 'undici';
 import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
+import { compactConsumed } from '../transport/consumed-prefix.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 import { fetchReplaced } from './node-requester.js';
 
@@ -87,14 +88,7 @@ export function createPools(): NodePools {
         return;
       }
       target.waiting[target.head] = undefined as never;
-      target.head += 1;
-      if (target.head === target.waiting.length) {
-        target.waiting.length = 0;
-        target.head = 0;
-      } else if (target.head > 1024 && target.head * 2 > target.waiting.length) {
-        target.waiting.splice(0, target.head);
-        target.head = 0;
-      }
+      target.head = compactConsumed(target.waiting, target.head + 1);
       next();
     },
     close() {

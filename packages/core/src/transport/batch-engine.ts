@@ -2,6 +2,7 @@ import { MAX_LINE_BYTES } from '../encode.js';
 import type { DropReason, OutgoingHit, TransportContext } from '../types.js';
 import type { ResolvedBatchOptions } from './batch-options.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type HttpRequester } from './http.js';
+import { compactConsumed } from './consumed-prefix.js';
 import { backoffDelay } from './retry.js';
 import type { StatsRecorder } from './stats.js';
 
@@ -260,14 +261,7 @@ export class BatchEngine {
     lane.bytes -= bytes;
     this.queued -= taken.length;
     this.queuedBytes -= bytes;
-    // Compact the consumed prefix once it dominates, so memory tracks the live length.
-    if (lane.head === lane.queue.length) {
-      lane.queue.length = 0;
-      lane.head = 0;
-    } else if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
-      lane.queue.splice(0, lane.head);
-      lane.head = 0;
-    }
+    lane.head = compactConsumed(lane.queue, lane.head);
     return taken;
   }
 
