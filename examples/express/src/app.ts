@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
 import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
-import { mountSmartPixel } from './smart-pixel.js';
+import { mountPixelProxy, mountSmartPixelPage } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
 /** The shop, the tracker behind its middleware (close it on shutdown) and its metrics. */
@@ -24,12 +24,14 @@ export function createShop(options: ExpressTrackingOptions, framework: typeof ex
   const app = framework();
   app.disable('x-powered-by');
 
-  // One middleware before every route: page views are decided when each response finishes.
   const tracking = mappTracking(options);
+  // Smart Pixel pass-through at /mapp/pixel, first: the page tracking never sees its requests.
+  mountPixelProxy(app, options, tracking.tracker);
+  // One middleware before every route: page views are decided when each response finishes.
   app.use(tracking);
 
-  // Smart Pixel pass-through at /mapp/pixel, the pixel bundle and a /pixel demo page.
-  mountSmartPixel(app, options, tracking.tracker);
+  // The pixel bundle and a /pixel demo page.
+  mountSmartPixelPage(app, options);
 
   app.get('/static/app.css', (_req, res) => {
     res.type('css').set('cache-control', 'public, max-age=3600').send(STYLESHEET);

@@ -26,14 +26,18 @@ function smartPixelPath(): string {
 }
 
 /**
- * Mounts the Smart Pixel pass-through at `/mapp/pixel` (same options and tracker as the page
- * tracking, so hits share its transport), serves the pixel bundle at `/static/smart-pixel.js`
- * and a demo page at `/pixel`. `MAPP_PIXEL_MODE=forward|queue` picks the mode (default queue).
+ * Mounts the Smart Pixel pass-through at `/mapp/pixel`, with the same options and tracker as the
+ * page tracking so its hits share the transport. Mount it before `mappTracking()`: a pixel request
+ * is then answered before the page tracking looks at it (no visit, no visitor cookie on the GIF).
+ * `MAPP_PIXEL_MODE=forward|queue` picks the mode (default queue).
  */
-export function mountSmartPixel(app: Express, options: ExpressTrackingOptions, tracker: Tracker): void {
+export function mountPixelProxy(app: Express, options: ExpressTrackingOptions, tracker: Tracker): void {
   const { tracker: _shared, ...trackerOptions } = options;
   app.use('/mapp/pixel', mappPixelProxy({ ...trackerOptions, tracker }));
+}
 
+/** Serves the Smart Pixel bundle at `/static/smart-pixel.js` and a demo page at `/pixel`. */
+export function mountSmartPixelPage(app: Express, options: ExpressTrackingOptions): void {
   let bundle: Buffer | undefined;
   app.get('/static/smart-pixel.js', (_req, res) => {
     bundle ??= readFileSync(smartPixelPath());

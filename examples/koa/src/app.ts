@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { demoCart, productFor } from '../../shop-kit/catalog.js';
 import { AdminController, CheckoutController, queryString } from './controllers.js';
 import { cartPage, errorPage, errorStatus, homePage, notFoundPage, productPage } from '../../shop-kit/pages.js';
-import { mountSmartPixel } from './smart-pixel.js';
+import { mountPixelProxy, mountSmartPixelPage } from './smart-pixel.js';
 import { STYLESHEET } from '../../shop-kit/styles.js';
 
 /** The shop, the tracker behind its middleware (close it on shutdown) and its metrics. */
@@ -24,14 +24,16 @@ export interface Shop {
 export function createShop(options: KoaTrackingOptions, KoaClass: typeof Koa = Koa): Shop {
   const app = new KoaClass();
 
-  // First in the chain: page views are decided once the routes below have run.
   const tracking = mappTracking(options);
+  // Smart Pixel pass-through at /mapp/pixel, first: the page tracking never sees its requests.
+  mountPixelProxy(app, options, tracking.tracker);
+  // Before the routes: page views are decided once the routes below have run.
   app.use(tracking);
   // Inside the tracking middleware, so it records the error page's status like any answer.
   app.use(shopErrors);
 
-  // Smart Pixel pass-through at /mapp/pixel, the pixel bundle and a /pixel demo page.
-  mountSmartPixel(app, options, tracking.tracker);
+  // The pixel bundle and a /pixel demo page.
+  mountSmartPixelPage(app, options);
 
   const router = new Router();
 

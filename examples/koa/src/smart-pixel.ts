@@ -27,14 +27,18 @@ function smartPixelPath(): string {
 }
 
 /**
- * Mounts the Smart Pixel pass-through at `/mapp/pixel` (same options and tracker as the page
- * tracking, so hits share its transport), serves the pixel bundle at `/static/smart-pixel.js`
- * and a demo page at `/pixel`. `MAPP_PIXEL_MODE=forward|queue` picks the mode (default queue).
+ * Mounts the Smart Pixel pass-through at `/mapp/pixel`, with the same options and tracker as the
+ * page tracking so its hits share the transport. Mount it before `mappTracking()`: a pixel request
+ * is then answered before the page tracking looks at it (no visit, no visitor cookie on the GIF).
+ * `MAPP_PIXEL_MODE=forward|queue` picks the mode (default queue).
  */
-export function mountSmartPixel(app: Koa, options: KoaTrackingOptions, tracker: Tracker): void {
+export function mountPixelProxy(app: Koa, options: KoaTrackingOptions, tracker: Tracker): void {
   const { tracker: _shared, onError: _onError, ...trackerOptions } = options;
   app.use(mappPixelProxy({ ...trackerOptions, tracker }));
+}
 
+/** Serves the Smart Pixel bundle at `/static/smart-pixel.js` and a demo page at `/pixel`. */
+export function mountSmartPixelPage(app: Koa, options: KoaTrackingOptions): void {
   const router = new Router();
   let bundle: Buffer | undefined;
   router.get('/static/smart-pixel.js', (ctx) => {

@@ -43,6 +43,21 @@ export function defineExamplePixelSuite({ name, startShop }: ExamplePixelSuiteOp
       expect(hit?.params['X-WT-UA']).toBe(PIXEL_UA);
     });
 
+    it('answers a pixel URL opened as a page before the page tracking sees it: no visitor cookie, no page view', async () => {
+      const before = collector.hits().length;
+      const answer = await get('/mapp/pixel?p=600,opened-as-page,1,1920x1080,24,1,1730181123123,0,1280x720,0', {
+        accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+        'sec-fetch-dest': 'document',
+        'sec-fetch-mode': 'navigate',
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('image/gif');
+      expect(answer.headers['set-cookie']).toBeUndefined();
+      const hits = await collector.waitForHits(before + 1);
+      expect(hits.slice(before).map((hit) => hit.p[1])).toEqual(['opened-as-page']);
+      expect(hits.slice(before)[0]?.params['eid']).toBeUndefined();
+    });
+
     it('serves the Smart Pixel bundle and the demo page', async () => {
       const script = await get('/static/smart-pixel.js');
       expect(script.status).toBe(200);
