@@ -153,6 +153,15 @@ export function definePixelProxySuite({ name, startShop }: PixelProxySuiteOption
       });
     });
 
+    it('never takes an absolute-form target for a pixel hit: refused or passed on, nothing sent', async () => {
+      await withShop({}, async (shop) => {
+        const answer = await send(shop, 'GET', `http://evil.example/mapp/pixel?${PIXEL_QUERY}`);
+        expect([400, 404]).toContain(answer.status);
+        expect(answer.headers['content-type']).not.toBe('image/gif');
+        expect(collector().requestCount()).toBe(0);
+      });
+    });
+
     it('answers a query over maxQueryLength with the GIF, reports it and sends nothing', async () => {
       // maxQueryLength lowered: Node itself answers 431 above its 16 KB header limit.
       await withShop({ maxQueryLength: 10_000 }, async (shop, events) => {

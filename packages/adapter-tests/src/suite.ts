@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startCollector, type Collector, type StoredHit } from '@mapp-s2s/collector';
-import { BROWSER_UA, request, setCookieValue, type RequestOptions, type ShopResponse } from './browser.js';
+import { BROWSER_UA, PAGE_HEADERS, request, setCookieValue, type RequestOptions, type ShopResponse } from './browser.js';
+import { rawRequest } from './raw-request.js';
 import { hitsAfter, lastHitId, waitForHit } from './hits.js';
 import type { AdapterSuiteOptions, RunningShop } from './types.js';
 
@@ -232,6 +233,23 @@ export function defineAdapterSuite(options: AdapterSuiteOptions): void {
         expect(trusted.hit.params['pu']).toMatch(/^https:\/\//);
         const untrusted = await openPage('/', { headers: { 'x-forwarded-proto': 'https' } }, untrustingShop);
         expect(untrusted.hit.params['pu']).toMatch(/^http:\/\//);
+      });
+    });
+
+    describe('absolute-form request targets', () => {
+      // `GET https://evil.example:8443/ HTTP/1.1`: its scheme and host are the client's. HAProxy relays
+      // such a target unchanged, so not even a trusted proxy's may set them (docs/protocol.md §5).
+      it.each([
+        ['from an untrusted peer', () => untrustingShop],
+        ['from a trusted proxy', () => shop],
+      ] as const)('takes only the path of an absolute-form target %s: the page URL keeps the Host header and plain http', async (_label, target) => {
+        const marker = nextMarker();
+        const answer = await rawRequest(target().url, 'GET', `https://evil.example:8443/?mk=${marker}`, PAGE_HEADERS);
+        expect(answer.status).toBe(200);
+        const hit = await waitForHit(collector, (candidate) => (candidate.params['pu'] ?? '').includes(`mk=${marker}`), timeoutMs, `absolute-form ${marker}`);
+        expect(hit.params['pu']).toBe(`http://${new URL(target().url).host}/?mk=${marker}`);
+        // The visitor cookie of a plain-HTTP page carries no Secure flag.
+        expect(String(answer.headers['set-cookie'] ?? '')).not.toMatch(/;\s*secure/i);
       });
     });
 

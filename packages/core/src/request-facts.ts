@@ -295,7 +295,10 @@ export function resolveClientAddress(ctx: RequestContext, config: ResolvedConfig
 /**
  * Derives public scheme, host, page URL and the client IP to send. Without a trusted peer
  * (the default) no forwarding header is parsed at all: scheme and host are the connection's
- * and the `Host` header's, the IP is the peer's. `parts` is `splitUrl(ctx.url)` when the
+ * and the `Host` header's, the IP is the peer's. An absolute-form request target
+ * (`ctx.absoluteTarget`) never sets them, not even from a trusted peer: proxies such as HAProxy
+ * relay a client's absolute-form target unchanged, so its scheme and host may be the client's;
+ * a trusted proxy states the public ones in its forwarding headers. `parts` is `splitUrl(ctx.url)` when the
  * caller split it already.
  */
 export function requestFacts(ctx: RequestContext, config: ResolvedConfig, parts: ReturnType<typeof splitUrl> = splitUrl(ctx.url)): RequestFacts {
@@ -304,15 +307,6 @@ export function requestFacts(ctx: RequestContext, config: ResolvedConfig, parts:
   let address: Address | undefined;
   const peer = ctx.remoteAddress === undefined ? undefined : parseIp(ctx.remoteAddress);
   if (config.trustsAnyProxy && config.trustProxy(peer, 0)) {
-    if (ctx.absoluteTarget !== undefined) {
-      // A trusted proxy may forward in absolute-form (HTTP/2 to HTTP/1.1); its own headers still win.
-      const target = splitUrl(ctx.absoluteTarget);
-      const targetHost = validHost(target.host);
-      if (targetHost !== undefined && (target.scheme === 'https' || target.scheme === 'http')) {
-        scheme = target.scheme;
-        host = targetHost;
-      }
-    }
     const facts = proxyFacts(ctx.headers, config.proxyHeaders, peer, config.trustProxy);
     if (facts.scheme !== undefined) scheme = facts.scheme;
     if (facts.host !== undefined) host = facts.host;

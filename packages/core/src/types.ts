@@ -26,9 +26,10 @@ export interface RequestContext {
   url: string;
   /**
    * The request target as received when the request line was in absolute-form
-   * (`GET https://shop.example/x HTTP/1.1`), else undefined. Its scheme and host are
-   * client-chosen, so the core uses them only when the peer is a trusted proxy; `url` keeps
-   * the connection's scheme, the `Host` header and the target's path.
+   * (`GET https://shop.example/x HTTP/1.1`), else undefined. Its scheme and host may be the
+   * client's (proxies such as HAProxy relay the target unchanged), so the core never takes
+   * scheme or host from it; `url` keeps the connection's scheme, the `Host` header and the
+   * target's path. Kept for `skip`/`pageName` callbacks that want to see it.
    */
   absoluteTarget?: string | undefined;
   /**

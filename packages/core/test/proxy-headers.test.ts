@@ -106,14 +106,15 @@ describe('absolute-form request targets', () => {
   it.each<[string, TrackerOptions, string | undefined, Record<string, string>, string]>([
     ['ignored without trustProxy', {}, PEER, {}, 'http://shop.example.com/x?q=1'],
     ['ignored from an untrusted peer', { trustProxy: LB }, '6.6.6.6', {}, 'http://shop.example.com/x?q=1'],
-    ['used from a trusted proxy', { trustProxy: LB }, PEER, {}, 'https://evil.example:8443/x?q=1'],
-    ["a trusted proxy's headers beat it", { trustProxy: LB }, PEER, { forwarded: 'for=203.0.113.5;proto=http;host=www.shop.com' }, 'http://www.shop.com/x?q=1'],
+    // HAProxy relays a client's absolute-form target unchanged: even a trusted peer's may be the client's.
+    ['ignored from a trusted proxy too', { trustProxy: LB }, PEER, {}, 'http://shop.example.com/x?q=1'],
+    ["a trusted proxy's headers set scheme and host", { trustProxy: LB }, PEER, { forwarded: 'for=203.0.113.5;proto=https;host=www.shop.com' }, 'https://www.shop.com/x?q=1'],
   ])('%s', (_label, options, peer, headers, pageUrl) => {
     const ctx = context({ url: 'http://shop.example.com/x?q=1', absoluteTarget: 'https://evil.example:8443/x?q=1', remoteAddress: peer, headers });
     expect(requestFacts(ctx, config(options)).pageUrl).toBe(pageUrl);
   });
 
-  it.each(['ftp://evil.example/x', 'https://ev il.example/x', 'https:///x'])('ignores a malformed target %j even from a trusted proxy', (target) => {
+  it.each(['ftp://evil.example/x', 'https://ev il.example/x', 'https:///x'])('ignores a malformed target %j from a trusted proxy', (target) => {
     const ctx = context({ url: 'http://shop.example.com/x', absoluteTarget: target, remoteAddress: PEER });
     expect(requestFacts(ctx, config({ trustProxy: LB })).pageUrl).toBe('http://shop.example.com/x');
   });

@@ -3,7 +3,7 @@ import { createRequestTracking, createTracker, fromWebRequest, type ResponseFact
 import { PendingCookie } from './cookies.js';
 import { kit } from './kit.js';
 import type { HonoTrackingOptions } from './options.js';
-import { nodeIncoming, processEnv, rawTarget, waitUntilOf } from './runtime.js';
+import { nodeIncoming, nodePageUrl, processEnv, waitUntilOf } from './runtime.js';
 
 /** The middleware returned by `mappTracking()`; `tracker` is there to `close()` it on shutdown. */
 export interface MappTrackingMiddleware extends MiddlewareHandler {
@@ -60,11 +60,10 @@ export function mappTracking(options: HonoTrackingOptions = {}): MappTrackingMid
     const cookie = new PendingCookie();
     let ready: Promise<void> | undefined;
     try {
-      const incoming = nodeIncoming(c);
-      const target = rawTarget(c);
-      // On Node the page URL keeps the path as received, not as the URL parser rewrote it.
-      const url = target === undefined ? c.req.url : `${new URL(c.req.url).origin}${target}`;
-      const peer = remoteAddress !== undefined ? remoteAddress(c) : incoming?.socket?.remoteAddress;
+      // On Node the page URL keeps the path as received, not as the URL parser rewrote it,
+      // and never takes scheme or host from an absolute-form target.
+      const url = nodePageUrl(c) ?? c.req.url;
+      const peer = remoteAddress !== undefined ? remoteAddress(c) : nodeIncoming(c)?.socket?.remoteAddress;
       const context = fromWebRequest({ method: c.req.method, url, headers: c.req.raw.headers }, { remoteAddress: peer });
       ready = tracking.start(c, context, undefined, cookie).ready;
     } catch (error) {

@@ -3,8 +3,12 @@ import type { Context } from 'hono';
 /** What `@hono/node-server` puts at `c.env.incoming`: the Node request, read structurally. */
 interface NodeIncoming {
   readonly url?: string;
-  readonly socket?: { readonly remoteAddress?: string | undefined } | null;
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
+  readonly socket?: { readonly remoteAddress?: string | undefined; readonly encrypted?: boolean | undefined } | null;
 }
+
+/** `http://` or `https://` and the authority: the start of an absolute-form request target. */
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
 /** The Node request behind `c` on `@hono/node-server`, or `undefined` on other runtimes. @internal */
 export function nodeIncoming(c: Context): NodeIncoming | undefined {
@@ -14,12 +18,33 @@ export function nodeIncoming(c: Context): NodeIncoming | undefined {
 
 /**
  * The request target as the client sent it, on Node (`@hono/node-server` builds `c.req.url`
- * with the WHATWG parser, which resolves `..` and re-encodes). Only origin-form targets.
+ * with the WHATWG parser, which resolves `..` and re-encodes): origin-form (`/x?y`) or
+ * absolute-form (`https://host/x`), exactly as received.
  * @internal
  */
 export function rawTarget(c: Context): string | undefined {
-  const url = nodeIncoming(c)?.url;
-  return url !== undefined && url.startsWith('/') ? url : undefined;
+  return nodeIncoming(c)?.url;
+}
+
+/**
+ * The page URL on Node, built as the core's `fromNodeRequest` builds it: the scheme of the
+ * connection (TLS or not), the host of the `Host` header (`:authority` on HTTP/2) and the target
+ * as received. An absolute-form target contributes only its path and query: its scheme and host
+ * are the client's choice (`@hono/node-server` would adopt them). `undefined` off Node.
+ * @internal
+ */
+export function nodePageUrl(c: Context): string | undefined {
+  const incoming = nodeIncoming(c);
+  const target = incoming?.url;
+  if (incoming === undefined || target === undefined) return undefined;
+  const scheme = incoming.socket?.encrypted === true ? 'https' : 'http';
+  const host = headerValue(incoming.headers?.['host']) ?? headerValue(incoming.headers?.[':authority']) ?? '';
+  const path = target.startsWith('/') ? target : target.replace(ABSOLUTE_FORM, '');
+  return `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The worker's `waitUntil` for this request, or `undefined` (Node has no execution context). @internal */

@@ -29,9 +29,8 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
  * Converts a Node request (and, once finished, its response) into a neutral
  * `RequestContext`. The URL is rebuilt from the connection (TLS or not) and the `Host`
  * header; proxy headers are left for the core to apply only for trusted peers. An
- * absolute-form target (`GET https://evil.example/x HTTP/1.1`) contributes only its path
- * here; it is kept as `absoluteTarget` for the core, which uses its scheme and host only
- * when the peer is a trusted proxy.
+ * absolute-form target (`GET https://evil.example/x HTTP/1.1`) contributes only its path;
+ * it is kept as `absoluteTarget`, whose scheme and host the core never uses.
  */
 export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): RequestContext {
   const { headers, cookie } = collectHeaderRecord(req.headers);
