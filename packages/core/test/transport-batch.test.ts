@@ -138,6 +138,18 @@ describe('batch transport', () => {
     expect(collector.requestCount()).toBe(2);
   }, 20_000);
 
+  it('waits at most the longest timer Node keeps for a huge Retry-After, instead of retrying at once', async () => {
+    collector.setFaults({ status: 429, retryAfter: 3_000_000 });
+    const { transport, waitForEvent } = batch({ flushInterval: 5, maxRetryAge: Number.MAX_SAFE_INTEGER });
+    await transport.send(hit(1, 1));
+    expect(await waitForEvent('retry')).toMatchObject({ attempt: 1, delayMs: 2 ** 31 - 1, reason: 'HTTP 429' });
+    collector.setFaults({});
+    // close() tries the waiting batch once more before its deadline.
+    await transport.close({ timeout: 2000 });
+    expect(collector.hits().map((h) => h.params.cp1)).toEqual(['1']);
+    expect(collector.requestCount()).toBe(2);
+  }, 20_000);
+
   it('drops a 404 batch at once (no retry) and keeps sending the others', async () => {
     collector.setFaults({ status: 404 });
     const { transport, waitForEvent, count } = batch({ flushInterval: 5, maxBatchSize: 2 });

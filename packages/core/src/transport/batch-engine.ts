@@ -76,6 +76,9 @@ function joinLines(entries: readonly EngineEntry[]): string {
   return body;
 }
 
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Shortest retry delay while closing: a dead endpoint must not become a busy loop. */
 const MIN_CLOSING_RETRY_MS = 50;
 
@@ -330,7 +333,8 @@ export class BatchEngine {
       this.giveUp(lane, batch, 'retries-exhausted', `${batch.attempts} attempts, last: ${result.reason}`);
       return;
     }
-    let delay = result.retryAfterMs ?? backoffDelay(batch.attempts, this.options.backoffBase, this.options.backoffMax);
+    // Node fires a longer timer at once (TimeoutOverflowWarning): a huge Retry-After waits the longest it can.
+    let delay = Math.min(MAX_TIMER_MS, result.retryAfterMs ?? backoffDelay(batch.attempts, this.options.backoffBase, this.options.backoffMax));
     // Closing: one more try before the deadline beats a backoff that outlasts it.
     if (this.closing) delay = Math.max(MIN_CLOSING_RETRY_MS, Math.min(delay, this.deadline - Date.now() - MIN_CLOSING_RETRY_MS));
     const oldest = batch.entries.reduce((min, entry) => Math.min(min, entry.hit.time), Number.POSITIVE_INFINITY);
