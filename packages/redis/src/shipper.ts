@@ -3,6 +3,7 @@ import { createBatchPoster, MAX_BATCH_BYTES, MAX_BATCH_LINES, resolveOptions, re
 import { createClient, type RedisClientOptions } from '@redis/client';
 import { checkStreamOptions, deadLetterKey, type RedisClientSettings, DEFAULT_REDIS_URL, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, leaseKey, shardKey, shippersKey } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
+import { watchEvictionPolicy } from './eviction-check.js';
 
 /** Options of {@link createRedisShipper}. */
 export interface RedisShipperOptions {
@@ -63,7 +64,9 @@ export type RedisShipperEvent =
   | { type: 'retry'; shard: number; lines: number; attempt: number; delayMs: number; reason: string }
   | { type: 'dead-letter'; shard: number; lines: number; reason: string }
   | { type: 'invalid'; shard: number; entry: string; problem: string }
-  | { type: 'redis-error'; shard?: number; reason: string };
+  | { type: 'redis-error'; shard?: number; reason: string }
+  /** Redis is set up in a way that can lose hits (an evicting `maxmemory-policy`). */
+  | { type: 'warning'; message: string };
 
 /** Counters of a shipper. */
 export interface RedisShipperStats {
@@ -209,6 +212,7 @@ export function createRedisShipper(options: RedisShipperOptions): RedisShipper {
   (clientOptions as { RESP?: number }).RESP = 2;
   const client = createClient(clientOptions);
   client.on('error', () => undefined);
+  watchEvictionPolicy(client, redisTarget(url), 'mapp-s2s ship', (message) => emit({ type: 'warning', message }));
 
   let stopping = false;
   /** One batch in flight per shipper (POST, then its acknowledgement): a killed shipper resends at most one batch. */

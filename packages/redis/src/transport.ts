@@ -2,6 +2,7 @@ import type { DropReason, OutgoingHit, SendOutcome, TrackerStats, Transport, Tra
 import { createClient, type RedisClientOptions } from '@redis/client';
 import { checkStreamOptions, DEFAULT_REDIS_URL, type RedisClientSettings, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, shardKey, shardOf } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
+import { watchEvictionPolicy } from './eviction-check.js';
 
 /** Options of {@link redisStreamTransport}. */
 export interface RedisStreamTransportOptions {
@@ -107,6 +108,7 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
     client.on('error', (error: unknown) => {
       lastError = describeRedisError(error);
     });
+    watchEvictionPolicy(client, target, '@mapp-s2s/redis', (message) => context.logger.warn(message));
     client.on('ready', () => {
       if (retryTimer !== undefined) {
         clearTimeout(retryTimer);

@@ -4,7 +4,8 @@ import type { TrackerEvent } from '@mapp-s2s/core';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createClient } from '@redis/client';
-import { redisStreamTransport, shardKey, shardOf } from '../src/index.js';
+import { createRedisShipper, redisStreamTransport, shardKey, shardOf, type RedisShipperEvent } from '../src/index.js';
+import { evictionWarning } from '../src/eviction-check.js';
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const TRACK = { trackId: '123451234512345', trackDomain: 'http://127.0.0.1:9' } as const;
@@ -149,5 +150,50 @@ describe('redisStreamTransport while Redis is unreachable', () => {
     await tracker.close({ timeout: 200 });
     expect(tracker.stats().dropped).toEqual({ closed: 7 });
     expect(events).toContainEqual(expect.objectContaining({ type: 'dropped', reason: 'closed', lines: 7 }));
+  });
+});
+
+describe('a Redis that may evict the outbox', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.close();
+  });
+
+  it('says so when maxmemory-policy is allkeys-* with maxmemory set: the transport warns, the shipper reports a warning', async () => {
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await admin.sendCommand(['CONFIG', 'SET', 'maxmemory', '104857600']);
+    await admin.sendCommand(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']);
+    await admin.close();
+    const warnings: string[] = [];
+    const tracker = createTracker({ ...TRACK, logger: { ...quiet, warn: (message: string) => warnings.push(message) }, transport: redisStreamTransport({ url: redis.url, stream: 'evict' }) });
+    await until(() => warnings.length > 0, 'the eviction warning');
+    expect(warnings).toEqual([expect.stringContaining('maxmemory-policy allkeys-lru and maxmemory 104857600 bytes')]);
+    expect(warnings[0]).toContain('Set maxmemory-policy noeviction');
+    await tracker.close();
+
+    const events: RedisShipperEvent[] = [];
+    const shipper = createRedisShipper({ url: redis.url, stream: 'evict', trackId: TRACK.trackId, trackDomain: TRACK.trackDomain, onEvent: (event) => events.push(event) });
+    await until(() => events.some((event) => event.type === 'warning'), 'the shipper warning');
+    expect(events.find((event) => event.type === 'warning')).toEqual({ type: 'warning', message: expect.stringMatching(/^mapp-s2s ship: Redis at redis:\/\/127\.0\.0\.1:\d+ runs with maxmemory-policy allkeys-lru/) });
+    await shipper.stop({ timeout: 1000 });
+  });
+});
+
+describe('evictionWarning', () => {
+  it.each([
+    ['noeviction', 'maxmemory:104857600\r\nmaxmemory_policy:noeviction\r\n'],
+    ['volatile-lru (streams have no TTL)', 'maxmemory:104857600\r\nmaxmemory_policy:volatile-lru\r\n'],
+    ['allkeys-lru without maxmemory', 'maxmemory:0\r\nmaxmemory_policy:allkeys-lru\r\n'],
+    ['an INFO without the fields', '# Memory\r\nused_memory:1\r\n'],
+  ])('stays silent for %s', (_label, info) => {
+    expect(evictionWarning(info, 'redis://x:6379', 'w')).toBeUndefined();
+  });
+
+  it.each(['allkeys-lru', 'allkeys-lfu', 'allkeys-random'])('warns for %s with maxmemory set', (policy) => {
+    expect(evictionWarning(`# Memory\r\nmaxmemory:1024\r\nmaxmemory_policy:${policy}\r\n`, 'redis://x:6379', 'w')).toMatch(new RegExp(`^w: Redis at redis://x:6379 runs with maxmemory-policy ${policy} and maxmemory 1024 bytes`));
   });
 });

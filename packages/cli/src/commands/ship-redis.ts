@@ -136,6 +136,11 @@ export async function runRedisShipCommand(argv: string[], io: RedisShipCommandIo
       stdout.write(`${JSON.stringify(event)}\n`);
       return;
     }
+    // A setup that can lose hits is said even with --quiet.
+    if (event.type === 'warning') {
+      stderr.write(`${event.message}\n`);
+      return;
+    }
     if (quiet) return;
     if (event.type === 'lease') stderr.write(`mapp-s2s ship: shard ${event.shard} ${event.action}\n`);
     else if (event.type === 'claimed') stderr.write(`mapp-s2s ship: shard ${event.shard}: claimed ${event.entries} entries left pending by another shipper\n`);
