@@ -51,6 +51,57 @@ export function splitUrl(url: string): { scheme: string; host: string; path: str
   return { scheme, host, path: path === '' ? '/' : path, search: pathEnd < end ? url.slice(pathEnd, end) : '' };
 }
 
+/** A `.` segment, plain or percent-encoded, as the WHATWG URL parser recognises it. */
+function isSingleDot(segment: string): boolean {
+  return segment === '.' || segment.toLowerCase() === '%2e';
+}
+
+/** A `..` segment, plain or percent-encoded, as the WHATWG URL parser recognises it. */
+function isDoubleDot(segment: string): boolean {
+  if (segment === '..') return true;
+  const lower = segment.toLowerCase();
+  return lower === '.%2e' || lower === '%2e.' || lower === '%2e%2e';
+}
+
+/**
+ * The path as a browser (and the WHATWG `URL` parser, which Mapp's official Node library builds
+ * its page names and `pu` with) resolves it: `\` is `/`, and `.`/`..` segments (also written
+ * `%2e`) are removed. Browsers only ever send resolved paths; other clients may not, and the
+ * same page must get the same name. A path without any of these is returned as it is.
+ */
+export function resolvePath(path: string): string {
+  if (path.indexOf('\\') === -1 && path.indexOf('/.') === -1 && !(path.indexOf('%2') !== -1 && /%2e/i.test(path))) return path;
+  const slashed = path.replace(/\\/g, '/');
+  // Only a path that starts at the root has segments to resolve (`*`, a bare name: as they are).
+  if (slashed.charCodeAt(0) !== 47 /* / */) return path;
+  const segments = slashed.split('/');
+  const out: string[] = [];
+  // segments[0] is what precedes the leading `/` (empty for an absolute path).
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    const last = i === segments.length - 1;
+    if (isDoubleDot(segment)) {
+      out.pop();
+      if (last) out.push('');
+    } else if (isSingleDot(segment)) {
+      if (last) out.push('');
+    } else {
+      out.push(segment);
+    }
+  }
+  return `/${out.join('/')}`;
+}
+
+/** A host in ASCII: an internationalised name (`bücher.example`) in its punycode form, as `URL` writes it. */
+function asciiHost(host: string): string {
+  if (!/[^\x00-\x7f]/.test(host)) return host;
+  try {
+    return new URL(`http://${host}`).host;
+  } catch {
+    return host;
+  }
+}
+
 /** Strips a port and IPv6 brackets from a forwarded node (`1.2.3.4:80`, `[::1]:80`). */
 function stripPort(node: string): string {
   let text = node.trim();
@@ -314,10 +365,14 @@ export function requestFacts(ctx: RequestContext, config: ResolvedConfig, parts:
   } else {
     address = peer;
   }
-  if (!VALID_HOST.test(host)) host = '';
+  if (!VALID_HOST.test(host)) {
+    host = asciiHost(host);
+    if (!VALID_HOST.test(host)) host = '';
+  }
   let ip: string | undefined;
   if (address !== undefined && config.sendIp) ip = formatIp(config.anonymizeIp ? anonymizeAddress(address) : address);
+  const path = resolvePath(parts.path);
   // Without a host there is no meaningful page URL (the page name becomes `0`).
-  const pageUrl = host === '' ? '' : `${scheme}://${host}${parts.path}${parts.search}`;
-  return { scheme, host, path: parts.path, search: parts.search, pageUrl, ip };
+  const pageUrl = host === '' ? '' : `${scheme}://${host}${path}${parts.search}`;
+  return { scheme, host, path, search: parts.search, pageUrl, ip };
 }

@@ -9,7 +9,7 @@ import { resolveOptions, type ResolvedConfig, type ResolveSettings, type Tracker
 import { campaignFromQuery, defaultPageName, referrerField } from './page-name.js';
 import { recordedResponseSkipReason, requestKindSkipReason, requestSkipReason, responseSkipReason } from './page-view.js';
 import { decideConsent, decideConsentNow, isThenable, type ConsentDecision } from './privacy.js';
-import { requestFacts, splitUrl, type RequestFacts } from './request-facts.js';
+import { requestFacts, resolvePath, splitUrl, type RequestFacts } from './request-facts.js';
 import { createBatchTransport } from './transport/batch.js';
 import { createDirectTransport } from './transport/direct.js';
 import { registerTrackerInternals, type FactsMemo } from './tracker-internals.js';
@@ -499,7 +499,7 @@ export function createTrackerWith(
       if (callOptions.pageUrl !== undefined) input.pageUrl = callOptions.pageUrl;
       if (ctx === undefined && (data.page?.name === undefined || data.page.name === '')) {
         const parts = input.pageUrl === undefined ? undefined : splitUrl(input.pageUrl);
-        input.pageName = parts === undefined ? '0' : defaultPageName(parts.host.toLowerCase(), parts.path, parts.search, config.pageNameParams);
+        input.pageName = parts === undefined ? '0' : defaultPageName(parts.host.toLowerCase(), resolvePath(parts.path), parts.search, config.pageNameParams);
       }
       if (callOptions.userAgent !== undefined) input.userAgent = callOptions.userAgent;
       if (callOptions.ip !== undefined) {

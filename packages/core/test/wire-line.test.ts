@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildLine, type LineInput } from '../src/hit.js';
+import fc from 'fast-check';
+import { resolvePath } from '../src/request-facts.js';
 import { createTracker } from '../src/tracker.js';
 import { createMemoryTransport } from '../src/transport/memory.js';
 import type { HitData, RequestContext, TrackerOptions } from '../src/types.js';
@@ -90,6 +92,14 @@ describe('page name (docs/protocol.md §8)', () => {
     ['an encoded path', 'https://a.com/%C3%84rger%20x', [], 'a.com/ärger x'],
     ['+ in the path stays (only a query decodes +)', 'https://a.com/a+b', [], 'a.com/a+b'],
     ['invalid percent-encoding', 'https://a.com/%E0%A4%A', [], 'a.com/%e0%a4%a'],
+    // Paths as the browser (and the official Node library's WHATWG URL) resolves them
+    ['a .. segment resolved', 'https://shop.example.com/a/../caf%C3%A9?size=42', ['size'], 'shop.example.com/café?size=42'],
+    ['encoded dot segments resolved', 'https://a.com/x/%2e/y/%2E%2e/z', [], 'a.com/x/z'],
+    ['a trailing .. leaves the folder', 'https://a.com/x/y/..', [], 'a.com/x/'],
+    ['.. above the root stays at the root', 'https://a.com/../../x', [], 'a.com/x'],
+    ['a backslash is a slash', 'https://a.com/a\\b', [], 'a.com/a/b'],
+    ['a dot file is no dot segment', 'https://a.com/x/.hidden/..y/.', [], 'a.com/x/.hidden/..y/'],
+    ['an internationalised host in punycode', 'https://bücher.example/x', [], 'xn--bcher-kva.example/x'],
   ] as const)('default rule: %s', async (_label, url, pageNameParams, expected) => {
     const { p } = parseLine(await pageLine(context({ url }), { pageNameParams }));
     expect(p[1]).toBe(expected);
@@ -103,6 +113,25 @@ describe('page name (docs/protocol.md §8)', () => {
     const tracker = createTracker({ trackId: TRACK_ID, trackDomain: 'http://127.0.0.1:9700', transport: memory, pageNameParams: ['size'] });
     const result = await tracker.track({ action: { name: 'x' } }, callOptions);
     expect(result.ok && parseLine(result.line).p[1]).toBe(expected);
+  });
+
+  it('sends pu and X-WT-RQ with the resolved path', async () => {
+    const { params } = parseLine(await pageLine(context({ url: 'https://shop.example.com/a/./b/../c?q=1' })));
+    expect(params.get('pu')).toBe('https://shop.example.com/a/c?q=1');
+    expect(params.get('X-WT-RQ')).toBe('https://shop.example.com/a/c?q=1');
+  });
+
+  it('resolves paths exactly as the WHATWG URL parser does (property)', () => {
+    // Names that merely start with a dot are left out: Node 20's URL (ada) keeps a `.` or `..` segment that
+    // follows one (`/a/.z/.`), against the WHATWG spec and browsers; the table above covers them.
+    const segment = fc.constantFrom('a', 'B', '.', '..', '%2e', '%2E', '.%2e', '%2e.', '%2E%2e', '', 'x.y', 'z.');
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 8 }), fc.constantFrom('/', '\\'), (segments, separator) => {
+        const path = `/${segments.join(separator)}`;
+        expect(resolvePath(path)).toBe(new URL(`http://a.com${path}`).pathname);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('uses pageName(ctx) over the default and data.page.name over both', async () => {
