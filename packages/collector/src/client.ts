@@ -17,7 +17,7 @@ export interface ClientInfo {
   model?: string;
   /**
    * Where the user agent came from: `hit` (the `X-WT-UA` / `X-WT-SEC-CH-UA*` parameters a
-   * server-side tracker sends), `request` (the HTTP request's own headers, as Mapp uses them when
+   * server-side tracker sends, or a GET's `X-WT-UA` request header), `request` (the HTTP request's own headers, as Mapp uses them when
    * the hit names none: a browser's pixel request) or `none`.
    */
   source: 'hit' | 'request' | 'none';

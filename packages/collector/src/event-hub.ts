@@ -4,6 +4,23 @@ import type { StoredHit } from './types.js';
 /** Default of `maxStreamBufferBytes`: 16 MiB unread by one live-stream client. */
 export const DEFAULT_STREAM_BUFFER_BYTES = 16 * 1024 * 1024;
 
+/** Hits replayed per write of a resumed stream; the next page is read once the client took this one. */
+export const REPLAY_PAGE_HITS = 200;
+
+/**
+ * How a new stream starts (see {@link EventHub.addStream}):
+ * - `live`: only hits stored from now on;
+ * - `replay`: first every stored hit with an id above `afterId`, oldest first, read page by page
+ *   from `page` as the client takes them (`clear` first when the client's hits are gone);
+ * - `reload`: an `event: reload` (data `{ "missed": n, "replayLimit": n }`) telling the client to
+ *   reload its list instead, with `id:` the newest stored hit so that its next reconnect resumes
+ *   from there; then live.
+ */
+export type StreamStart =
+  | { kind: 'live' }
+  | { kind: 'replay'; afterId: number; clearFirst: boolean; page: (afterId: number, limit: number) => readonly StoredHit[] }
+  | { kind: 'reload'; newestId: number; missed: number; replayLimit: number };
+
 /** What the hub tells about a live-stream client it cut off. */
 export interface StreamCutOff {
   /** `address:port` of the client. */
@@ -23,6 +40,8 @@ export interface StreamCutOff {
 export class EventHub {
   private readonly listeners = new Set<(hit: StoredHit) => void>();
   private readonly streams = new Set<ServerResponse>();
+  /** Streams still replaying missed hits: they join `streams` once they caught up. */
+  private readonly replaying = new Set<ServerResponse>();
   private heartbeat: NodeJS.Timeout | undefined;
   private cutOffs = 0;
 
@@ -43,9 +62,9 @@ export class EventHub {
     };
   }
 
-  /** Number of open SSE streams. */
+  /** Number of open SSE streams (replaying ones included). */
   streamCount(): number {
-    return this.streams.size;
+    return this.streams.size + this.replaying.size;
   }
 
   /** Streams cut off so far because their client did not read. */
@@ -53,22 +72,34 @@ export class EventHub {
     return this.cutOffs;
   }
 
-  /** Turns `res` into an SSE stream; `backlog` hits are sent first (e.g. after Last-Event-ID). */
-  addStream(res: ServerResponse, backlog: readonly StoredHit[] = []): void {
+  /**
+   * Turns `res` into an SSE stream that starts as `start` says (e.g. replaying the hits after
+   * a reconnecting client's Last-Event-ID). A replay is written a page at a time, each once the
+   * client has taken the previous one, so a long backlog never piles up in memory; hits stored
+   * meanwhile come in later pages, so the client gets every hit once, in id order.
+   */
+  addStream(res: ServerResponse, start: StreamStart = { kind: 'live' }): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 1000\n: connected\n\n${backlog.map(hitEvent).join('')}`);
-    this.streams.add(res);
-    res.on('close', () => this.streams.delete(res));
-    if (this.heartbeat === undefined) {
-      // Comments keep proxies and idle-timeouts from closing a quiet stream.
-      this.heartbeat = setInterval(() => this.broadcast(': ping\n\n'), 15_000);
-      this.heartbeat.unref();
+    res.write('retry: 1000\n: connected\n\n');
+    res.on('close', () => {
+      this.streams.delete(res);
+      this.replaying.delete(res);
+    });
+    if (start.kind === 'replay') {
+      this.replaying.add(res);
+      if (start.clearFirst) res.write(CLEAR_EVENT);
+      void this.replay(res, start.afterId, start.page);
+      return;
     }
+    if (start.kind === 'reload') {
+      res.write(`id: ${start.newestId}\nevent: reload\ndata: ${JSON.stringify({ missed: start.missed, replayLimit: start.replayLimit })}\n\n`);
+    }
+    this.goLive(res);
   }
 
   /** Publishes stored hits, in order. */
@@ -88,16 +119,51 @@ export class EventHub {
 
   /** Tells the streams that all hits were deleted. */
   publishClear(): void {
-    this.broadcast('event: clear\ndata: {}\n\n');
+    // A replaying stream gets it in its place too: what it was sent so far is gone, what it
+    // is sent next was stored after the clear.
+    for (const res of this.replaying) if (!res.writableEnded && !res.destroyed) res.write(CLEAR_EVENT);
+    this.broadcast(CLEAR_EVENT);
   }
 
   /** Ends every stream and stops the heartbeat. */
   close(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    for (const res of this.streams) res.end();
+    for (const res of [...this.streams, ...this.replaying]) res.end();
     this.streams.clear();
+    this.replaying.clear();
     this.listeners.clear();
+  }
+
+  /** Writes the stored hits after `afterId` page by page, waiting for the client to drain each; then goes live. */
+  private async replay(res: ServerResponse, afterId: number, page: (afterId: number, limit: number) => readonly StoredHit[]): Promise<void> {
+    let last = afterId;
+    try {
+      for (;;) {
+        if (!this.replaying.has(res) || res.writableEnded || res.destroyed) return;
+        const hits = page(last, REPLAY_PAGE_HITS);
+        if (hits.length === 0) break;
+        last = hits[hits.length - 1]!.id;
+        if (!res.write(hits.map(hitEvent).join(''))) await drained(res);
+      }
+    } catch {
+      // The store closed under a replay (the collector is closing): end the stream.
+      this.replaying.delete(res);
+      res.destroy();
+      return;
+    }
+    // Caught up, in the same tick as the last (empty) page: no hit can be stored in between.
+    this.replaying.delete(res);
+    this.goLive(res);
+  }
+
+  private goLive(res: ServerResponse): void {
+    this.streams.add(res);
+    if (this.heartbeat === undefined) {
+      // Comments keep proxies and idle-timeouts from closing a quiet stream.
+      this.heartbeat = setInterval(() => this.broadcast(': ping\n\n'), 15_000);
+      this.heartbeat.unref();
+    }
   }
 
   private broadcast(chunk: string): void {
@@ -133,6 +199,21 @@ export class EventHub {
       // A logging failure must not stop the fan-out.
     }
   }
+}
+
+const CLEAR_EVENT = 'event: clear\ndata: {}\n\n';
+
+/** Resolves once `res` can take more (`drain`) or is gone (`close`). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function hitEvent(hit: StoredHit): string {

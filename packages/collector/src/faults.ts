@@ -1,5 +1,11 @@
 import type { FaultOptions } from './types.js';
 
+/**
+ * Largest `latencyMs` (10 minutes): it feeds `setTimeout`, which turns anything over 2^31-1 ms
+ * into 1 ms, and no client waits longer for an answer anyway.
+ */
+export const MAX_LATENCY_MS = 600_000;
+
 /** What to do with one tracking request. */
 export type FaultDecision =
   | { kind: 'pass'; latencyMs: number }
@@ -34,10 +40,15 @@ export class FaultState {
     return { ...this.faults, ...(remaining > 0 ? { downForMs: remaining } : {}) };
   }
 
+  /** `true` while `downForMs` lasts: every tracking connection is destroyed. */
+  isDown(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
   /** Decides the fate of one tracking request. */
   decide(): FaultDecision {
     const latencyMs = this.faults.latencyMs ?? 0;
-    if (Date.now() < this.downUntil) return { kind: 'drop', latencyMs: 0 };
+    if (this.isDown()) return { kind: 'drop', latencyMs: 0 };
     if (this.faults.dropRate !== undefined && this.random() < this.faults.dropRate) return { kind: 'drop', latencyMs };
     const status = this.faults.status;
     const failed =
@@ -54,7 +65,9 @@ export class FaultState {
 
 /**
  * Checks fault options (from code, flags or the control endpoint) and throws a message
- * naming the bad field.
+ * naming the bad field: rates 0..1, `status` 200..599, `latencyMs` 0..{@link MAX_LATENCY_MS},
+ * `retryAfter` a whole number of seconds, `downForMs` not negative (a deadline, not a timer:
+ * no maximum).
  */
 export function validateFaults(input: unknown): FaultOptions & { seed?: number } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new TypeError('faults must be a JSON object');
@@ -67,6 +80,8 @@ export function validateFaults(input: unknown): FaultOptions & { seed?: number }
     if ((key === 'errorRate' || key === 'dropRate') && (value < 0 || value > 1)) throw new TypeError(`fault ${key} must be between 0 and 1, got ${value}`);
     if (key === 'status' && (!Number.isInteger(value) || value < 200 || value > 599)) throw new TypeError(`fault status must be an HTTP status 200..599, got ${value}`);
     if ((key === 'latencyMs' || key === 'retryAfter' || key === 'downForMs') && value < 0) throw new TypeError(`fault ${key} must not be negative, got ${value}`);
+    if (key === 'latencyMs' && value > MAX_LATENCY_MS) throw new TypeError(`fault latencyMs must be at most ${MAX_LATENCY_MS} (10 minutes), got ${value}`);
+    if (key === 'retryAfter' && !Number.isSafeInteger(value)) throw new TypeError(`fault retryAfter must be a whole number of seconds (Retry-After: <seconds>), got ${value}`);
     (out as Record<string, number>)[key] = value;
   }
   return out;

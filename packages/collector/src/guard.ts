@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 
 /**
@@ -8,6 +8,17 @@ import { isIP } from 'node:net';
  */
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Forbids framing of every answer of the collector's own routes (clickjacking: a page that
+ * frames the inspector could trick a click on "Clear"). `X-Frame-Options: DENY` for older
+ * browsers, CSP `frame-ancestors 'none'` for current ones; the inspector page's own policy
+ * (control.ts) repeats the directive, since an answer's `writeHead` header replaces this one.
+ */
+export function denyFraming(res: ServerResponse): void {
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('content-security-policy', "frame-ancestors 'none'");
+}
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
 /**

@@ -59,8 +59,10 @@ export const INSPECTOR_JS = String.raw`
     if (/^(cp|cg|cs|uc)\d+$/.test(k)) return 'custom';
     return 'other';
   }
+  // Own keys only: a parameter may be named "constructor" or "toString".
+  function own(obj, k) { return Object.prototype.hasOwnProperty.call(obj, k); }
   function label(k) {
-    if (LABELS[k]) return LABELS[k];
+    if (own(LABELS, k)) return LABELS[k];
     var m = /^(cp|cg|cs|uc|ck|cb|ca|cc|mg)(\d+)$/.exec(k);
     if (m) return ({ cp: 'Page parameter ', cg: 'Content group ', cs: 'Session parameter ', uc: 'User category ', ck: 'Event parameter ',
       cb: 'E-commerce parameter ', ca: 'Product category ', cc: 'Campaign parameter ', mg: 'Media category ' })[m[1]] + m[2];
@@ -157,7 +159,7 @@ export const INSPECTOR_JS = String.raw`
   }
   function productTable(hit, keys) {
     var count = hit.params.ba.split(';').length;
-    var cols = ['ba', 'co', 'qn'].concat(keys.filter(function (k) { return /^(ca\d+|cb\d+|plp)$/.test(k) && !ORDER_CB[k] && hit.params[k].split(';').length === count; }));
+    var cols = ['ba', 'co', 'qn'].concat(keys.filter(function (k) { return /^(ca\d+|cb\d+|plp)$/.test(k) && !own(ORDER_CB, k) && hit.params[k].split(';').length === count; }));
     cols = cols.filter(function (k) { return hit.params[k] !== undefined; });
     var head = h.apply(null, ['tr', null, h('th', { text: '#' })].concat(cols.map(function (k) { return h('th', { title: k, text: label(k) }); })));
     var rows = [];
@@ -312,15 +314,17 @@ export const INSPECTOR_JS = String.raw`
     });
   }
   function connect() {
-    var es = new EventSource('/api/events');
+    // On a reconnect (a drop, or the collector cut off a tab that fell behind) the collector
+    // replays the hits after Last-Event-ID, or sends "clear" first when ours are gone. More
+    // than the list holds: it sends "reload" instead, and the list is loaded afresh.
+    var es = new EventSource('/api/events?replayLimit=' + MAX);
     var dropped = false;
     es.onopen = function () {
       $('status').className = 'status live'; $('status-text').textContent = 'Live';
-      // After a drop (the collector cuts off a client that fell behind) the replay after
-      // Last-Event-ID is capped: reload the list so nothing is missing.
-      if (dropped) { dropped = false; load(); fetchStats(); }
+      if (dropped) { dropped = false; fetchStats(); }
     };
     es.onerror = function () { dropped = true; $('status').className = 'status'; $('status-text').textContent = 'Reconnecting\u2026'; };
+    es.addEventListener('reload', function () { load(); fetchStats(); });
     es.addEventListener('hit', function (e) { add(JSON.parse(e.data)); refreshStats(); });
     es.addEventListener('clear', function () { state.hits = []; state.byId = new Map(); state.selected = null; state.follow = true; renderList(); renderDetail(); refreshStats(); });
   }

@@ -5,7 +5,7 @@ import type { CollectorContext } from './context.js';
 import { handleControl } from './control.js';
 import { DEFAULT_STREAM_BUFFER_BYTES, EventHub } from './event-hub.js';
 import { FaultState, validateFaults } from './faults.js';
-import { createHostCheck } from './guard.js';
+import { createHostCheck, denyFraming } from './guard.js';
 import { sendText } from './http-util.js';
 import { HitStore } from './store.js';
 import { handleTracking, matchTrackingPath } from './tracking.js';
@@ -164,6 +164,7 @@ async function handle(ctx: CollectorContext, req: IncomingMessage, res: ServerRe
   // Tracking stays open to any Host: it only writes hits, and a container or proxy may reach
   // it by any name. Everything else can read the stored hits (IPs, eids): see guard.ts.
   if (route) return handleTracking(ctx, req, res, route, stripHash(query));
+  denyFraming(res);
   if (!ctx.isAllowedHost(req.headers.host)) {
     req.resume();
     sendText(

@@ -79,6 +79,10 @@ export class HitStore {
   private readonly insertOne: Database.Statement;
   private readonly insertMany: (hits: readonly NewHit[]) => StoredHit[];
   private readonly countAll: Database.Statement;
+  private readonly pageAfter: Database.Statement;
+  private readonly countAfterId: Database.Statement;
+  private readonly hasId: Database.Statement;
+  private readonly maxId: Database.Statement;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -92,6 +96,10 @@ export class HitStore {
        VALUES (@receivedAt, @trackId, @via, @type, @raw, @params, @p, @clientAddress, @problems, @problemCount, @eid, @pageName, @client, @browser, @os, @device)`,
     );
     this.countAll = this.db.prepare('SELECT COUNT(*) AS n FROM hits');
+    this.pageAfter = this.db.prepare('SELECT * FROM hits WHERE id > ? ORDER BY id ASC LIMIT ?');
+    this.countAfterId = this.db.prepare('SELECT COUNT(*) AS n FROM hits WHERE id > ?');
+    this.hasId = this.db.prepare('SELECT 1 FROM hits WHERE id = ?');
+    this.maxId = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM hits');
     this.insertMany = this.db.transaction((hits: readonly NewHit[]) =>
       hits.map((hit) => {
         const info = this.insertOne.run({
@@ -145,6 +153,29 @@ export class HitStore {
   /** Number of stored hits. */
   count(): number {
     return (this.countAll.get() as { n: number }).n;
+  }
+
+  /**
+   * The oldest `limit` hits with an id above `afterId`, oldest first: one page of a replay
+   * (ids only grow, also across {@link clear}, so paging by the last id seen misses nothing).
+   */
+  after(afterId: number, limit: number): StoredHit[] {
+    return (this.pageAfter.all(afterId, limit) as Row[]).map(toHit);
+  }
+
+  /** Number of hits with an id above `afterId`. */
+  countAfter(afterId: number): number {
+    return (this.countAfterId.get(afterId) as { n: number }).n;
+  }
+
+  /** `true` when the hit with this id is stored (not deleted by {@link clear}, not from another database). */
+  has(id: number): boolean {
+    return this.hasId.get(id) !== undefined;
+  }
+
+  /** Id of the newest stored hit, `0` when there is none. */
+  newestId(): number {
+    return (this.maxId.get() as { n: number }).n;
   }
 
   /** Hits matching `query`; with `limit`, the newest `limit` of them. */
@@ -215,7 +246,7 @@ export class HitStore {
     return [...rows.slice(0, 7), { name: 'Other', count: rest }];
   }
 
-  /** Deletes every hit. */
+  /** Deletes every hit. Ids are never reused (`AUTOINCREMENT`): new hits continue the count. */
   clear(): void {
     this.db.exec('DELETE FROM hits');
   }
@@ -238,7 +269,9 @@ function toHit(row: Row): StoredHit {
     via: row.via,
     type: row.type,
     raw: row.raw,
-    params: JSON.parse(row.params) as Record<string, string>,
+    // Null-prototype, as validateLine() builds it: a parameter named `constructor` or
+    // `__proto__` is data, and an absent one reads as undefined.
+    params: Object.assign(Object.create(null) as Record<string, string>, JSON.parse(row.params) as Record<string, string>),
     p: JSON.parse(row.p) as string[],
     clientAddress: row.client_address,
     problems: JSON.parse(row.problems) as string[],

@@ -11,13 +11,13 @@ export interface FaultOptions {
   status?: number;
   /** Fraction (0..1) of tracking requests answered with `status` (default 500) instead of 200. */
   errorRate?: number;
-  /** Delay before answering, in ms. */
+  /** Delay before answering, in ms; at most 600,000 (10 minutes). */
   latencyMs?: number;
-  /** `Retry-After` header value (seconds) added to error answers. */
+  /** `Retry-After` header value added to error answers: a whole number of seconds. */
   retryAfter?: number;
   /** Fraction (0..1) of tracking requests whose connection is destroyed without an answer. */
   dropRate?: number;
-  /** Refuse all tracking requests (connection destroyed) for this many ms from now. */
+  /** Refuse all tracking requests, whatever the method (connection destroyed), for this many ms from now. */
   downForMs?: number;
   /** Seed for the `errorRate`/`dropRate` dice, to replay the same pattern. @default Math.random */
   seed?: number;
@@ -57,6 +57,11 @@ export interface CollectorOptions {
 }
 
 export interface StoredHit {
+  /**
+   * The order in which the collector stored the hit: the order its requests completed (the
+   * lines of one batch in line order), which for concurrent or pipelined requests is not
+   * necessarily the order they were sent in. Never reused, also after `clear()`.
+   */
   id: number;
   /** ms since epoch. */
   receivedAt: number;
@@ -65,7 +70,10 @@ export interface StoredHit {
   via: 'wt' | 'batch';
   /** The raw line as received, `wt?...` form (the query string for GET hits, prefixed `wt?`). */
   raw: string;
-  /** Decoded query parameters (first value wins for repeated names). */
+  /**
+   * Decoded query parameters (first value wins for repeated names). For a single GET, its
+   * `X-WT-UA`, `X-WT-IP` and `X-WT-RQ` request headers too, over the parameters of the same name.
+   */
   params: Record<string, string>;
   /** `p` split into its ten fields, decoded. */
   p: string[];
@@ -76,8 +84,9 @@ export interface StoredHit {
   /** `page`, `event`, `order` (derived). */
   type: 'page' | 'event' | 'order';
   /**
-   * Browser, OS and device type, parsed from `X-WT-UA` and the `X-WT-SEC-CH-UA*` client hints
-   * (or, for a hit that names none, from the carrying request's `User-Agent` and `Sec-CH-UA*`).
+   * Browser, OS and device type, parsed from `X-WT-UA` (parameter, or a GET's header) and the
+   * `X-WT-SEC-CH-UA*` client hints (or, for a hit that names none, from the carrying request's
+   * `User-Agent` and `Sec-CH-UA*`).
    */
   client: ClientInfo;
 }

@@ -2,9 +2,31 @@ import { isIP } from 'node:net';
 import { decodeComponent } from './decode.js';
 import type { StoredHit } from './types.js';
 
+/**
+ * Client information a single GET may carry as request headers instead of query parameters
+ * (docs/protocol.md §5, §12): Mapp accepts both and prefers the headers, so a header wins over
+ * the parameter of the same name. Values are taken as sent (headers are not percent-encoded).
+ */
+export type ClientInfoHeaders = Readonly<Partial<Record<ClientInfoHeaderName, string>>>;
+
+/** The `X-WT-*` request headers a single GET may carry (see {@link ClientInfoHeaders}). */
+export type ClientInfoHeaderName = 'X-WT-UA' | 'X-WT-IP' | 'X-WT-RQ';
+
+/** Options of {@link validateLine}. */
+export interface ValidateOptions {
+  /** `wt`: the query of a single GET (the Smart Pixel's length limit); `batch` (default): a batch line (7 KB). */
+  via?: 'wt' | 'batch';
+  /** `X-WT-*` request headers of a single GET; they win over the parameters of the same name. */
+  headers?: ClientInfoHeaders;
+}
+
 /** What {@link validateLine} found in one hit line. */
 export interface LineValidation {
-  /** Decoded query parameters; the first value wins for repeated names. */
+  /**
+   * Decoded query parameters; the first value wins for repeated names, and a header of
+   * {@link ValidateOptions.headers} wins over its parameter. A null-prototype object, so names
+   * such as `constructor` or `__proto__` are plain parameters.
+   */
   params: Record<string, string>;
   /** `p` split on its literal commas, each field decoded (empty when `p` is missing). */
   p: string[];
@@ -19,12 +41,13 @@ export const MAX_LINE_BYTES = 7 * 1024;
 /**
  * A single GET is not bound by the 7 KB: it may be as long as a Smart Pixel request (cut at
  * 30,720 characters) that a server passes through with 4 KB of its own client information
- * (docs/protocol.md §4, §9; `MAX_SEND_LINE_CHARS` in the core).
+ * (docs/protocol.md §4, §9; `MAX_SEND_LINE_CHARS` in the core). The wire line is
+ * percent-encoded ASCII, so its characters are bytes: counted as bytes, like the 7 KB.
  */
-const MAX_GET_LINE_CHARS = 'wt?'.length + 30_720 + 4 * 1024;
-/** Text values are limited to 255 characters per `;` item (docs/protocol.md §4). */
+const MAX_GET_LINE_BYTES = 'wt?'.length + 30_720 + 4 * 1024;
+/** Text values are limited to 255 characters (code points) per `;` item (docs/protocol.md §4). */
 export const MAX_TEXT_CHARS = 255;
-/** Product ids are limited to 110 characters (docs/protocol.md §3). */
+/** Product ids are limited to 110 characters (code points; docs/protocol.md §3). */
 export const MAX_PRODUCT_ID_CHARS = 110;
 
 const P_FIELDS = 10;
@@ -39,8 +62,23 @@ const LOOSE_PRODUCT_COLUMN = /^cb\d+$/;
 const NOT_TEXT = /^(p|pu|eaj|ft|x-wt-.*)$/i;
 const DECIMAL = /^-?\d{1,10}([.,]\d{1,2})?$/;
 const FLAGS = new Set(['one', 'fns', 'nc']);
+const CLIENT_INFO_HEADERS: readonly ClientInfoHeaderName[] = ['X-WT-UA', 'X-WT-IP', 'X-WT-RQ'];
 
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/**
+ * Characters as the protocol counts them: code points, so an emoji is one character, not the
+ * two UTF-16 code units of `.length` (docs/protocol.md §4; `codePointLength` in the core).
+ */
+function codePointLength(text: string): number {
+  let points = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    points++;
+  }
+  return points;
+}
 
 /**
  * Parses and checks one hit line against docs/protocol.md. Accepts the batch form `wt?p=…`,
@@ -51,7 +89,7 @@ const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
  * @example
  * validateLine('wt?p=600,home,,,,,1730181123123,0,,&eid=8173018112312345678').problems // []
  */
-export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {}): LineValidation {
+export function validateLine(line: string, options: ValidateOptions = {}): LineValidation {
   const problems: string[] = [];
   let query = line;
   if (line.startsWith('wt?')) query = line.slice(3);
@@ -59,12 +97,13 @@ export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {
   else problems.push(`line: must start with "wt?" (or "?" for the beacon form), got "${preview(line)}"`);
 
   if (options.via === 'wt') {
-    if (utf8Length(line) > MAX_GET_LINE_CHARS) problems.push(`line: ${utf8Length(line)} bytes, over the ${MAX_GET_LINE_CHARS}-byte limit of a single GET`);
+    if (utf8Length(line) > MAX_GET_LINE_BYTES) problems.push(`line: ${utf8Length(line)} bytes, over the ${MAX_GET_LINE_BYTES}-byte limit of a single GET`);
   } else if (utf8Length(line) > MAX_LINE_BYTES) problems.push(`line: ${utf8Length(line)} bytes, over the 7 KB (${MAX_LINE_BYTES}) limit`);
   if (/[^\x21-\x7e]/.test(line)) problems.push('line: raw space, control or non-ASCII characters (must be percent-encoded UTF-8)');
 
-  const params: Record<string, string> = {};
-  const rawValues: Record<string, string> = {};
+  // Null-prototype: `constructor`, `toString` or `__proto__` are parameters like any other.
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  const rawValues: Record<string, string> = Object.create(null) as Record<string, string>;
   const counts = new Map<string, number>();
   const badEscape = new Set<string>();
   const badUtf8 = new Set<string>();
@@ -79,9 +118,10 @@ export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {
     const key = name.value;
     if (name.badEscape || value.badEscape) badEscape.add(key);
     if (name.badUtf8 || value.badUtf8) badUtf8.add(key);
+    if (rawName.includes('+')) problems.push(`${key}: "+" in name; spaces must be %20 and a literal plus %2B`);
     if (rawValue.includes('+')) problems.push(`${key}: "+" in value; spaces must be %20 and a literal plus %2B`);
     counts.set(key, (counts.get(key) ?? 0) + 1);
-    if (!(key in params)) {
+    if (!Object.hasOwn(params, key)) {
       params[key] = value.value;
       rawValues[key] = rawValue;
     }
@@ -89,13 +129,14 @@ export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {
   for (const key of badEscape) problems.push(`${key}: invalid percent-encoding`);
   for (const key of badUtf8) problems.push(`${key}: percent-encoded bytes are not valid UTF-8`);
   for (const [key, n] of counts) if (n > 1) problems.push(`${key}: repeated ${n} times (only the first is used)`);
+  const fromHeaders = applyHeaders(params, options.headers);
 
   const p = checkP(rawValues['p'], problems);
   checkIdentity(params, problems);
   checkTextLimits(params, problems);
   checkProducts(params, problems);
   checkOrder(params, problems);
-  checkClientInfo(params, problems);
+  checkClientInfo(params, fromHeaders, problems);
   checkCampaign(params, rawValues, problems);
 
   return { params, p, problems, type: hitType(params) };
@@ -103,9 +144,25 @@ export function validateLine(line: string, options: { via?: 'wt' | 'batch' } = {
 
 /** `order` when `ov` is present, `event` for `ct`/`fn`/`mi`, else `page` (docs/protocol.md §3). */
 export function hitType(params: Readonly<Record<string, string>>): StoredHit['type'] {
-  if ('ov' in params) return 'order';
-  if ('ct' in params || 'fn' in params || 'mi' in params) return 'event';
+  if (Object.hasOwn(params, 'ov')) return 'order';
+  if (Object.hasOwn(params, 'ct') || Object.hasOwn(params, 'fn') || Object.hasOwn(params, 'mi')) return 'event';
   return 'page';
+}
+
+/**
+ * Puts the `X-WT-*` request headers into `params`, over the parameters of the same name:
+ * Mapp prefers headers (docs/protocol.md §5). Returns the names that came from a header.
+ */
+function applyHeaders(params: Record<string, string>, headers: ClientInfoHeaders | undefined): Set<string> {
+  const applied = new Set<string>();
+  if (headers === undefined) return applied;
+  for (const name of CLIENT_INFO_HEADERS) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    params[name] = value;
+    applied.add(name);
+  }
+  return applied;
 }
 
 function checkP(raw: string | undefined, problems: string[]): string[] {
@@ -124,7 +181,8 @@ function checkP(raw: string | undefined, problems: string[]): string[] {
   if (!/^[3-6]\d\d$/.test(version)) problems.push(`p: version "${preview(version)}" is not a pixel version (600 for S2S)`);
   const name = fields[1];
   if (fields.length > 1 && (name === undefined || name === '')) problems.push('p: empty page name (field 2)');
-  if (name !== undefined && name.length > MAX_TEXT_CHARS) problems.push(`p: page name is ${name.length} chars, over ${MAX_TEXT_CHARS}`);
+  const nameChars = name === undefined ? 0 : codePointLength(name);
+  if (nameChars > MAX_TEXT_CHARS) problems.push(`p: page name is ${nameChars} chars, over ${MAX_TEXT_CHARS}`);
   const time = fields[6];
   if (time !== undefined && time !== '' && !/^\d{13}$/.test(time)) problems.push(`p: client time (field 7) "${preview(time)}" is not 13-digit ms`);
   return fields;
@@ -147,10 +205,10 @@ function checkTextLimits(params: Record<string, string>, problems: string[]): vo
     if (NOT_TEXT.test(key)) continue;
     const limit = key === 'ba' ? MAX_PRODUCT_ID_CHARS : MAX_TEXT_CHARS;
     const items = value.split(';');
-    const long = items.findIndex((item) => item.length > limit);
+    const long = items.findIndex((item) => codePointLength(item) > limit);
     if (long >= 0) {
       const where = items.length > 1 ? ` (item ${long + 1})` : '';
-      problems.push(`${key}: value${where} is ${items[long]!.length} chars, over ${limit}`);
+      problems.push(`${key}: value${where} is ${codePointLength(items[long]!)} chars, over ${limit}`);
     }
   }
 }
@@ -188,9 +246,10 @@ function checkOrder(params: Record<string, string>, problems: string[]): void {
   if (cr !== undefined && !/^[A-Z]{3}$/.test(cr)) problems.push(`cr: "${preview(cr)}" is not an ISO currency code`);
 }
 
-function checkClientInfo(params: Record<string, string>, problems: string[]): void {
+function checkClientInfo(params: Record<string, string>, fromHeaders: ReadonlySet<string>, problems: string[]): void {
   const ip = params['X-WT-IP'];
-  if (ip !== undefined && isIP(ip) === 0) problems.push(`X-WT-IP: "${preview(ip)}" is not one valid IP address`);
+  const where = fromHeaders.has('X-WT-IP') ? ' (request header)' : '';
+  if (ip !== undefined && !isStrictIp(ip)) problems.push(`X-WT-IP: "${preview(ip)}"${where} is not one valid IP address`);
   for (const key of Object.keys(params)) {
     if (/^x-wt-/i.test(key) && !key.startsWith('X-WT-')) problems.push(`${key}: client-information names are upper case (X-WT-…)`);
   }
@@ -207,6 +266,16 @@ function checkCampaign(params: Record<string, string>, raw: Record<string, strin
   if (mca !== undefined && mca !== 'c' && mca !== 'v') problems.push(`mca: "${preview(mca)}" is not c or v`);
 }
 
+/**
+ * One IPv4 dotted quad or IPv6 address, strictly (docs/protocol.md §5): `isIP` also takes an
+ * IPv6 zone id (`fe80::1%eth0`), which names an interface of the sender, not the visitor.
+ */
+function isStrictIp(value: string): boolean {
+  return !value.includes('%') && isIP(value) !== 0;
+}
+
+/** The first 40 characters, never cutting a surrogate pair in two. */
 function preview(value: string): string {
-  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  if (codePointLength(value) <= 40) return value;
+  return `${Array.from(value).slice(0, 40).join('')}…`;
 }

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES, TRACKING_GIF, startCollector } from '../src/index.js';
@@ -19,6 +19,13 @@ function rawRequest(url: string, text: string | Buffer): Promise<string> {
     socket.on('close', () => resolve(out));
     socket.on('error', reject);
   });
+}
+
+/** A batch body of exactly `size` bytes: one page view, then a blank line of spaces (skipped, so cheap). */
+function batchOfSize(size: number): Buffer {
+  const body = Buffer.alloc(size, 0x20);
+  body.write(`${PAGE_VIEW}\n`);
+  return body;
 }
 
 describe('tracking endpoints', () => {
@@ -99,6 +106,93 @@ describe('tracking endpoints', () => {
     expect(collector.hits()).toHaveLength(0);
     const ok = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: PAGE_VIEW });
     expect(ok.status).toBe(200);
+  });
+
+  it('answers 413 to a body of exactly 24 MiB, as sent or after gzip decoding, and takes one byte less', async () => {
+    const post = async (body: Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+    const exact = batchOfSize(MAX_BATCH_BYTES);
+    expect(exact.length).toBe(25_165_824);
+
+    const declared = await post(exact);
+    expect(declared.status).toBe(413);
+    expect(await declared.text()).toContain('25165824 bytes (24 MiB) or more');
+    // Chunked, so no Content-Length announces the size: the count of bytes read decides.
+    const slices = Array.from({ length: 24 }, (_, i) => exact.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = slices.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(next);
+      },
+    });
+    expect((await post(chunked)).status).toBe(413);
+    const gzipped = await post(gzipSync(exact), { 'content-encoding': 'gzip' });
+    expect(gzipped.status).toBe(413);
+    expect(await gzipped.text()).toContain('gzip-decoded batch body of 25165824 bytes (24 MiB) or more');
+    expect(collector.hits()).toHaveLength(0);
+
+    const under = batchOfSize(MAX_BATCH_BYTES - 1);
+    expect((await post(under)).status).toBe(200);
+    expect((await post(gzipSync(under), { 'content-encoding': 'gzip' })).status).toBe(200);
+    expect(collector.requestCount()).toBe(5);
+    expect(collector.hits().map((hit) => [hit.raw, hit.problems])).toEqual([
+      [PAGE_VIEW, []],
+      [PAGE_VIEW, []],
+    ]);
+  }, 30_000);
+
+  it.each([['deflate'], ['br'], ['compress'], ['gzip, deflate'], ['zstd']])('answers 415 to a batch with Content-Encoding: %s, naming the supported ones, and stores nothing', async (encoding) => {
+    const res = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: deflateSync(PAGE_VIEW), headers: { 'content-encoding': encoding } });
+    expect(res.status).toBe(415);
+    expect(await res.text()).toBe(`Content-Encoding "${encoding}" is not supported: send the batch as gzip or identity (none)\n`);
+    expect(collector.hits()).toHaveLength(0);
+    const plain = await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: PAGE_VIEW, headers: { 'content-encoding': 'identity' } });
+    expect(plain.status).toBe(200);
+    expect(collector.hits().map((hit) => hit.problems)).toEqual([[]]);
+  });
+
+  it('stores parameters named like Object.prototype properties, from a GET and a batch, and returns them from /api/hits', async () => {
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty'];
+    const query = (tag: string): string => `p=600,proto-${tag},,,,,,0,,&${names.map((name) => `${name}=${tag}-${name}`).join('&')}`;
+    expect((await fetch(`${collector.url}/${TRACK}/wt?${query('get')}`)).status).toBe(200);
+    expect((await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: `wt?${query('batch')}\nwt?p=600,plain,,,,,,0,,` })).status).toBe(200);
+
+    const expected = (tag: string): Record<string, string> => Object.fromEntries(names.map((name) => [name, `${tag}-${name}`]));
+    const [get, batch, plain] = collector.hits();
+    for (const [hit, tag] of [[get!, 'get'], [batch!, 'batch']] as const) {
+      expect(hit.problems).toEqual([]);
+      expect(Object.keys(hit.params)).toEqual(['p', ...names]);
+      for (const name of names) expect(Object.hasOwn(hit.params, name) && hit.params[name]).toBe(`${tag}-${name}`);
+    }
+    expect(plain!.params['constructor']).toBeUndefined();
+
+    const text = await (await fetch(`${collector.url}/api/hits?order=asc`)).text();
+    expect(text).toContain('"__proto__":"get-__proto__"');
+    const { hits } = JSON.parse(text) as { hits: Array<{ params: Record<string, string> }> };
+    expect(hits.map((hit) => Object.keys(hit.params))).toEqual([['p', ...names], ['p', ...names], ['p']]);
+    expect(Object.entries(hits[1]!.params).slice(1)).toEqual(Object.entries(expected('batch')));
+  });
+
+  it('numbers hits in the order it stored them, which for pipelined requests is the order they completed', async () => {
+    const stored: number[] = [];
+    collector.onHit((hit) => stored.push(hit.id));
+    const body = [PAGE_VIEW, EVENT, ORDER].join('\n');
+    // A batch and then a GET on one connection, in one write: the GET needs no body, so it may complete first.
+    const answer = await rawRequest(
+      collector.url,
+      `POST /${TRACK}/batch HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        `GET /${TRACK}/wt?p=600,pipelined,,,,,,0,, HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer.match(/^HTTP\/1\.1 200/gm)).toHaveLength(2);
+    const hits = collector.hits();
+    expect(hits.map((hit) => hit.id)).toEqual([1, 2, 3, 4]);
+    // The ids are the storing order, whatever it was; a batch's lines keep their line order.
+    expect(stored).toEqual([1, 2, 3, 4]);
+    const batchIds = hits.filter((hit) => hit.via === 'batch').map((hit) => hit.id);
+    expect(batchIds).toEqual([batchIds[0], batchIds[0]! + 1, batchIds[0]! + 2]);
+    expect(hits.filter((hit) => hit.via === 'batch').map((hit) => hit.type)).toEqual(['page', 'event', 'order']);
+    expect(hits.find((hit) => hit.via === 'wt')!.p[1]).toBe('pipelined');
   });
 
   it('answers 413 to a chunked body that grows past the cap', async () => {
@@ -257,6 +351,42 @@ describe('who sent each hit (client parsing)', () => {
   it('reads a browser pixel GET that names no X-WT-UA from its own User-Agent header', async () => {
     await fetch(`${collector.url}/${TRACK}/wt?p=600,pixel,,,,,,0,,`, { headers: { 'user-agent': IPHONE } });
     expect(collector.hits()[0]!.client).toMatchObject({ browser: 'Mobile Safari', device: 'mobile', source: 'request' });
+  });
+
+  it('counts the X-WT-UA, X-WT-IP and X-WT-RQ headers of a GET as those parameters; a header wins over its parameter', async () => {
+    const query = `p=600,headers,,,,,,0,,&X-WT-IP=198.51.100.1&X-WT-UA=${encodeURIComponent(WINDOWS_CHROME)}`;
+    const headers = { 'x-wt-ip': '203.0.113.9', 'x-wt-ua': IPHONE, 'x-wt-rq': 'https://shop.example.com/a?b=1', 'user-agent': 'curl/8.5.0' };
+    expect((await fetch(`${collector.url}/${TRACK}/wt?${query}`, { headers })).status).toBe(200);
+    const [hit] = collector.hits();
+    expect(hit!.problems).toEqual([]);
+    expect(hit!.raw).toBe(`wt?${query}`);
+    expect(hit!.params).toEqual(expect.objectContaining({ 'X-WT-IP': '203.0.113.9', 'X-WT-UA': IPHONE, 'X-WT-RQ': 'https://shop.example.com/a?b=1' }));
+    expect(hit!.client).toMatchObject({ browser: 'Mobile Safari', device: 'mobile', source: 'hit' });
+    const api = (await (await fetch(`${collector.url}/api/hits`)).json()) as { hits: Array<{ params: Record<string, string> }> };
+    expect(api.hits[0]!.params['X-WT-IP']).toBe('203.0.113.9');
+  });
+
+  it('validates the X-WT-IP header of a GET like the parameter: one strictly parsed IP', async () => {
+    await fetch(`${collector.url}/${TRACK}/wt?p=600,zone,,,,,,0,,`, { headers: { 'x-wt-ip': 'fe80::1%eth0' } });
+    await fetch(`${collector.url}/${TRACK}/wt?p=600,two,,,,,,0,,&X-WT-IP=192.0.2.1`, { headers: { 'x-wt-ip': '192.0.2.1, 192.0.2.2' } });
+    await fetch(`${collector.url}/${TRACK}/wt?p=600,v6,,,,,,0,,`, { headers: { 'x-wt-ip': '2001:db8::1' } });
+    expect(collector.hits().map((hit) => [hit.p[1], hit.problems])).toEqual([
+      ['zone', ['X-WT-IP: "fe80::1%eth0" (request header) is not one valid IP address']],
+      ['two', ['X-WT-IP: "192.0.2.1, 192.0.2.2" (request header) is not one valid IP address']],
+      ['v6', []],
+    ]);
+  });
+
+  it('does not apply X-WT-* headers of a batch POST to its lines, which carry their own', async () => {
+    const lines = ['wt?p=600,bare,,,,,,0,,', `wt?p=600,own,,,,,,0,,&X-WT-IP=198.51.100.1&X-WT-UA=${encodeURIComponent(WINDOWS_CHROME)}`];
+    const headers = { 'x-wt-ip': '203.0.113.9', 'x-wt-ua': IPHONE, 'x-wt-rq': 'https://shop.example.com/', 'user-agent': 'curl/8.5.0' };
+    expect((await fetch(`${collector.url}/${TRACK}/batch`, { method: 'POST', body: lines.join('\n'), headers })).status).toBe(200);
+    const [bare, own] = collector.hits();
+    expect(Object.keys(bare!.params)).toEqual(['p']);
+    expect(bare!.client).toEqual({ device: 'unknown', source: 'request' });
+    expect(own!.params).toEqual(expect.objectContaining({ 'X-WT-IP': '198.51.100.1', 'X-WT-UA': WINDOWS_CHROME }));
+    expect(own!.params['X-WT-RQ']).toBeUndefined();
+    expect(own!.client).toMatchObject({ browser: 'Chrome', source: 'hit' });
   });
 
   it('counts hits by browser, OS and device type in the stats', async () => {

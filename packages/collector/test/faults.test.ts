@@ -111,6 +111,46 @@ describe('fault injection', () => {
     await expect(startCollector({ faults: { dropRate: -1 } })).rejects.toThrow('fault dropRate must be between 0 and 1');
   });
 
+  it('refuses a latencyMs over 600000 ms (setTimeout would fire at once) and a fractional retryAfter, naming the field', async () => {
+    const put = (body: object): Promise<Response> => fetch(`${collector.url}/_control/faults`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify(body) });
+    const tooLong = await put({ latencyMs: 3_000_000_000 });
+    expect(tooLong.status).toBe(400);
+    expect((await tooLong.json()).error).toBe('fault latencyMs must be at most 600000 (10 minutes), got 3000000000');
+    const fraction = await put({ status: 503, retryAfter: 1.5 });
+    expect(fraction.status).toBe(400);
+    expect((await fraction.json()).error).toBe('fault retryAfter must be a whole number of seconds (Retry-After: <seconds>), got 1.5');
+    // Nothing of a refused PUT is applied.
+    expect(await (await fetch(`${collector.url}/_control/faults`)).json()).toEqual({});
+    expect(() => collector.setFaults({ latencyMs: 600_001 })).toThrow('fault latencyMs must be at most 600000');
+    await expect(startCollector({ faults: { retryAfter: 0.5 } })).rejects.toThrow('fault retryAfter must be a whole number of seconds');
+
+    const edge = await put({ latencyMs: 600_000, retryAfter: 0, status: 503 });
+    expect(edge.status).toBe(200);
+    expect(await edge.json()).toEqual({ latencyMs: 600_000, retryAfter: 0, status: 503 });
+    collector.setFaults({ status: 503, retryAfter: 0 });
+    const answer = await fetch(`${collector.url}/${TRACK}/wt?p=600`);
+    expect([answer.status, answer.headers.get('retry-after')]).toEqual([503, '0']);
+  });
+
+  it('destroys HEAD and OPTIONS connections too while down, and answers them again after', async () => {
+    const attempt = async (method: string, path: string): Promise<number | string> => {
+      try {
+        return (await fetch(`${collector.url}/${TRACK}${path}`, { method })).status;
+      } catch {
+        return 'network error';
+      }
+    };
+    collector.setFaults({ downForMs: 60_000 });
+    expect(await attempt('HEAD', '/wt?p=600')).toBe('network error');
+    expect(await attempt('OPTIONS', '/batch')).toBe('network error');
+    expect(await attempt('GET', '/wt?p=600')).toBe('network error');
+    expect(collector.requestCount()).toBe(1);
+    collector.setFaults({});
+    expect(await attempt('HEAD', '/wt?p=600')).toBe(200);
+    expect(await attempt('OPTIONS', '/batch')).toBe(204);
+    expect(collector.hits()).toHaveLength(0);
+  });
+
   it('starts with the faults given in the options', async () => {
     const faulty = await startCollector({ faults: { status: 502 } });
     try {

@@ -175,3 +175,61 @@ describe('control writes from other sites (CSRF)', () => {
     expect(stats.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('framing (clickjacking)', () => {
+  let collector: Collector;
+  beforeAll(async () => {
+    collector = await startCollector();
+  });
+  afterAll(async () => {
+    await collector.close();
+  });
+
+  const forbidsFraming = (headers: Record<string, string | string[] | undefined>): boolean =>
+    headers['x-frame-options'] === 'DENY' && /(^|;)\s*frame-ancestors 'none'\s*(;|$)/.test(String(headers['content-security-policy']));
+
+  it('forbids framing of the inspector page, which keeps its own script policy', async () => {
+    for (const path of ['/', '/index.html']) {
+      const answer = await send(collector, 'GET', path, { host: `127.0.0.1:${collector.port}` });
+      expect({ path, status: answer.status, framing: forbidsFraming(answer.headers) }).toEqual({ path, status: 200, framing: true });
+      expect(answer.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    }
+  });
+
+  it.each([
+    ['GET', '/api/hits', {}, 200],
+    ['GET', '/api/hits?type=bogus', {}, 400],
+    ['GET', '/api/stats', {}, 200],
+    ['GET', '/_control/stats', {}, 200],
+    ['GET', '/_control/faults', {}, 200],
+    ['GET', '/_control/health', {}, 200],
+    ['PUT', '/_control/faults', { 'content-type': 'application/json' }, 200],
+    ['POST', '/_control/clear', { 'content-type': 'text/plain' }, 415],
+    ['GET', '/favicon.ico', {}, 204],
+    ['GET', '/no-such-page', {}, 404],
+  ] as const)('forbids framing of %s %s (%#)', async (method, path, headers, status) => {
+    const answer = await send(collector, method, path, { host: `127.0.0.1:${collector.port}`, ...headers }, method === 'GET' ? undefined : '{}');
+    expect({ status: answer.status, framing: forbidsFraming(answer.headers) }).toEqual({ status, framing: true });
+  });
+
+  it('forbids framing of the live stream and of the answer to a foreign Host', async () => {
+    const stream = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: collector.port, path: '/api/events' }, (res) => {
+        resolve(res.headers);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(stream['content-type']).toContain('text/event-stream');
+    expect(forbidsFraming(stream)).toBe(true);
+    const foreign = await send(collector, 'GET', '/', { host: 'attacker.example' });
+    expect({ status: foreign.status, framing: forbidsFraming(foreign.headers) }).toEqual({ status: 421, framing: true });
+  });
+
+  it('leaves the tracking endpoints as they were: a pixel is embedded by every site', async () => {
+    const answer = await send(collector, 'GET', `/${TRACK}/wt?p=600,framed,,,,,,0,,`, { host: 'collector.internal' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-frame-options']).toBeUndefined();
+  });
+});

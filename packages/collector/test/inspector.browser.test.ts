@@ -139,11 +139,57 @@ describe('inspector page in Chromium', () => {
     await expect(page.locator('#clients [data-dimension="os"] .bar-row[data-name="iOS"] .count').textContent()).resolves.toBe('1');
   });
 
+  it('shows parameters named like Object.prototype properties in the detail', async () => {
+    await post(collector, ['wt?p=600,proto-names,,,,,,0,,&constructor=c1&toString=t1&__proto__=p1&hasOwnProperty=h1']);
+    const row = page.locator('#list .row', { hasText: 'proto-names' });
+    await row.waitFor();
+    await row.click();
+    const other = page.locator('#detail [data-group="Other"]');
+    await other.waitFor();
+    const cells = await other.locator('tr').evaluateAll((rows) => rows.map((tr) => [tr.querySelector('.k code')?.textContent, tr.querySelector('.v')?.textContent]));
+    expect(cells).toEqual([
+      ['constructor', 'c1'],
+      ['toString', 't1'],
+      ['__proto__', 'p1'],
+      ['hasOwnProperty', 'h1'],
+    ]);
+  });
+
   it('saves a screenshot of the inspector', async () => {
     await page.locator('#list .row', { hasText: 'confirmation' }).click();
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, 'inspector.png');
     await page.screenshot({ path: file });
     expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('inspector page told to reload by the live stream', () => {
+  it('reloads its list on event: reload (sent instead of a replay longer than its list)', async () => {
+    const collector = await startCollector();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      await post(collector, [PAGE_VIEW]);
+      const page = await browser.newPage();
+      let release: () => void = () => undefined;
+      const stored = new Promise<void>((resolve) => (release = resolve));
+      const streams: string[] = [];
+      // The stream this page gets: no hits, only "reload", once a hit was stored that the page has not seen.
+      await page.route('**/api/events*', async (route) => {
+        streams.push(route.request().url());
+        await stored;
+        await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: 'retry: 600000\nid: 2\nevent: reload\ndata: {"missed":1001,"replayLimit":1000}\n\n' });
+      });
+      await page.goto(collector.url);
+      await page.locator('#list .row', { hasText: 'shop.example.com/' }).waitFor();
+      await post(collector, ['wt?p=600,after-reload,,,,,,0,,']);
+      release();
+      await page.locator('#list .row', { hasText: 'after-reload' }).waitFor();
+      await expect(page.locator('#list .row').count()).resolves.toBe(2);
+      expect(streams[0]).toBe(`${collector.url}/api/events?replayLimit=1000`);
+    } finally {
+      await browser.close();
+      await collector.close();
+    }
   });
 });

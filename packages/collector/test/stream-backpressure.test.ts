@@ -42,20 +42,23 @@ async function post(url: string, body: string): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-/** Opens the live stream on a raw socket and stops reading once it is connected. */
-function pausedStreamClient(url: string): Promise<{ socket: Socket; received: () => number; closed: Promise<void> }> {
+/** Opens the live stream on a raw socket (with `extraHeaders`, CRLF-terminated lines) and stops reading once it is connected. */
+function pausedStreamClient(url: string, extraHeaders = ''): Promise<{ socket: Socket; received: () => number; head: () => string; closed: Promise<void> }> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     let received = 0;
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    let head = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extraHeaders}\r\n`));
     const closed = new Promise<void>((done) => socket.once('close', () => done()));
     socket.on('error', () => undefined); // a reset by the server is what the test expects
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (chunk.toString('latin1').includes(': connected')) {
+      if (head.includes(': connected')) return;
+      head += chunk.toString('latin1');
+      if (head.includes(': connected')) {
         // From here on the kernel buffers fill and then Node's, as with a frozen browser tab.
         socket.pause();
-        resolve({ socket, received: () => received, closed });
+        resolve({ socket, received: () => received, head: () => head, closed });
       }
     });
     socket.once('close', () => reject(new Error('stream closed before it connected')));
@@ -131,6 +134,43 @@ describe('live stream with a client that stops reading', () => {
     client.socket.resume();
     await client.closed;
     expect(client.received()).toBeLessThan(eventBytes / 4);
+  });
+
+  it('replays the 100,000 hits after Last-Event-ID: 0 page by page, as fast as the client reads: a paused client holds memory flat', async () => {
+    // The hits the test above stored (run this one alone and there is nothing to replay).
+    expect(((await (await fetch(`${url}/_control/stats`)).json()) as { total: number }).total).toBe(BATCHES * LINES_PER_BATCH);
+    const baseline = await ask();
+    const client = await pausedStreamClient(url, 'Last-Event-ID: 0\r\n');
+    // All 100,000 hits at once would be about 450 MB of events in the collector's memory.
+    const paused = await ask();
+    const growth = { rssMiB: Math.round((paused.rss - baseline.rss) / MiB), heapMiB: Math.round((paused.heapUsed - baseline.heapUsed) / MiB) };
+    expect(growth.rssMiB).toBeLessThan(64);
+    expect(growth.heapMiB).toBeLessThan(16);
+    expect(((await (await fetch(`${url}/_control/stats`)).json()) as { streams: number }).streams).toBe(1);
+
+    // Reading again, the client gets the hits from the first on, in order.
+    const ids = await new Promise<number[]>((resolve, reject) => {
+      const seen: number[] = [];
+      let pending = '';
+      const read = (text: string): void => {
+        pending += text;
+        const end = pending.lastIndexOf('\n');
+        for (const line of pending.slice(0, end + 1).split('\n')) if (line.startsWith('id: ')) seen.push(Number(line.slice(4)));
+        pending = pending.slice(end + 1);
+        if (seen.length >= 5000) resolve(seen.slice(0, 5000));
+      };
+      read(client.head());
+      client.socket.on('data', (chunk: Buffer) => read(chunk.toString('latin1')));
+      client.closed.then(() => reject(new Error('stream closed during the replay')), reject);
+      client.socket.resume();
+    });
+    expect(ids).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+    client.socket.destroy();
+    await client.closed;
+    const deadline = Date.now() + 5000;
+    let streams = -1;
+    while (streams !== 0 && Date.now() < deadline) streams = ((await (await fetch(`${url}/_control/stats`)).json()) as { streams: number }).streams;
+    expect(streams).toBe(0);
   });
 });
 

@@ -70,6 +70,8 @@ describe('validateLine', () => {
     ['an order id without ov', `wt?${P}&oi=A1`, 'oi: order id without order value'],
     ['a lower-case currency', `wt?${P}&ov=1&cr=eur`, 'cr: "eur" is not an ISO currency code'],
     ['a bad client IP', `wt?${P}&X-WT-IP=999.1.1.1`, 'X-WT-IP: "999.1.1.1" is not one valid IP'],
+    ['an IPv6 zone id in the client IP', `wt?${P}&X-WT-IP=fe80%3A%3A1%25eth0`, 'X-WT-IP: "fe80::1%eth0" is not one valid IP'],
+    ['a plus in a parameter name', `wt?${P}&cp+1=a`, 'cp+1: "+" in name'],
     ['two client IPs', `wt?${P}&X-WT-IP=1.1.1.1&X-WT-IP=2.2.2.2`, 'X-WT-IP: repeated 2 times'],
     ['a list of IPs', `wt?${P}&X-WT-IP=1.1.1.1%2C2.2.2.2`, 'X-WT-IP: "1.1.1.1,2.2.2.2"'],
     ['a lower-case client header', `wt?${P}&x-wt-ip=1.1.1.1`, 'x-wt-ip: client-information names are upper case'],
@@ -104,5 +106,47 @@ describe('validateLine', () => {
 
   it('keeps the first of repeated parameters', () => {
     expect(validateLine(`wt?${P}&cp1=a&cp1=b`).params['cp1']).toBe('a');
+  });
+
+  it('counts the page name and text values in code points, as the tracker cuts them: an emoji is one character', () => {
+    const emoji = (count: number): string => encodeURIComponent('\u{1F600}'.repeat(count));
+    const at = `wt?p=600,${emoji(255)},,,,,1764201600000,0,,&cp1=${emoji(255)}&cg2=a%3B${emoji(255)}&ba=${emoji(110)}`;
+    expect(validateLine(at, { via: 'wt' }).problems).toEqual([]);
+    const over = `wt?p=600,${emoji(256)},,,,,1764201600000,0,,&cp1=${emoji(256)}&cg2=a%3B${emoji(256)}&ba=${emoji(111)}`;
+    expect(validateLine(over, { via: 'wt' }).problems).toEqual([
+      'p: page name is 256 chars, over 255',
+      'cp1: value is 256 chars, over 255',
+      'cg2: value (item 2) is 256 chars, over 255',
+      'ba: value is 111 chars, over 110',
+    ]);
+    // A byte limit stays one: 600 four-byte emoji are 7,200 bytes, over the 7 KB of a batch line.
+    expect(validateLine(`wt?${P}&pu=${emoji(600)}`).problems).toEqual([expect.stringContaining('over the 7 KB (7168) limit')]);
+  });
+
+  it('keeps parameters named like Object.prototype properties', () => {
+    const result = validateLine(`wt?${P}&constructor=c1&toString=t1&__proto__=p1&hasOwnProperty=h1&valueOf=v1`);
+    expect(result.problems).toEqual([]);
+    expect(Object.keys(result.params)).toEqual(['p', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']);
+    expect(result.params['constructor']).toBe('c1');
+    expect(result.params['__proto__']).toBe('p1');
+    expect(JSON.parse(JSON.stringify(result.params))).toEqual(expect.objectContaining({ toString: 't1', hasOwnProperty: 'h1' }));
+    // Absent ones read as absent, not as Object.prototype's functions.
+    expect(validateLine(`wt?${P}`).params['constructor']).toBeUndefined();
+    expect(validateLine(`wt?${P}&constructor=c1&constructor=c2`).problems).toEqual(['constructor: repeated 2 times (only the first is used)']);
+  });
+
+  it('takes the X-WT-* request headers of a single GET over the parameters, and checks them the same way', () => {
+    const line = `wt?${P}&X-WT-IP=198.51.100.1&X-WT-UA=query-agent&X-WT-RQ=https%3A%2F%2Fquery.example%2F`;
+    const headers = { 'X-WT-IP': '203.0.113.9', 'X-WT-UA': 'Mozilla/5.0 (header agent)', 'X-WT-RQ': 'https://shop.example.com/a?b=1' };
+    const result = validateLine(line, { via: 'wt', headers });
+    expect(result.problems).toEqual([]);
+    expect(result.params).toEqual(expect.objectContaining(headers));
+    expect(validateLine(`wt?${P}`, { via: 'wt', headers: { 'X-WT-UA': 'agent' } }).params['X-WT-UA']).toBe('agent');
+    expect(validateLine(`wt?${P}&X-WT-IP=1.1.1.1`, { via: 'wt', headers: { 'X-WT-IP': 'fe80::1%eth0' } }).problems).toEqual([
+      'X-WT-IP: "fe80::1%eth0" (request header) is not one valid IP address',
+    ]);
+    expect(validateLine(`wt?${P}`, { via: 'wt', headers: { 'X-WT-IP': '1.1.1.1, 2.2.2.2' } }).problems).toEqual([
+      'X-WT-IP: "1.1.1.1, 2.2.2.2" (request header) is not one valid IP address',
+    ]);
   });
 });
