@@ -244,7 +244,14 @@ export function defineAdapterSuite(options: AdapterSuiteOptions): void {
         ['from a trusted proxy', () => shop],
       ] as const)('takes only the path of an absolute-form target %s: the page URL keeps the Host header and plain http', async (_label, target) => {
         const marker = nextMarker();
+        const before = lastHitId(collector);
         const answer = await rawRequest(target().url, 'GET', `https://evil.example:8443/?mk=${marker}`, PAGE_HEADERS);
+        if (answer.status >= 300 && answer.status < 400) {
+          // Next.js redirects such a target (308) instead of serving it: no page, so no hit at all.
+          const page = await openPage('/', {}, target());
+          expect(hitsAfter(collector, before).map((hit) => hit.raw)).toEqual([page.hit.raw]);
+          return;
+        }
         expect(answer.status).toBe(200);
         const hit = await waitForHit(collector, (candidate) => (candidate.params['pu'] ?? '').includes(`mk=${marker}`), timeoutMs, `absolute-form ${marker}`);
         expect(hit.params['pu']).toBe(`http://${new URL(target().url).host}/?mk=${marker}`);
