@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { compileJsonLines } from '../src/import/json-lines.js';
 import { compileLogFormat, LogFormatError, unescapeLogValue } from '../src/import/log-format.js';
 import { toRecordedRequest, type LogRecord } from '../src/import/log-record.js';
-import { parseAnyTime, parseClfTime, parseIsoTime } from '../src/import/log-time.js';
+import { MAX_TIME_MS, MIN_TIME_MS, parseAnyTime, parseClfTime, parseEpochSeconds, parseIsoTime } from '../src/import/log-time.js';
 import { combinedLine, CUSTOM_FORMAT, customLine, generateEntries, MALFORMED_LINES, nginxEscape, TRACK_ID, UA } from './access-logs.js';
 
 const T = Date.UTC(2025, 2, 14, 8, 26, 53);
@@ -33,6 +33,92 @@ describe('log times', () => {
     expect(parseAnyTime(T)).toBe(T);
     expect(parseAnyTime(`${T / 1000}.250`)).toBe(T + 250);
     expect(parseAnyTime('[14/Mar/2025:09:26:53 +0100]')).toBe(T);
+  });
+});
+
+describe('impossible and out-of-range times', () => {
+  it.each([
+    ['14/Mar/0001:09:26:53 +0000', 'year 1 (before 1970)'],
+    ['01/Jan/1970:00:30:00 +0100', '1969 in UTC'],
+    ['09/Sep/2001:01:46:39 +0000', 'the last 12-digit second'],
+    ['31/Feb/2025:09:26:53 +0100', '31 February'],
+    ['29/Feb/2025:09:26:53 +0100', '29 February of a common year'],
+    ['29/Feb/2100:09:26:53 +0100', '29 February of a century that is no leap year'],
+    ['31/Apr/2025:09:26:53 +0100', '31 April'],
+    ['00/Mar/2025:09:26:53 +0100', 'day 0'],
+    ['14/Mar/2025:24:00:00 +0100', 'hour 24'],
+    ['14/Mar/2025:09:60:53 +0100', 'minute 60'],
+    ['14/Mar/2025:09:26:60 +0100', 'a leap second'],
+    ['14/Mar/2025:09:26:53 +9999', 'zone +9999'],
+    ['14/Mar/2025:09:26:53 +1401', 'zone beyond +14:00'],
+    ['14/Mar/2025:09:26:53 -0160', 'zone minutes 60'],
+    ['14/Mar/2025:09:2x:53 +0100', 'a letter in the minutes'],
+  ])('$time_local %p (%s) is unreadable', (text) => {
+    expect(parseClfTime(text)).toBeNaN();
+  });
+
+  it.each([
+    ['1969-12-31T23:00:00+00:00', 'before 1970'],
+    ['2025-02-30T09:26:53+01:00', '30 February'],
+    ['2025-13-01T09:26:53+01:00', 'month 13'],
+    ['2025-03-14T09:26:60+01:00', 'a leap second'],
+    ['2025-03-14T09:26:53+99:99', 'zone +99:99'],
+    ['2025-03-14T09:26:53+14:30', 'zone beyond +14:00'],
+    ['2025-03-14T09:26:53.Z', 'a fraction without digits'],
+    ['2286-11-20T17:46:40Z', 'the first 14-digit ms'],
+    ['2001-09-09T01:46:39.999Z', 'the last 12-digit ms'],
+  ])('ISO 8601 %p (%s) is unreadable', (text) => {
+    expect(parseIsoTime(text)).toBeNaN();
+    expect(parseAnyTime(text)).toBeNaN();
+  });
+
+  it('reads every real date from 2001-09-09T01:46:40Z to 2286-11-20T17:46:39.999Z, leap days and zones included', () => {
+    expect(parseIsoTime('2001-09-09T01:46:40Z')).toBe(MIN_TIME_MS);
+    expect(parseIsoTime('2286-11-20T17:46:39.999Z')).toBe(MAX_TIME_MS);
+    expect(parseClfTime('29/Feb/2024:09:26:53 +0100')).toBe(Date.UTC(2024, 1, 29, 8, 26, 53));
+    expect(parseClfTime('29/Feb/2000:00:00:00 +0000')).toBe(Date.UTC(2000, 1, 29) < MIN_TIME_MS ? Number.NaN : Date.UTC(2000, 1, 29));
+    expect(parseClfTime('31/Dec/2025:23:59:59 -1200')).toBe(Date.UTC(2026, 0, 1, 11, 59, 59));
+    expect(parseClfTime('14/Mar/2025:23:26:53 +1400')).toBe(Date.UTC(2025, 2, 14, 9, 26, 53));
+    expect(parseIsoTime('2025-03-14T09:26:53.123456789+0100')).toBe(T + 123);
+    expect(parseIsoTime('2025-03-14T09:26:53.12+01:00')).toBe(T + 120);
+    expect(parseIsoTime('2025-03-14T09:26:53.7+01:00')).toBe(T + 700);
+    expect(parseIsoTime('2025-03-14T09:26:53.999Z')).toBe(T + 3_600_000 + 999);
+    // Every day of a leap year and a common year, against Date.UTC.
+    for (const year of [2024, 2025]) {
+      for (let day = new Date(Date.UTC(year, 0, 1)); day.getUTCFullYear() === year; day = new Date(day.getTime() + 86_400_000)) {
+        const iso = day.toISOString().slice(0, 10);
+        expect(parseIsoTime(`${iso}T12:00:00Z`)).toBe(day.getTime() + 12 * 3_600_000);
+      }
+    }
+  });
+
+  it('refuses epoch numbers that are not 13-digit ms', () => {
+    expect(parseAnyTime(999_999_999)).toBeNaN(); // seconds: 2001-09-09T01:46:39Z
+    expect(parseAnyTime(1_000_000_000)).toBe(MIN_TIME_MS);
+    expect(parseAnyTime(-5)).toBeNaN();
+    expect(parseAnyTime(1e16)).toBeNaN();
+    expect(parseAnyTime('0')).toBeNaN();
+    expect(parseEpochSeconds('999999999.999')).toBeNaN();
+    expect(parseEpochSeconds('10000000000.000')).toBeNaN(); // 2286-11-20T17:46:40Z
+  });
+
+  it('makes such lines malformed (time) in every format, never a record with a bad time', () => {
+    const combined = compileLogFormat('combined').parse;
+    for (const time of ['14/Mar/0001:09:26:53 +0000', '01/Jan/1970:00:30:00 +0100', '31/Feb/2025:09:26:53 +0100', '14/Mar/2025:09:26:60 +0100', '14/Mar/2025:09:26:53 +9999']) {
+      expect(combined(`1.2.3.4 - - [${time}] "GET / HTTP/1.1" 200 1 "-" "${UA.chrome}"`)).toBe('time');
+    }
+    const json = compileJsonLines();
+    expect(json(JSON.stringify({ time_iso8601: '1969-12-31T23:00:00+00:00', request: 'GET / HTTP/1.1', status: 200 }))).toBe('time');
+    expect(json(JSON.stringify({ time_iso8601: '2025-02-30T09:26:53+01:00', request: 'GET / HTTP/1.1', status: 200 }))).toBe('time');
+    expect(json(JSON.stringify({ msec: 5, request: 'GET / HTTP/1.1', status: 200 }))).toBe('time');
+    expect(compileLogFormat('$msec "$request" $status').parse('1.5 "GET / HTTP/1.1" 200')).toBe('time');
+  });
+
+  it('keeps a record with a bad time out of the tracker even if a parser let it through', () => {
+    const r = record(compileLogFormat('combined').parse(`1.2.3.4 - - [14/Mar/2025:09:26:53 +0100] "GET / HTTP/1.1" 200 1 "-" "${UA.chrome}"`));
+    for (const time of [-1_800_000, 0, 5, Number.NaN, MAX_TIME_MS + 1]) {
+      expect(toRecordedRequest({ ...r, time }, { host: 'www.example.com', scheme: undefined })).toEqual({ malformed: 'time' });
+    }
   });
 });
 
@@ -163,6 +249,26 @@ describe('record to RecordedRequest', () => {
     expect(toRecordedRequest(record(parse(customLine(entry!))), { host: undefined, scheme: undefined })).toBe('no-host');
     const junk = record(compileLogFormat('combined').parse('1.2.3.4 - - [14/Mar/2025:09:26:53 +0100] "\\x16\\x03\\x01" 400 0 "-" "-"'));
     expect(toRecordedRequest(junk, { host: 'www.example.com', scheme: undefined })).toBe('invalid-request');
+  });
+
+  it.each([
+    ['evil.example/path?x=', 'a path and query'],
+    ['evil.example?x=', 'a query'],
+    ['user@evil.example', 'userinfo'],
+    ['www.example.com:443:1', 'two ports'],
+    ['[::1', 'an open bracket'],
+    [`${'a'.repeat(261)}.com`, 'over 260 characters'],
+  ])('makes a logged host with %s (%s) malformed (host), unless --host overrides it', (host) => {
+    const r = record(parse(customLine({ ...entry!, host })));
+    expect(toRecordedRequest(r, { host: undefined, scheme: undefined })).toEqual({ malformed: 'host' });
+    expect(toRecordedRequest(record(parse(customLine({ ...entry!, host }))), { host: 'www.example.com', scheme: undefined })).toMatchObject({ url: `https://www.example.com${entry!.uri}` });
+  });
+
+  it('checks the host of $scheme://$host$request_uri the same way', () => {
+    const format = compileLogFormat('$msec "$request_method $scheme://$host$request_uri" $status');
+    expect(toRecordedRequest(record(format.parse(`${T / 1000}.000 "GET https://evil.example?x=/p6" 200`)), { host: undefined, scheme: undefined })).toEqual({ malformed: 'host' });
+    expect(toRecordedRequest(record(format.parse(`${T / 1000}.000 "GET https://Shop.Example.com:8443/p6" 200`)), { host: undefined, scheme: undefined })).toMatchObject({ url: 'https://Shop.Example.com:8443/p6' });
+    expect(toRecordedRequest(record(format.parse(`${T / 1000}.000 "GET https://[2001:db8::1]/p6" 200`)), { host: undefined, scheme: undefined })).toMatchObject({ url: 'https://[2001:db8::1]/p6' });
   });
 
   it('takes the path of an absolute-form target, keeping the target for the core', () => {

@@ -105,6 +105,51 @@ describe('mapp-s2s ship', () => {
     expect(received()).toEqual(range(0, 5));
   }, 30_000);
 
+  it('stops cleanly when Mapp asks to wait longer than --max-retry-after, keeping the files and the progress; the next run continues', async () => {
+    spoolFile(1700000000001, 0, 10);
+    // Seed 10: four answers pass, the fifth is a 429 asking for 100000 s.
+    collector.setFaults({ status: 429, retryAfter: 100_000, errorRate: 0.5, seed: 10 });
+    const started = Date.now();
+    const result = await ship(['--batch-size', '1']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('stopped, 1 files left: Mapp asked to wait 100000 s before retrying (HTTP 429, Retry-After), longer than the 60 s allowed by --max-retry-after; nothing was deleted and the progress so far is kept: the next run continues from here');
+    expect(received()).toEqual(range(0, 4));
+    expect(readFileSync(join(dir, 'MappIntelligenceRequests-1700000000001.ack'), 'utf8')).toBe('0\n1\n2\n3\n');
+    expect(collector.requestCount()).toBe(5);
+    collector.setFaults({});
+    expect((await ship(['--batch-size', '1'])).code).toBe(0);
+    expect(received()).toEqual(range(0, 10));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('never sets a timer beyond 2^31-1 ms: a Retry-After of 3000000 s stops the run instead of retrying at once', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      spoolFile(1700000000001, 0, 3);
+      collector.setFaults({ status: 429, retryAfter: 3_000_000 });
+      const result = await ship(['--max-attempts', '20']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('Mapp asked to wait 3000000 s before retrying');
+      expect(collector.requestCount()).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('takes --max-retry-after in seconds: a 2 s Retry-After stops a run that allows 1 s', async () => {
+    spoolFile(1700000000001, 0, 3);
+    collector.setFaults({ status: 503, retryAfter: 2 });
+    const result = await ship(['--max-retry-after', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Mapp asked to wait 2 s before retrying (HTTP 503, Retry-After), longer than the 1 s allowed by --max-retry-after');
+    expect(readdirSync(dir)).toEqual(['MappIntelligenceRequests-1700000000001.log']);
+  });
+
   it('stops on 404 (unknown track id) and deletes nothing', async () => {
     spoolFile(1700000000001, 0, 3);
     const result = await ship([], { env: { MAPP_TRACK_ID: '999999999999999' } });
@@ -197,6 +242,51 @@ describe('mapp-s2s ship', () => {
     const missingDir = await main(['ship', '--dir', join(dir, 'nope')], { stdout: output(), stderr: output(), env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
     expect(missingDir).toBe(2);
   });
+
+  it.each([
+    [['--batch-size', '20000'], '--batch-size must be at most 10,000 (lines), got "20000"'],
+    [['--batch-size', '0'], '--batch-size must be a positive integer'],
+    [['--timeout', '3000000000'], '--timeout must be at most 600,000 (ms)'],
+    [['--max-retry-after', '0'], '--max-retry-after must be a positive integer'],
+    [['--max-retry-after', '86401'], '--max-retry-after must be at most 86,400 (s)'],
+    [['--max-attempts', '1.5'], '--max-attempts must be a positive integer'],
+    [['--max-file-age', '1e6'], '--max-file-age must be a positive integer'],
+    [['--prefix', 'a/b'], '--prefix "a/b" is not a plain file-name prefix'],
+    [['--prefix', '../x'], '--prefix "../x" is not a plain file-name prefix'],
+    [['--prefix', 'a\\b'], 'is not a plain file-name prefix'],
+    [['--prefix', 'a..b'], 'is not a plain file-name prefix'],
+    [['--prefix', ''], '--prefix "" is not a plain file-name prefix'],
+  ])('refuses %p with exit 2 before touching the folder', async (flags, message) => {
+    spoolFile(1700000000001, 0, 2);
+    const result = await ship(flags);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(collector.requestCount()).toBe(0);
+    expect(readdirSync(dir)).toEqual(['MappIntelligenceRequests-1700000000001.log']);
+  });
+
+  it('accepts a plain prefix with dots and dashes', async () => {
+    writeFileSync(join(dir, 'my.app-1-1700000000001.log'), `${line(0)}\n`);
+    expect((await ship(['--prefix', 'my.app-1'])).code).toBe(0);
+    expect(received()).toEqual([0]);
+  });
+
+  it('says a --dir that is a file is not a directory, and a symlinked one is a link (exit 2)', async () => {
+    const file = join(dir, 'passwd');
+    writeFileSync(file, 'root:x:0:0\n');
+    const notDir = await main(['ship', '--dir', file], { stdout: output(), stderr: output(), env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
+    expect(notDir).toBe(2);
+    const stderr = output();
+    await main(['ship', '--dir', file], { stdout: output(), stderr, env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
+    expect(stderr.text()).toBe(`mapp-s2s ship: spool folder ${file} is not a directory\n`);
+    const link = join(dir, 'link');
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), link);
+    const linked = output();
+    expect(await main(['ship', '--dir', link], { stdout: output(), stderr: linked, env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } })).toBe(2);
+    expect(linked.text()).toContain(`spool folder ${link} is a symbolic link`);
+    expect(readFileSync(file, 'utf8')).toBe('root:x:0:0\n');
+  });
 });
 
 describe('mapp-s2s ship in a hostile spool folder', () => {
@@ -223,24 +313,39 @@ describe('mapp-s2s ship in a hostile spool folder', () => {
     }
   });
 
-  it('never appends to an .ack symlinked out of the folder: that file is kept and named, the others ship', async () => {
+  it('never follows an .ack symlinked out of the folder: the link itself is removed, the file shipped from its start', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'mapp-outside-'));
     try {
       const target = join(outside, 'important.conf');
       writeFileSync(target, 'keep me\n');
       spoolFile(1700000000001, 0, 3);
-      symlinkSync(target, join(dir, 'MappIntelligenceRequests-1700000000001.ack'));
+      const ack = join(dir, 'MappIntelligenceRequests-1700000000001.ack');
+      symlinkSync(target, ack);
       spoolFile(1700000000002, 3, 6);
       const result = await ship();
       expect(readFileSync(target, 'utf8')).toBe('keep me\n');
-      expect(received()).toEqual(range(3, 6));
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/MappIntelligenceRequests-1700000000001\.log: .*MappIntelligenceRequests-1700000000001\.ack is a symbolic link, not a regular file; skipped; kept, not shipped/);
-      expect(result.stdout).toMatch(/1 files could not be read safely and were kept/);
-      expect(readdirSync(dir).sort()).toEqual(['MappIntelligenceRequests-1700000000001.ack', 'MappIntelligenceRequests-1700000000001.log']);
+      expect(received()).toEqual(range(0, 6));
+      expect(result.stderr).toContain(`warning: ${ack} is a symbolic link, not a regular file: removed (its target, if any, is untouched)`);
+      expect(result.stderr).toContain('is shipped from its first line, so lines acknowledged before may be sent again');
+      expect(result.code).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(readdirSync(outside)).toEqual(['important.conf']);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('never stops shipping for an .ack that is a FIFO; an .ack directory keeps only its own file back', async () => {
+    spoolFile(1700000000001, 0, 3);
+    execFileSync('mkfifo', [join(dir, 'MappIntelligenceRequests-1700000000001.ack')]);
+    spoolFile(1700000000002, 3, 5);
+    mkdirSync(join(dir, 'MappIntelligenceRequests-1700000000002.ack'));
+    const result = await ship();
+    expect(received()).toEqual(range(0, 3));
+    expect(result.stderr).toContain('MappIntelligenceRequests-1700000000001.ack is a FIFO, not a regular file: removed');
+    expect(result.stderr).toMatch(/MappIntelligenceRequests-1700000000002\.ack is a directory, not a regular file; skipped; kept, not shipped/);
+    expect(result.code).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['MappIntelligenceRequests-1700000000002.ack', 'MappIntelligenceRequests-1700000000002.log']);
   });
 
   it('ignores .ack ranges beyond the file: a 14-byte hostile .ack neither stops shipping nor skips lines', async () => {

@@ -72,6 +72,18 @@ describe('mapp-s2s ship --from redis://', () => {
     expect(stderr.text()).toMatch(/invalid option --lease: received 1000\. It must be longer than --timeout/);
   });
 
+  it.each([
+    [['--batch-size', '20000'], '--batch-size must be at most 10,000 (lines), got "20000"'],
+    [['--timeout', '3000000000'], '--timeout must be at most 600,000 (ms)'],
+  ])('refuses %p, outside its documented bound, with exit 2', async (flags, message) => {
+    const stderr = output();
+    const before = collector.requestCount();
+    const code = await main(['ship', '--from', redis.url, ...flags], { stderr, stdout: output(), env: { MAPP_TRACK_ID: TRACK_ID, MAPP_TRACK_DOMAIN: collector.url } });
+    expect(code).toBe(2);
+    expect(stderr.text()).toContain(message);
+    expect(collector.requestCount()).toBe(before);
+  });
+
   it('keeps the spool mode: --help without --from shows the --dir usage, with --from the Redis usage', async () => {
     const spool = output();
     expect(await main(['help', 'ship'], { stdout: spool })).toBe(0);

@@ -5,8 +5,10 @@ import { acquireDirLock, createTracker, type Tracker } from '@mapp-s2s/core/node
 import { parseCommandArgs, type CommandIo } from '../io.js';
 import { compileJsonLines } from '../import/json-lines.js';
 import { compileLogFormat, LogFormatError, type LineParser } from '../import/log-format.js';
+import { isValidHost } from '../import/log-record.js';
 import { MALFORMED_LISTED, runImport, type ImportReport } from '../import/run-import.js';
 import { loadState, StateFileError, type ImportState } from '../import/state.js';
+import { boundedInt, FLAG_BOUNDS, UsageError } from './flags.js';
 import { createProgressBar } from './progress.js';
 import { inFlagTerms } from './ship.js';
 
@@ -24,7 +26,14 @@ Safe to run again (from cron, too): the state file remembers per file how far it
 imported, by identity (device, inode, first bytes) rather than name, so a growing log is
 followed and a rotated one (access.log.1, access.log.2.gz) is not sent twice. Progress is
 committed only once the hits were delivered (or written to the spool). Files are imported
-oldest first. Malformed lines are counted and listed, and never stop the run.
+oldest first. Malformed lines are counted and listed, and never stop the run. A live log's
+last line without a newline is left for the next run (and said so); a run without a state
+(--no-state, --dry-run, stdin) reads it. stdin may be gzip-compressed too.
+
+Times: a line's time must be a real date (no 31 Feb, no second 60, zone offset within
++-14:00) between 2001-09-09T01:46:40Z and 2286-11-20T17:46:39.999Z, the 13-digit ms that
+Mapp's p field 7 holds; other lines are malformed (time). A logged host must be a host name
+(host or host:port, as --host), else the line is malformed (host).
 
 Formats (--format):
   combined   (default) nginx/Apache combined:
@@ -74,27 +83,24 @@ Options:
   --include <pattern>     Only URLs matching (path prefix or full URL, * wildcards); repeat
   --exclude <pattern>     Never URLs matching; repeat
   --anonymize-ip          Cut IPv4 to /24 and IPv6 to /48
-  --max-attempts <n>      Attempts per batch (default 8); --timeout <ms> per POST (10000)
+  --max-attempts <n>      Attempts per batch (default 8)
+  --timeout <ms>          Per POST (default 10000, max 600000); also how long SIGINT/SIGTERM
+                          wait for the hits in hand before the run ends
+  --max-retry-after <s>   Longest Retry-After to wait for (default 60, max 86400): Mapp asking
+                          for longer stops the run (exit 1); the next run goes on from there
   --quiet                 Print only errors and the malformed-line list
   -h, --help              Show this help
 
 Exit codes:
   0  done (malformed lines are reported, not failures)
-  1  hits were not accepted (Mapp unreachable, retries exhausted, rejected) or a file could
-     not be read: progress stops before them; run again later. Also after SIGINT/SIGTERM,
-     which stop reading and first settle and commit what was read
-  2  usage error, or an unreadable state file
+  1  hits were not accepted (Mapp unreachable, retries exhausted, rejected, or it asked to
+     wait longer than --max-retry-after) or a file could not be read: progress stops before
+     them, the stop message says from which line the next run sends again. Also after
+     SIGINT/SIGTERM, which stop reading, give the hits in hand up to --timeout ms to be
+     delivered, and commit what was read only if all of it was
+  2  usage error, or an unreadable or damaged state file
   3  another import run holds the state file's lock
 `;
-
-class UsageError extends Error {}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return number;
-}
 
 /** The default state file for a track id. */
 export function defaultStatePath(env: Readonly<Record<string, string | undefined>>, trackId: string): string {
@@ -130,14 +136,43 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** The output the hits went to. */
+export type ImportMode = 'batch' | 'spool' | 'dry-run';
+
+function plural(n: number, word: string): string {
+  return `${count(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** What became of the page views, truthfully: delivered, rejected, not delivered, failed. */
+export function describeOutcome(report: ImportReport, mode: ImportMode): string {
+  if (mode === 'dry-run') return `${count(report.printed)} page views printed (dry run)`;
+  const done = mode === 'spool' ? `${count(report.spooled)} page views written to the spool` : `${count(report.delivered)} page views delivered`;
+  const parts = [done];
+  for (const [reason, entry] of Object.entries(report.notDelivered)) {
+    if (entry === undefined) continue;
+    const detail = entry.detail === undefined ? '' : ` (${entry.detail})`;
+    if (reason === 'rejected') parts.push(`${count(entry.count)} rejected by Mapp${detail}`);
+    else if (reason === 'closed') parts.push(`${count(entry.count)} not delivered (the run ended before Mapp accepted them)`);
+    else if (reason === 'retries-exhausted') parts.push(`${count(entry.count)} not delivered (retries exhausted${entry.detail === undefined ? '' : `: ${entry.detail}`})`);
+    else parts.push(`${count(entry.count)} not delivered (${reason}${entry.detail === undefined ? '' : `: ${entry.detail}`})`);
+  }
+  if (report.failed > 0) parts.push(`${count(report.failed)} failed (${report.failedMessage ?? 'error'})`);
+  let accounted = mode === 'spool' ? report.spooled : report.delivered;
+  for (const entry of Object.values(report.notDelivered)) accounted += entry?.count ?? 0;
+  accounted += report.failed;
+  // Every page view handed over is one of the above once the tracker is closed; say it if not.
+  if (report.pageViews > accounted) parts.push(`${count(report.pageViews - accounted)} unconfirmed`);
+  return parts.join(', ');
+}
+
 /** The summary of a run, one fact per line. */
-export function describeImport(report: ImportReport, seconds: number, mode: 'batch' | 'spool' | 'dry-run'): string {
+export function describeImport(report: ImportReport, seconds: number, mode: ImportMode): string {
   const rate = seconds > 0 ? Math.round(report.linesRead / seconds) : report.linesRead;
-  const verb = mode === 'batch' ? 'sent' : mode === 'spool' ? 'written to the spool' : 'printed (dry run)';
   const lines = [
     `${count(report.linesRead)} lines read from ${report.files} file${report.files === 1 ? '' : 's'}${report.unchangedFiles > 0 ? ` (${report.unchangedFiles} without new lines)` : ''} in ${seconds.toFixed(1)} s (${count(rate)} lines/s)`,
-    `${count(report.pageViews)} page views ${verb}`,
   ];
+  if (report.incompleteTails > 0) lines.push(`${plural(report.incompleteTails, 'incomplete last line')} (no newline yet) left for the next run`);
+  lines.push(describeOutcome(report, mode));
   const skipped = Object.entries(report.skipped).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
   if (skipped.length > 0) lines.push(`skipped: ${skipped.map(([reason, n]) => `${reason} ${count(n ?? 0)}`).join(', ')}`);
   if (report.malformed > 0) {
@@ -147,21 +182,42 @@ export function describeImport(report: ImportReport, seconds: number, mode: 'bat
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Where a stopped run left each file it read, exactly: the line the next run sends again
+ * from, whether or not this run committed anything, or that nothing is remembered.
+ */
+export function describeProgress(report: ImportReport, mode: ImportMode = 'batch'): string[] {
+  const open = report.progress.filter((file) => file.committedLine === undefined || file.committedLine < file.readLine);
+  if (open.length === 0) return ['every line read was delivered and its progress kept'];
+  return open.map((file) => {
+    if (file.committedLine === undefined) {
+      const why = file.file === 'stdin' ? 'stdin never is' : mode === 'dry-run' ? '--dry-run' : '--no-state';
+      return `${file.file}: nothing is remembered (${why}), so a new run ${mode === 'dry-run' ? 'reads' : 'sends'} all of it again, from line ${count(file.startLine + 1)}`;
+    }
+    if (file.committedLine === file.startLine) {
+      return `${file.file}: no progress was committed in this run; the next run sends again from line ${count(file.startLine + 1)} (lines ${count(file.startLine + 1)}-${count(file.readLine)} were read)`;
+    }
+    return `${file.file}: progress is kept up to line ${count(file.committedLine)}; the next run sends again from line ${count(file.committedLine + 1)} (read up to ${count(file.readLine)})`;
+  });
+}
+
 /** The malformed lines, capped at {@link MALFORMED_LISTED}. */
 function describeMalformed(report: ImportReport): string {
   if (report.malformed === 0) return '';
-  const listed = report.malformedLines.map((m) => `  ${m.file}:${m.line}: ${REASONS[m.reason]}`);
+  const listed = report.malformedLines.map((m) => `  ${m.file}:${m.line}: ${REASONS[m.reason]}${m.detail === undefined ? '' : `: ${m.detail}`}`);
   const more = report.malformed - report.malformedLines.length;
   return `mapp-s2s import: ${count(report.malformed)} malformed line${report.malformed === 1 ? '' : 's'} skipped:\n${listed.join('\n')}\n${more > 0 ? `  ... and ${count(more)} more (only the first ${MALFORMED_LISTED} are listed)\n` : ''}`;
 }
 
 const REASONS: Record<string, string> = {
   format: 'does not match the log format',
-  time: 'unreadable time',
+  time: 'unreadable time, an impossible date, or outside 2001-09-09..2286-11-20 (13-digit ms)',
   status: 'unreadable status',
   json: 'not a JSON object',
   'too-long': 'longer than 1 MiB',
   encoding: 'unreadable text',
+  host: 'the logged host is no host name (host or host:port)',
+  record: 'refused by the tracker',
 };
 
 /**
@@ -194,6 +250,7 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
       'anonymize-ip': { type: 'boolean', default: false },
       'max-attempts': { type: 'string' },
       timeout: { type: 'string' },
+      'max-retry-after': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -208,11 +265,16 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
   let statePath: string | undefined;
   let host: string | undefined;
   let scheme: string | undefined;
+  let timeout: number;
+  let maxRetryAfter: number;
   try {
     if (positionals.length === 0) throw new UsageError('no log file given: name the files to import, or - for stdin');
     parse = parserFor(values.format ?? 'combined', values.field ?? []);
     host = values.host?.trim().toLowerCase();
-    if (host !== undefined && !/^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(host)) throw new UsageError(`--host "${values.host}" is not a host name (host or host:port, without scheme or path)`);
+    if (host !== undefined && !isValidHost(host)) throw new UsageError(`--host "${values.host}" is not a host name (host or host:port, without scheme or path)`);
+    const maxAttempts = boundedInt('max-attempts', values['max-attempts'], 8, FLAG_BOUNDS.maxAttempts);
+    timeout = boundedInt('timeout', values.timeout, 10_000, FLAG_BOUNDS.timeout);
+    maxRetryAfter = boundedInt('max-retry-after', values['max-retry-after'], 60, FLAG_BOUNDS.maxRetryAfter) * 1000;
     scheme = values.scheme?.trim().toLowerCase();
     if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new UsageError(`--scheme must be http or https, got "${values.scheme}"`);
     if (spoolDir !== undefined && dryRun) throw new UsageError('--dry-run and --spool-dir exclude each other');
@@ -233,11 +295,13 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
           maxRetryAge: Number.MAX_SAFE_INTEGER,
           // A bulk job, not a page waiting: fewer, larger POSTs cost both ends less CPU per hit.
           maxBatchSize: 5000,
-          maxAttempts: positiveInt('max-attempts', values['max-attempts'], 8),
+          maxAttempts,
+          // A longer wait is Mapp's `Retry-After` only, which --max-retry-after bounds.
+          backoffMax: Math.min(30_000, maxRetryAfter),
           maxQueueSize: 200_000,
           maxQueueBytes: 256 * 1024 * 1024,
         },
-        ...(values.timeout === undefined ? {} : { timeout: positiveInt('timeout', values.timeout, 10_000) }),
+        ...(values.timeout === undefined ? {} : { timeout }),
         dryRun,
         flushOnExit: false,
         ...(values.include === undefined ? {} : { include: values.include }),
@@ -295,11 +359,11 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
   if (warning !== undefined) stderr.write(`mapp-s2s import: warning: ${warning}\n`);
   const bar = !quiet && stderr.isTTY ? createProgressBar(stderr) : undefined;
   let printed = '';
-  // Ctrl-C or a cron timeout: stop reading, deliver and commit what was read (a second signal
-  // ends the process at once, as the handler is gone by then).
+  // Ctrl-C or a cron timeout: stop reading, give the hits in hand --timeout ms, commit what
+  // was delivered (a second signal ends the process at once, as the handler is gone by then).
   const stop = new AbortController();
   const onSignal = (): void => {
-    stderr.write('\nmapp-s2s import: stopping: settling the lines read so far (press Ctrl-C again to quit at once)\n');
+    stderr.write(`\nmapp-s2s import: stopping: delivering the lines read so far, for at most ${(timeout / 1000).toFixed(1)} s (press Ctrl-C again to quit at once)\n`);
     stop.abort();
   };
   process.once('SIGINT', onSignal);
@@ -329,6 +393,8 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
         : {}),
       ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
       signal: stop.signal,
+      maxRetryAfter,
+      closeTimeout: timeout,
       onProgress(progress) {
         if (bar === undefined) return;
         bar.update(progress.bytesTotal === 0 ? 0 : progress.bytesDone / progress.bytesTotal, `${count(progress.linesRead)} lines, ${count(progress.pageViews)} page views, file ${Math.min(progress.fileIndex + 1, progress.fileCount)}/${progress.fileCount}`);
@@ -343,18 +409,21 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     io.signal?.removeEventListener('abort', onAbort);
-    await tracker.close({ timeout: 30_000 });
+    // runImport closed it already; this only covers a run that threw.
+    await tracker.close({ timeout: 0 });
     lock?.release();
   }
   if (printed !== '') stdout.write(printed);
   bar?.done();
   const seconds = (performance.now() - started) / 1000;
   const summaryOut = dryRun ? stderr : stdout;
-  if (!quiet) summaryOut.write(describeImport(report, seconds, dryRun ? 'dry-run' : spoolDir !== undefined ? 'spool' : 'batch'));
+  const mode: ImportMode = dryRun ? 'dry-run' : spoolDir !== undefined ? 'spool' : 'batch';
+  if (!quiet) summaryOut.write(describeImport(report, seconds, mode));
   stderr.write(describeMalformed(report));
   for (const message of report.errorMessages) stderr.write(`mapp-s2s import: ${message}\n`);
   if (report.stoppedBy !== undefined) {
-    stderr.write(report.stoppedBy === 'interrupted' ? 'mapp-s2s import: interrupted; every line read was settled and its progress kept: run again to go on\n' : `mapp-s2s import: stopped: ${report.stoppedBy}; progress is kept up to the last delivered lines, run again later\n`);
+    const progress = describeProgress(report, mode).map((line) => `mapp-s2s import: ${line}\n`).join('');
+    stderr.write(report.interrupted ? `mapp-s2s import: interrupted; run again to go on\n${progress}` : `mapp-s2s import: stopped: ${report.stoppedBy}; run again later\n${progress}`);
     return 1;
   }
   return report.errors > 0 ? 1 : 0;

@@ -1,6 +1,7 @@
 // Types only: @mapp-s2s/redis (and the redis client) is an optional peer, loaded at run time.
 import type { RedisShipperEvent, RedisShipperStats } from '@mapp-s2s/redis';
 import { parseCommandArgs, untilStopped, type CommandIo } from '../io.js';
+import { boundedInt, FLAG_BOUNDS, UsageError } from './flags.js';
 
 /** The optional package that `mapp-s2s ship --from redis://…` runs. */
 export const REDIS_PACKAGE = '@mapp-s2s/redis';
@@ -36,7 +37,7 @@ Options:
   --track-domain <host>     Track domain or an origin such as http://127.0.0.1:9700
                             (env MAPP_TRACK_DOMAIN)
   --batch-size <lines>      Lines per POST (default 5000, max 10000)
-  --timeout <ms>            Per-request timeout (default 10000)
+  --timeout <ms>            Per-request timeout (default 10000, max 600000)
   --lease <ms>              Shard lease; a dead shipper's shards move after it; longer
                             than --timeout (default 30000)
   --claim-idle <ms>         Claim entries pending this long at another consumer
@@ -51,8 +52,6 @@ Exit codes:
   0  stopped by SIGTERM/SIGINT after finishing its in-flight batches
   2  usage error, or @mapp-s2s/redis is not installed
 `;
-
-class UsageError extends Error {}
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -159,8 +158,8 @@ export async function runRedisShipCommand(argv: string[], io: RedisShipCommandIo
     if (!Number.isInteger(progressMs) || progressMs < 0) throw new UsageError(`--progress must be a whole number of ms, got "${values.progress}"`);
     const numbers = {
       shards: positiveInt('shards', values.shards),
-      batchSize: positiveInt('batch-size', values['batch-size']),
-      timeout: positiveInt('timeout', values.timeout),
+      batchSize: values['batch-size'] === undefined ? undefined : boundedInt('batch-size', values['batch-size'], 5000, FLAG_BOUNDS.batchSize),
+      timeout: values.timeout === undefined ? undefined : boundedInt('timeout', values.timeout, 10_000, FLAG_BOUNDS.timeout),
       leaseMs: positiveInt('lease', values.lease),
       claimIdleMs: positiveInt('claim-idle', values['claim-idle']),
       backoffMax: positiveInt('backoff-max', values['backoff-max']),

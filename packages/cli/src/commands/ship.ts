@@ -1,5 +1,7 @@
+import { lstatSync, type Stats } from 'node:fs';
 import { createFileShipSource, resolveOptions, shipSpool, type ShipReport } from '@mapp-s2s/core/node';
 import { parseCommandArgs, type CommandIo } from '../io.js';
+import { boundedInt, FLAG_BOUNDS, UsageError } from './flags.js';
 import { createProgressBar } from './progress.js';
 import { runRedisShipCommand, type RedisShipCommandIo } from './ship-redis.js';
 
@@ -12,7 +14,9 @@ Progress is kept in <prefix>-<ms>.ack, so an interrupted run resumes where it st
 Stale .tmp files (not written to for --max-file-age) are renamed to .log first.
 Run it from cron every few minutes; a lock file keeps two runs apart. Only regular
 files are read: symlinks, directories and FIFOs with a spool file's name are skipped
-with a warning, and .ack entries beyond a file's line count are ignored. A line over
+with a warning, and .ack entries beyond a file's line count are ignored. An .ack that
+is a symlink (or FIFO) is removed itself, never followed, with a warning: its file is
+shipped from the first line, so lines acknowledged before may be sent again. A line over
 7 KB (a Smart Pixel hit passed through) is sent on its own, as a GET.
 
 Options:
@@ -20,12 +24,16 @@ Options:
   --track-id <id>         15-digit track id, or several comma-separated (env MAPP_TRACK_ID)
   --track-domain <host>   Track domain (HTTPS implied) or an origin such as
                           http://127.0.0.1:9700 (env MAPP_TRACK_DOMAIN)
-  --prefix <name>         File prefix (default MappIntelligenceRequests)
+  --prefix <name>         File prefix (default MappIntelligenceRequests): a plain file-name
+                          prefix, without /, \\ or ..
   --max-file-age <ms>     A .tmp idle this long is finished and shipped (default 1800000)
   --batch-size <lines>    Lines per request (default 1000, max 10000)
   --max-attempts <n>      Attempts per batch: network errors, timeouts, 5xx, 408 and 429
                           are retried with backoff and Retry-After (default 8)
-  --timeout <ms>          Per-request timeout (default 10000)
+  --timeout <ms>          Per-request timeout (default 10000, max 600000)
+  --max-retry-after <s>   Longest Retry-After to wait for (default 60, max 86400): when Mapp
+                          asks for longer, the run stops (exit 1), keeps the files and its
+                          progress, and the next run continues
   --quiet                 Print only errors
   -h, --help              Show this help
 
@@ -34,28 +42,50 @@ Redis Streams outbox instead (needs @mapp-s2s/redis; mapp-s2s ship --from redis:
 
 Exit codes:
   0  everything was shipped (also when there was nothing to ship)
-  1  something is left (Mapp unreachable, retries exhausted, unknown track id), or
-     lines were rejected by Mapp or skipped as malformed (not "wt?..." hit lines;
-     they are listed on stderr and removed with their file), or a file could not
-     be read safely (kept, named on stderr); run again later
-  2  usage error or missing spool folder
+  1  something is left (Mapp unreachable, retries exhausted, unknown track id, or Mapp
+     asked to wait longer than --max-retry-after), or lines were rejected by Mapp or
+     skipped as malformed (not "wt?..." hit lines; they are listed on stderr and removed
+     with their file), or a file could not be read safely (kept, named on stderr); run
+     again later
+  2  usage error, or the spool folder is missing or not a directory
   3  the folder is locked by another ship run or a running tracker
 `;
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return number;
-}
-
-class UsageError extends Error {}
 
 /** The core names its options (`trackId`); a CLI user knows the flags. */
 const FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['trackId', '--track-id'],
   ['trackDomain', '--track-domain'],
+  ['maxRetryAfter', '--max-retry-after'],
 ];
+
+/**
+ * `--prefix` as a plain file-name prefix: spool files are `<dir>/<prefix>-<ms>.log`, so a `/`,
+ * `\`, `..` or NUL would reach outside the folder or fail on every file.
+ */
+function checkPrefix(prefix: string | undefined): string | undefined {
+  if (prefix === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (prefix === '' || /[/\\\u0000-\u001f]/.test(prefix) || prefix.includes('..')) {
+    throw new UsageError(`--prefix ${JSON.stringify(prefix)} is not a plain file-name prefix: use letters, digits, "-", "_" or "." (no "/", "\\", ".." or control characters), e.g. MappIntelligenceRequests`);
+  }
+  return prefix;
+}
+
+/**
+ * A `--dir` that exists but is no folder, in words; undefined when it is a folder or missing
+ * (the core reports a missing one). A symlink is refused as the core does: give the real path.
+ */
+function notAFolder(dir: string): string | undefined {
+  let stats: Stats;
+  try {
+    stats = lstatSync(dir);
+  } catch {
+    return undefined;
+  }
+  if (stats.isDirectory()) return undefined;
+  if (stats.isSymbolicLink()) return `spool folder ${dir} is a symbolic link: give the folder's real path`;
+  return `spool folder ${dir} is not a directory`;
+}
 
 /** A core option error in the CLI's words: its flags instead of option keys. */
 export function inFlagTerms(message: string): string {
@@ -96,6 +126,7 @@ export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}
       'batch-size': { type: 'string' },
       'max-attempts': { type: 'string' },
       timeout: { type: 'string' },
+      'max-retry-after': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -113,12 +144,18 @@ export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}
       dir,
       origin: config.origin,
       trackId: config.trackId,
-      prefix: values.prefix,
-      maxFileAge: positiveInt('max-file-age', values['max-file-age'], 30 * 60 * 1000),
-      batchSize: Math.min(positiveInt('batch-size', values['batch-size'], 1000), 10_000),
-      maxAttempts: positiveInt('max-attempts', values['max-attempts'], 8),
-      timeout: positiveInt('timeout', values.timeout, 10_000),
+      prefix: checkPrefix(values.prefix),
+      maxFileAge: boundedInt('max-file-age', values['max-file-age'], 30 * 60 * 1000, FLAG_BOUNDS.maxFileAge),
+      batchSize: boundedInt('batch-size', values['batch-size'], 1000, FLAG_BOUNDS.batchSize),
+      maxAttempts: boundedInt('max-attempts', values['max-attempts'], 8, FLAG_BOUNDS.maxAttempts),
+      timeout: boundedInt('timeout', values.timeout, 10_000, FLAG_BOUNDS.timeout),
+      maxRetryAfter: boundedInt('max-retry-after', values['max-retry-after'], 60, FLAG_BOUNDS.maxRetryAfter) * 1000,
     };
+    const folderProblem = notAFolder(dir);
+    if (folderProblem !== undefined) {
+      stderr.write(`mapp-s2s ship: ${folderProblem}\n`);
+      return 2;
+    }
   } catch (error) {
     // Core errors carry their own "mapp-s2s: " prefix and option names: say it once, with flags.
     stderr.write(`mapp-s2s ship: ${inFlagTerms((error as Error).message)}\nRun "mapp-s2s ship --help" for the options.\n`);
@@ -143,6 +180,7 @@ export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}
       batchSize: settings.batchSize,
       maxAttempts: settings.maxAttempts,
       timeout: settings.timeout,
+      maxRetryAfter: settings.maxRetryAfter,
       ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
       onProgress(progress) {
         bar?.update(progress.bytesTotal === 0 ? 1 : progress.bytesDone / progress.bytesTotal, `${progress.sent} lines, file ${Math.min(progress.unitsDone + 1, progress.unitsTotal)}/${progress.unitsTotal}`);
@@ -166,7 +204,7 @@ export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}
     return 0;
   }
   if (report.stoppedBy !== undefined) {
-    stderr.write(`mapp-s2s ship: stopped, ${report.units - report.unitsDone} files left: ${report.stoppedBy}\n`);
+    stderr.write(`mapp-s2s ship: stopped, ${report.units - report.unitsDone} files left: ${inFlagTerms(report.stoppedBy)}\n`);
     if (!quiet) stdout.write(`${describe(report, seconds)}\n`);
     return 1;
   }

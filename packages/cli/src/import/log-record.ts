@@ -4,6 +4,7 @@
  * `RecordedRequest`. Parsers fill a record; they never decide what is a page view (the core does).
  */
 import type { RecordedRequest } from '@mapp-s2s/core';
+import { MAX_TIME_MS, MIN_TIME_MS } from './log-time.js';
 
 /** The facts of one logged request; `undefined` where the log does not hold them (or holds `-`). */
 export interface LogRecord {
@@ -35,8 +36,32 @@ export interface LogRecord {
   headers: Record<string, string>;
 }
 
-/** Why a line did not parse (counted and listed as malformed). */
-export type MalformedReason = 'format' | 'time' | 'status' | 'json' | 'too-long' | 'encoding';
+/**
+ * Why a line did not parse (counted and listed as malformed): `host` for a logged host that
+ * is no host name, `record` for a record the tracker refused all the same (a safety net: the
+ * parsers check every field the tracker checks).
+ */
+export type MalformedReason = 'format' | 'time' | 'status' | 'json' | 'too-long' | 'encoding' | 'host' | 'record';
+
+/** A host as `--host` and the core take it: a name, IPv4 or bracketed IPv6, optional port. */
+const HOST = /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/**
+ * `true` for `host` or `host:port` (a name, IPv4 or bracketed IPv6; at most 260 characters,
+ * as the core's Host check), without scheme, path, query or anything else: what `--host`
+ * accepts and what a logged host must be to become part of a page URL.
+ */
+export function isValidHost(host: string): boolean {
+  return host.length <= 260 && HOST.test(host);
+}
+
+/** A line that parsed but cannot become a request: counted and listed as malformed. */
+export interface MalformedRecord {
+  readonly malformed: MalformedReason;
+}
+
+const MALFORMED_HOST: MalformedRecord = Object.freeze({ malformed: 'host' });
+const MALFORMED_TIME: MalformedRecord = Object.freeze({ malformed: 'time' });
 
 /** A fresh, empty record. */
 export function emptyRecord(): LogRecord {
@@ -109,12 +134,17 @@ function addCookieHeader(cookies: Record<string, string>, header: string): void 
 /**
  * The record as the core's `RecordedRequest`: the page URL from `--scheme`/`--host` or the
  * logged scheme and host, the logged client as the peer (the core walks a logged
- * `X-Forwarded-For` only when `trustProxy` trusts it), headers and cookies as logged.
+ * `X-Forwarded-For` only when `trustProxy` trusts it), headers and cookies as logged. A
+ * logged host is checked as `--host` is ({@link isValidHost}): `evil.example/path?x=` would
+ * otherwise put another path into the page URL, so such a line is malformed (`host`).
  */
-export function toRecordedRequest(record: LogRecord, site: SiteSettings): RecordedRequest | RecordSkip {
+export function toRecordedRequest(record: LogRecord, site: SiteSettings): RecordedRequest | RecordSkip | MalformedRecord {
   let target = record.uri;
   if (target === undefined && record.path !== undefined) target = record.args === undefined || record.args === '' ? record.path : `${record.path}?${record.args}`;
   const method = record.method;
+  // The core refuses a time that is no epoch ms; the parsers refuse those already (and any
+  // other than 13 digits, Mapp's `p` field 7): this keeps a parser's slip a malformed line.
+  if (!(record.time >= MIN_TIME_MS && record.time <= MAX_TIME_MS)) return MALFORMED_TIME;
   if (target === undefined || method === undefined || !isToken(method)) return 'invalid-request';
   let absoluteTarget: string | undefined;
   if (target.charCodeAt(0) !== 47 /* / */) {
@@ -131,6 +161,7 @@ export function toRecordedRequest(record: LogRecord, site: SiteSettings): Record
   }
   const host = site.host ?? record.host ?? record.httpHost ?? record.serverName;
   if (host === undefined || host === '') return 'no-host';
+  if (site.host === undefined && !isValidHost(host)) return MALFORMED_HOST;
   const scheme = site.scheme ?? (record.scheme === 'http' || record.scheme === 'https' ? record.scheme : 'https');
   const cookies = record.cookies;
   if (record.cookieHeader !== undefined) addCookieHeader(cookies, record.cookieHeader);

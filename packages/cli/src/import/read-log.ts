@@ -6,6 +6,7 @@
  */
 import { isAscii } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { HEAD_BYTES } from './state.js';
 
@@ -57,13 +58,28 @@ export async function readHead(handle: FileHandle, size: number): Promise<{ head
   }
 }
 
+/** Options of {@link readLines}. */
+export interface ReadLinesOptions {
+  /** Decompressed offset the stream starts at. */
+  streamStart: number;
+  /** Lines before this offset are skipped. */
+  offset: number;
+  /** Yield a last line without `\n` (a finished file, stdin, or a run that remembers nothing). */
+  finalTail: boolean;
+  /** Bytes read from the disk so far, for progress. */
+  diskBytes: () => number;
+  /** Told the size of a last line without `\n` that was left unread (`finalTail` unset). */
+  onIncompleteTail?: (bytes: number) => void;
+}
+
 /**
  * Yields whole lines from `stream`, which starts at decompressed offset `streamStart`; lines
  * before `offset` are skipped (a gzip file cannot seek). A last line without `\n` is
- * yielded only when `finalTail` is set (a finished file); in a live log a writer may still
- * be completing it, so it is left for the next run.
+ * yielded only when `finalTail` is set (a finished file, or a run without state: there is no
+ * next run to pick it up); in a live log a writer may still be completing it, so it is left
+ * for the next run and reported to `onIncompleteTail`.
  */
-export async function* readLines(stream: AsyncIterable<unknown>, options: { streamStart: number; offset: number; finalTail: boolean; diskBytes: () => number }): AsyncGenerator<LineChunk> {
+export async function* readLines(stream: AsyncIterable<unknown>, options: ReadLinesOptions): AsyncGenerator<LineChunk> {
   let position = options.streamStart;
   let carry: Buffer | undefined;
   let discarding = false;
@@ -118,12 +134,51 @@ export async function* readLines(stream: AsyncIterable<unknown>, options: { stre
     if (last + 1 < chunk.length) carry = Buffer.from(chunk.subarray(last + 1));
     yield { lines, offset: position, diskBytes: options.diskBytes() };
   }
-  if (carry !== undefined && carry.length > 0 && options.finalTail) {
-    const lines: Array<string | undefined> = [];
-    splitInto(lines, Buffer.concat([carry, Buffer.from('\n')]));
-    position += carry.length;
-    yield { lines, offset: position, diskBytes: options.diskBytes() };
+  if (carry === undefined || carry.length === 0) return;
+  if (!options.finalTail) {
+    options.onIncompleteTail?.(carry.length);
+    return;
   }
+  const lines: Array<string | undefined> = [];
+  splitInto(lines, Buffer.concat([carry, Buffer.from('\n')]));
+  position += carry.length;
+  yield { lines, offset: position, diskBytes: options.diskBytes() };
+}
+
+/**
+ * `source` decompressed when its first bytes are gzip's magic bytes (as for files: by
+ * content, not name), else as it is: `zcat`-less `mapp-s2s import - < access.log.gz` works.
+ * Reads ahead only the first chunk (or two, when the first holds a single byte).
+ */
+export async function sniffGzip(source: AsyncIterable<unknown>): Promise<AsyncIterable<unknown>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let done = false;
+  while (headBytes < 2) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      done = true;
+      break;
+    }
+    const buffer = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
+    head.push(buffer);
+    headBytes += buffer.length;
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* head;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
+    }
+  }
+  if (!isGzip(Buffer.concat(head))) return replay();
+  const gunzip = gunzipStream();
+  const input = Readable.from(replay(), { objectMode: false });
+  input.on('error', (error) => gunzip.destroy(error));
+  return input.pipe(gunzip);
 }
 
 /** The stream's data in pieces of at most {@link CHUNK_BYTES} (reads may be larger; see there). */

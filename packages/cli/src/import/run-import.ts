@@ -5,28 +5,65 @@
  * the core's `tracker.trackRecordedPageView()`, which decides whether it is a page view and
  * builds the hit exactly as the middleware would. Progress is committed per file at
  * checkpoints, only after every hit up to that point was accepted: after `flush()` for the
- * batch transport (delivered; a dropped batch stops the run before its range is committed),
- * after the write and sync for the spool. Reading waits for the tracker whenever it has
- * many hits in hand, so memory stays flat on any size of log.
+ * batch transport (delivered), after the write and sync for the spool. Reading waits for the
+ * tracker whenever it has many hits in hand, so memory stays flat on any size of log.
+ *
+ * The run stops reading at once when a hit is not delivered (a dropped batch), when Mapp asks
+ * to wait longer than `maxRetryAfter`, or when `signal` aborts (SIGINT/SIGTERM); no wait for a
+ * retry timer holds it. Then the tracker is closed with `closeTimeout`: a batch waiting for a
+ * retry is tried once more at once, and whatever is not delivered by then is dropped as
+ * `closed` (in-flight requests aborted). So a stopped run ends within `closeTimeout`. After an
+ * interrupt, the file being read is committed up to the last line read when every hit handed
+ * over was delivered; otherwise nothing after the last checkpoint is committed, so progress
+ * never passes an undelivered line.
  */
 import { open, stat } from 'node:fs/promises';
-import type { SkipReason, Tracker, TrackResult } from '@mapp-s2s/core';
+import type { DropReason, SkipReason, Tracker, TrackerEvent, TrackResult } from '@mapp-s2s/core';
 import type { LineParser } from './log-format.js';
 import { toRecordedRequest, type MalformedReason, type RecordSkip, type SiteSettings } from './log-record.js';
-import { READ_BYTES, gunzipStream, readHead, readLines, type LineChunk } from './read-log.js';
+import { READ_BYTES, gunzipStream, readHead, readLines, sniffGzip, type LineChunk } from './read-log.js';
 import { findEntry, saveState, type FileEntry, type ImportState } from './state.js';
 
 /** How many malformed lines are listed one by one (all are counted). */
 export const MALFORMED_LISTED = 20;
 
-/** Why a line was read but sent nothing. */
-export type ImportSkipReason = SkipReason | RecordSkip | 'too-large' | 'invalid';
+/** The longest `Retry-After` an import waits for by default (ms); a longer one stops the run. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
+/** How long an interrupted import gives the hits in hand by default (ms): `--timeout`'s default. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+
+/** The longest delay `setTimeout` keeps; the transport never waits longer (and says so). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a line was read but sent nothing (`empty`: a blank line). */
+export type ImportSkipReason = SkipReason | RecordSkip | 'too-large' | 'invalid' | 'empty';
 
 /** One malformed line, for the report. */
 export interface MalformedLine {
   file: string;
   line: number;
   reason: MalformedReason;
+  /** What the tracker said, for `record`. */
+  detail?: string;
+}
+
+/** Hits that were not delivered for one reason, with the last detail given (e.g. `HTTP 400`). */
+export interface NotDelivered {
+  count: number;
+  detail: string | undefined;
+}
+
+/** How far one file got. Line numbers count from 1; 0 is "before the first line". */
+export interface FileProgress {
+  /** The path as given, or `stdin`. */
+  file: string;
+  /** Lines known from earlier runs when this one began. */
+  startLine: number;
+  /** The last line read in this run. */
+  readLine: number;
+  /** The last line whose progress is committed in the state; `undefined` when nothing is remembered. */
+  committedLine: number | undefined;
 }
 
 /** What a run did. */
@@ -35,18 +72,37 @@ export interface ImportReport {
   /** Files with nothing new since the last run. */
   unchangedFiles: number;
   linesRead: number;
-  /** Page views accepted: delivered (batch), written (spool) or printed (dry run). */
+  /** Page views made and handed to the tracker (whatever became of them: see below). */
   pageViews: number;
+  /** Page views Mapp accepted (batch: counted from the transport's `sent` events). */
+  delivered: number;
+  /** Page views written to the spool (`--spool-dir`). */
+  spooled: number;
+  /** Page views printed (`--dry-run`). */
+  printed: number;
+  /** Page views not delivered (rejected by Mapp, retries exhausted, closed...), by reason. */
+  notDelivered: Partial<Record<DropReason, NotDelivered>>;
+  /** Page views the transport failed on (an error, e.g. the spool's disk), with the last error. */
+  failed: number;
+  failedMessage: string | undefined;
   skipped: Partial<Record<ImportSkipReason, number>>;
   malformed: number;
   malformedByReason: Partial<Record<MalformedReason, number>>;
   /** The first {@link MALFORMED_LISTED} malformed lines. */
   malformedLines: MalformedLine[];
-  /** Hits not accepted (dropped, failed) and files that could not be read. */
+  /** Last lines without `\n` left for the next run (one per file at most; only when remembering). */
+  incompleteTails: number;
+  /** Page views not accepted (not delivered, failed) and files that could not be read. */
   errors: number;
   errorMessages: string[];
-  /** Set when the run stopped early: the reason (progress of the range in hand is not committed). */
+  /** Set when the run stopped early: the reason. */
   stoppedBy: string | undefined;
+  /** The run was stopped by `signal` (SIGINT/SIGTERM) before anything else stopped it. */
+  interrupted: boolean;
+  /** Progress is remembered in a state file (not `--no-state`, not a dry run). */
+  remembers: boolean;
+  /** Per file read in this run, in the order read. */
+  progress: FileProgress[];
 }
 
 /** Where the run stands, for the progress bar. */
@@ -64,6 +120,7 @@ export interface ImportSettings {
   files: readonly string[];
   parse: LineParser;
   site: SiteSettings;
+  /** Owned by the run from now on: it is closed before `runImport` resolves. */
   tracker: Tracker;
   /** Progress: `undefined` imports everything and remembers nothing (stdin always). */
   state: { path: string; data: ImportState } | undefined;
@@ -73,54 +130,140 @@ export interface ImportSettings {
   /** Commit at least every this many page views. @default 20000 */
   checkpointEvery?: number;
   onProgress?: (progress: ImportProgress) => void;
-  /** Stops reading when aborted; the lines read so far are still settled and committed. */
+  /** Stops reading when aborted; see the module comment for what is delivered and committed. */
   signal?: AbortSignal;
+  /** The longest wait (ms) for a `Retry-After`; Mapp asking for more stops the run. @default 60000 */
+  maxRetryAfter?: number;
+  /** How long an interrupted run waits for the hits in hand (the tracker's close timeout). @default 10000 */
+  closeTimeout?: number;
 }
 
 const HIGH_WATER = 20_000;
 
-function newReport(files: number): ImportReport {
-  return { files, unchangedFiles: 0, linesRead: 0, pageViews: 0, skipped: {}, malformed: 0, malformedByReason: {}, malformedLines: [], errors: 0, errorMessages: [], stoppedBy: undefined };
+function newReport(files: number, remembers: boolean): ImportReport {
+  return {
+    files,
+    unchangedFiles: 0,
+    linesRead: 0,
+    pageViews: 0,
+    delivered: 0,
+    spooled: 0,
+    printed: 0,
+    notDelivered: {},
+    failed: 0,
+    failedMessage: undefined,
+    skipped: {},
+    malformed: 0,
+    malformedByReason: {},
+    malformedLines: [],
+    incompleteTails: 0,
+    errors: 0,
+    errorMessages: [],
+    stoppedBy: undefined,
+    interrupted: false,
+    remembers,
+    progress: [],
+  };
+}
+
+/** Seconds for a message: `2147483 s or more` for the timer's cap, which hides a longer ask. */
+function waitSeconds(ms: number): string {
+  return ms >= MAX_TIMER_MS ? `${Math.floor(ms / 1000)} s or more` : `${Math.ceil(ms / 1000)} s`;
+}
+
+/** Why hits were not delivered, for the stop message. */
+export function describeDrop(reason: DropReason, lines: number, detail: string | undefined): string {
+  const hits = `${lines} hit${lines === 1 ? '' : 's'}`;
+  const why = detail === undefined ? '' : ` (${detail})`;
+  switch (reason) {
+    case 'rejected':
+      return `Mapp rejected ${hits}${why}`;
+    case 'retries-exhausted':
+      return `${hits} not delivered: Mapp unreachable or failing, retries exhausted${why}`;
+    case 'closed':
+      return `${hits} not delivered before the run ended`;
+    case 'queue-full':
+      return `${hits} dropped: the memory queue was full`;
+    case 'spool-full':
+      return `${hits} not written: the spool is full${why}`;
+    default:
+      return `${hits} not delivered (${reason})${why}`;
+  }
 }
 
 /** Runs an import (see the module comment). Never throws for bad input; the report says what happened. */
 export async function runImport(settings: ImportSettings): Promise<ImportReport> {
   const { tracker, parse, site, printLine } = settings;
   const checkpointEvery = settings.checkpointEvery ?? HIGH_WATER;
-  const report = newReport(settings.files.length);
+  const maxRetryAfter = settings.maxRetryAfter ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const closeTimeout = settings.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const dryRun = printLine !== undefined;
+  const remembers = settings.state !== undefined && !dryRun;
+  const report = newReport(settings.files.length, remembers);
 
-  // Hits not accepted since the last checkpoint: dropped batches arrive as events.
+  // The first reason to stop wins; reading stops at once and waits end (see `unlessStopped`).
+  const stopping = new AbortController();
+  const stop = (reason: string): void => {
+    if (report.stoppedBy !== undefined) return;
+    report.stoppedBy = reason;
+    stopping.abort();
+  };
+  const onSignal = (): void => {
+    if (report.stoppedBy === undefined) report.interrupted = true;
+    stop('interrupted');
+  };
+  if (settings.signal?.aborted === true) onSignal();
+  else settings.signal?.addEventListener('abort', onSignal, { once: true });
+  const stopped = new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+  /** Waits for `promise`, or only until the run stops: a stop never waits for a retry timer. */
+  const unlessStopped = (promise: Promise<void>): Promise<void> => (stopping.signal.aborted ? Promise.resolve() : Promise.race([promise, stopped]));
+
+  // Hits not accepted since the last checkpoint.
   let undelivered = 0;
-  const lastDrop: string[] = [];
-  const unsubscribe = tracker.on((event) => {
-    if (event.type === 'dropped' && (event.reason === 'too-large' || event.reason === 'invalid')) {
+  const unsubscribe = tracker.on((event) => onEvent(event));
+  function onEvent(event: TrackerEvent): void {
+    if (event.type === 'sent') {
+      report.delivered += event.lines;
+    } else if (event.type === 'dropped' && (event.reason === 'too-large' || event.reason === 'invalid')) {
       // The line itself cannot become a hit (a URL too long for any line, say): resending would
       // fail the same way, so it is counted with the skipped lines and the run goes on.
       report.skipped[event.reason] = (report.skipped[event.reason] ?? 0) + event.lines;
     } else if (event.type === 'dropped') {
       undelivered += event.lines;
-      report.errors += event.lines;
-      lastDrop[0] = `${event.lines} hits dropped (${event.reason}${event.detail ? `: ${event.detail}` : ''})`;
-    } else if (event.type === 'error') {
-      lastDrop[0] = event.error.message;
+      const known = report.notDelivered[event.reason];
+      report.notDelivered[event.reason] = { count: (known?.count ?? 0) + event.lines, detail: event.detail ?? known?.detail };
+      stop(describeDrop(event.reason, event.lines, event.detail));
+    } else if (event.type === 'retry' && event.delayMs > maxRetryAfter) {
+      stop(`Mapp asked to wait ${waitSeconds(event.delayMs)} before the next attempt (${event.reason}), longer than --max-retry-after ${maxRetryAfter / 1000} s`);
     }
-  });
+  }
 
   let outstanding = 0;
   let idle: (() => void) | undefined;
-  const settle = (result: TrackResult): void => {
+  const settle = (result: TrackResult, file: string, line: number): void => {
     if (result.ok) {
       report.pageViews++;
-      if (dryRun && result.line !== undefined) printLine(result.line);
+      if (result.status === 'spooled') report.spooled++;
+      else if (result.status === 'dry-run') {
+        report.printed++;
+        if (dryRun) printLine(result.line);
+      }
     } else if (result.status === 'skipped') {
       report.skipped[result.reason] = (report.skipped[result.reason] ?? 0) + 1;
+    } else if (result.status === 'failed' && result.line === undefined) {
+      // Refused before a hit was built: this record, not the delivery (the parsers check what
+      // the tracker checks, so this is a safety net). It would fail the same way next time.
+      malformed(file, line, 'record', result.error.message.replace(/^mapp-s2s: /, ''));
     } else if (result.status === 'failed') {
+      report.pageViews++;
+      report.failed++;
+      report.failedMessage = result.error.message;
       undelivered++;
-      report.errors++;
-      lastDrop[0] = result.error.message;
+      stop(`${result.error.message.replace(/^mapp-s2s[^:]*: /, '')}`);
+    } else if (result.reason !== 'too-large' && result.reason !== 'invalid') {
+      // Refused by the transport (queue full, closed): counted by its `dropped` event.
+      report.pageViews++;
     }
-    // `dropped` results were counted by their event.
     if (--outstanding === 0 && idle !== undefined) {
       const done = idle;
       idle = undefined;
@@ -129,14 +272,15 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
   };
   const drained = (): Promise<void> => (outstanding === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve)));
 
-  const malformed = (file: string, line: number, reason: MalformedReason): void => {
+  function malformed(file: string, line: number, reason: MalformedReason, detail?: string): void {
     report.malformed++;
     report.malformedByReason[reason] = (report.malformedByReason[reason] ?? 0) + 1;
-    if (report.malformedLines.length < MALFORMED_LISTED) report.malformedLines.push({ file, line, reason });
-  };
+    if (report.malformedLines.length < MALFORMED_LISTED) report.malformedLines.push(detail === undefined ? { file, line, reason } : { file, line, reason, detail });
+  }
 
+  const fileErrors: string[] = [];
   const fileError = (message: string): void => {
-    report.errors++;
+    fileErrors.push(message);
     report.errorMessages.push(message);
   };
 
@@ -164,24 +308,26 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
 
   /** Awaits every hit handed over, then the transport; true when all of them were accepted. */
   const settleAll = async (): Promise<boolean> => {
-    await drained();
-    await tracker.flush();
-    if (undelivered === 0) return true;
-    report.stoppedBy = lastDrop[0] ?? `${undelivered} hits were not accepted`;
-    return false;
+    await unlessStopped(drained());
+    if (!stopping.signal.aborted) await unlessStopped(tracker.flush());
+    return !stopping.signal.aborted && undelivered === 0;
   };
 
-  const commit = (entry: FileEntry, offset: number, lines: number): void => {
+  /** The file being read: what an interrupted run may still commit once its hits were delivered. */
+  let current: { entry: FileEntry; offset: number; lines: number; progress: FileProgress } | undefined;
+
+  const commit = (entry: FileEntry, offset: number, lines: number, progress: FileProgress): void => {
     if (settings.state === undefined || dryRun) return;
     entry.offset = offset;
     entry.lines = lines;
     entry.seen = Date.now();
     if (!settings.state.data.files.includes(entry)) settings.state.data.files.push(entry);
     saveState(settings.state.path, settings.state.data);
+    progress.committedLine = lines;
   };
 
   try {
-    for (let index = 0; index < sources.length && report.stoppedBy === undefined; index++) {
+    for (let index = 0; index < sources.length && !stopping.signal.aborted; index++) {
       const source = sources[index] as { path: string; mtime: number; size: number };
       const progress = (chunk: LineChunk | undefined): void => {
         settings.onProgress?.({
@@ -200,11 +346,17 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
       let offset = 0;
       // Where the stream starts: a plain file at the offset, a gzip file at 0 (it cannot seek).
       let streamStart = 0;
+      // A last line without newline is read unless a later run will pick it up (a live log).
       let finalTail = true;
       let diskBytes: () => number = () => 0;
       let gzipFingerprint: string | undefined;
       if (source.path === '-') {
-        stream = settings.stdin ?? process.stdin;
+        try {
+          stream = await sniffGzip(settings.stdin ?? process.stdin);
+        } catch (error) {
+          fileError(`cannot read stdin: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+          continue;
+        }
       } else {
         try {
           handle = await open(source.path, 'r');
@@ -231,8 +383,9 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
             continue;
           }
           if (gzip) gzipFingerprint = fingerprint;
-          // A live log's last line may be half written; a gzip file is finished.
-          finalTail = gzip;
+          // A gzip file is finished; a live log's last line may be half written, and is left
+          // for the next run, if there is one: a run that remembers nothing reads it.
+          finalTail = gzip || !remembers;
           streamStart = gzip ? 0 : offset;
           const fileStream = handle.createReadStream({ start: streamStart, highWaterMark: READ_BYTES, autoClose: false });
           diskBytes = () => fileStream.bytesRead + streamStart;
@@ -251,12 +404,18 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
         }
       }
       const label = source.path === '-' ? 'stdin' : source.path;
+      const fileProgress: FileProgress = { file: label, startLine: lineNumber, readLine: lineNumber, committedLine: remembers && entry !== undefined ? lineNumber : undefined };
+      report.progress.push(fileProgress);
+      current = entry === undefined ? undefined : { entry, offset, lines: lineNumber, progress: fileProgress };
       let readToEnd = false;
       let sinceCheckpoint = 0;
       let lastCheckpoint = Date.now();
       const linesAtStart = report.linesRead;
+      const onIncompleteTail = (): void => {
+        report.incompleteTails++;
+      };
       try {
-        for await (const chunk of readLines(stream, { streamStart, offset, finalTail, diskBytes })) {
+        for await (const chunk of readLines(stream, { streamStart, offset, finalTail, diskBytes, onIncompleteTail })) {
           for (const line of chunk.lines) {
             lineNumber++;
             report.linesRead++;
@@ -264,7 +423,10 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
               malformed(label, lineNumber, 'too-long');
               continue;
             }
-            if (line === '') continue;
+            if (line === '') {
+              report.skipped.empty = (report.skipped.empty ?? 0) + 1;
+              continue;
+            }
             const record = parse(line);
             if (typeof record === 'string') {
               malformed(label, lineNumber, record);
@@ -275,43 +437,74 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
               report.skipped[request] = (report.skipped[request] ?? 0) + 1;
               continue;
             }
+            if ('malformed' in request) {
+              malformed(label, lineNumber, request.malformed);
+              continue;
+            }
             outstanding++;
             sinceCheckpoint++;
-            (tracker.trackRecordedPageView as NonNullable<Tracker['trackRecordedPageView']>)(request).then(settle);
+            const at = lineNumber;
+            (tracker.trackRecordedPageView as NonNullable<Tracker['trackRecordedPageView']>)(request).then((result) => settle(result, label, at));
+          }
+          // Every line of the chunk is in the tracker's hands.
+          offset = chunk.offset;
+          fileProgress.readLine = lineNumber;
+          if (current !== undefined) {
+            current.offset = offset;
+            current.lines = lineNumber;
           }
           progress(chunk);
           // Backpressure: let the tracker catch up before reading on.
-          if (outstanding > HIGH_WATER) await drained();
+          if (outstanding > HIGH_WATER) await unlessStopped(drained());
+          if (stopping.signal.aborted) break;
           if (sinceCheckpoint >= checkpointEvery || (entry !== undefined && Date.now() - lastCheckpoint > 5000 && sinceCheckpoint > 0)) {
             if (!(await settleAll())) break;
-            if (entry !== undefined) commit(entry, chunk.offset, lineNumber);
+            if (entry !== undefined) commit(entry, offset, lineNumber, fileProgress);
             sinceCheckpoint = 0;
             lastCheckpoint = Date.now();
           } else if (!dryRun && tracker.stats().queueDepth > HIGH_WATER) {
-            await tracker.flush();
+            await unlessStopped(tracker.flush());
           }
-          offset = chunk.offset;
-          // Interrupted (SIGINT/SIGTERM): what was read is settled and committed below.
-          if (settings.signal?.aborted === true) break;
+          if (stopping.signal.aborted) break;
         }
-        readToEnd = report.stoppedBy === undefined && settings.signal?.aborted !== true;
+        readToEnd = !stopping.signal.aborted;
       } catch (error) {
         fileError(`reading ${label} failed at line ${lineNumber + 1}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       } finally {
         await handle?.close().catch(() => undefined);
       }
-      if (report.stoppedBy !== undefined) break;
-      if (!(await settleAll())) break;
-      if (settings.signal?.aborted === true) report.stoppedBy = 'interrupted';
+      if (stopping.signal.aborted || !(await settleAll())) break;
       if (report.linesRead === linesAtStart) report.unchangedFiles++;
       const finished = readToEnd && gzipFingerprint !== undefined && entry !== undefined && entry.finished !== gzipFingerprint;
       if (finished) (entry as FileEntry).finished = gzipFingerprint;
-      if (entry !== undefined && (entry.offset !== offset || finished || !settings.state?.data.files.includes(entry))) commit(entry, offset, lineNumber);
+      if (entry !== undefined && (entry.offset !== offset || finished || !settings.state?.data.files.includes(entry))) commit(entry, offset, lineNumber, fileProgress);
+      current = undefined;
       bytesBefore += source.size;
       progress(undefined);
     }
   } finally {
-    unsubscribe();
+    await finish();
   }
   return report;
+
+  /**
+   * Closes the tracker (the hits in hand get `closeTimeout` to be delivered, so every one of
+   * them ends up delivered or counted as not delivered) and settles the books: interrupted,
+   * the file being read is committed when all of them were delivered.
+   */
+  async function finish(): Promise<void> {
+    try {
+      await tracker.close({ timeout: closeTimeout });
+      await drained();
+      if (report.interrupted && current !== undefined && undelivered === 0 && report.failed === 0) {
+        commit(current.entry, current.offset, current.lines, current.progress);
+      }
+    } finally {
+      unsubscribe();
+      settings.signal?.removeEventListener('abort', onSignal);
+      let notDelivered = 0;
+      for (const entry of Object.values(report.notDelivered)) notDelivered += entry?.count ?? 0;
+      report.errors = fileErrors.length + notDelivered + report.failed;
+    }
+  }
 }

@@ -58,16 +58,56 @@ export function loadState(path: string): ImportState {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, files: [] };
     throw new StateFileError(`cannot read the state file ${path}: ${(error as Error).message}`);
   }
+  let state: unknown;
   try {
-    const state = JSON.parse(text) as ImportState;
-    if (state?.version !== 1 || !Array.isArray(state.files)) throw new Error('not an import state (version 1)');
-    for (const entry of state.files) {
-      if (typeof entry?.head !== 'string' || !Number.isInteger(entry.offset) || !Number.isInteger(entry.headLength)) throw new Error('an entry lacks head/offset');
-    }
-    return state;
+    state = JSON.parse(text);
   } catch (error) {
-    throw new StateFileError(`the state file ${path} is damaged (${(error as Error).message}); move it away to import every file from the start, or fix it`);
+    throw damaged(path, `not JSON: ${(error as Error).message}`);
   }
+  const problem = stateProblem(state);
+  if (problem !== undefined) throw damaged(path, problem);
+  return state as ImportState;
+}
+
+function damaged(path: string, problem: string): StateFileError {
+  return new StateFileError(`the state file ${path} is damaged (${problem}); move it away to import every file from the start, or fix it`);
+}
+
+/** A whole number from 0 to 2^53-1, what offsets, line counts, inodes and times are. */
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** What is wrong with one entry, naming the field, or undefined. */
+function entryProblem(entry: unknown, at: string): string | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `${at} is not an object`;
+  const e = entry as Record<string, unknown>;
+  const show = (field: string): string => `${at}.${field} is ${JSON.stringify(e[field]) ?? 'missing'}`;
+  for (const field of ['dev', 'ino', 'offset', 'lines']) {
+    if (!isCount(e[field])) return `${show(field)}, not a whole number >= 0`;
+  }
+  if (!isCount(e.headLength) || (e.headLength as number) > HEAD_BYTES) return `${show('headLength')}, not a whole number from 0 to ${HEAD_BYTES}`;
+  if (typeof e.head !== 'string' || !/^[0-9a-f]{40}$/.test(e.head)) return `${show('head')}, not a SHA-1 in hex`;
+  if (typeof e.path !== 'string') return `${show('path')}, not a string`;
+  if (typeof e.seen !== 'number' || !Number.isFinite(e.seen)) return `${show('seen')}, not a time in ms`;
+  if (e.finished !== undefined && typeof e.finished !== 'string') return `${show('finished')}, not a string`;
+  return undefined;
+}
+
+/**
+ * What is wrong with a parsed state file, naming the field (`files[0].offset is -5, ...`),
+ * or undefined. Every field the run relies on is checked: a negative or fractional offset
+ * must not reach a read stream, where it fails with an unhelpful error.
+ */
+export function stateProblem(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null || (state as { version?: unknown }).version !== 1) return 'not an import state (version 1)';
+  const files = (state as { files?: unknown }).files;
+  if (!Array.isArray(files)) return '"files" is not a list';
+  for (let i = 0; i < files.length; i++) {
+    const problem = entryProblem(files[i], `files[${i}]`);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
 }
 
 /** Writes the state atomically (temp file, fsync, rename): a crash leaves the old or the new one. */

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { readLines } from './read-lines.js';
-import { openRegular } from './safe-fs.js';
+import { openRegular, unlinkIfSpecial } from './safe-fs.js';
 import type { ShipLine, ShipSource, ShipUnit } from './ship.js';
 import { appendAcks, countLines, DEFAULT_SPOOL_PREFIX, finishSpoolFile, listSpoolFiles, mtimeOf, readAcks, removeSpoolFile } from './spool-files.js';
 
@@ -19,9 +19,10 @@ export interface FileShipSourceOptions {
    */
   readonly maxFileAge?: number;
   /**
-   * Told about everything skipped for safety: a symlink, directory or FIFO with a spool
-   * file's name, an `.ack` that is not a regular file, `.ack` entries beyond the file's
-   * line count. @default ignore
+   * Told about everything skipped or repaired for safety: a symlink, directory or FIFO with a
+   * spool file's name, an `.ack` that is a symlink, FIFO or socket (removed, the file shipped
+   * from its first line) or a directory (the file kept), `.ack` entries beyond the file's line
+   * count. @default ignore
    */
   readonly onWarning?: (message: string) => void;
 }
@@ -89,6 +90,11 @@ export function createFileShipSource(options: FileShipSourceOptions): ShipSource
             // Regular files only, opened without following symlinks or blocking on FIFOs.
             const handle = await openRegular(path);
             try {
+              // An `.ack` that is a symlink (or FIFO, socket) must neither be followed nor stop
+              // the file for good: the link itself is removed and the file shipped from its
+              // first line. Lines acknowledged before may be sent again: at least once, never lost.
+              const removed = await unlinkIfSpecial(`${base}.ack`);
+              if (removed !== undefined) warn(`${base}.ack is ${removed}, not a regular file: removed (its target, if any, is untouched); ${path} is shipped from its first line, so lines acknowledged before may be sent again`);
               // Acks are checked against the real line count: a hostile `.ack` cannot mark
               // lines that do not exist, nor cost more than its own size.
               const { acked, ignored } = readAcks(base, await countLines(handle, size));

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, unlink, type FileHandle } from 'node:fs/promises';
 
 /**
  * Spool folders hold IPs, eids and customer fields, and `ship` may run as another user than
@@ -94,4 +94,30 @@ export async function appendRegular(path: string, data: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Removes `path` when it is a symbolic link, FIFO or socket: the directory entry itself
+ * (`unlink` never follows a link, nor opens a FIFO), so a target elsewhere stays untouched.
+ * Returns what was removed (`a symbolic link`...), or `undefined` when `path` is missing, a
+ * regular file, or a directory (which is left alone: it cannot be removed without reading it).
+ * @internal
+ */
+export async function unlinkIfSpecial(path: string): Promise<string | undefined> {
+  let stats: Stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (stats.isFile() || stats.isDirectory()) return undefined;
+  const kind = fileKind(stats);
+  try {
+    await unlink(path);
+  } catch (error) {
+    // Gone meanwhile: nothing left to remove.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return kind;
 }

@@ -70,6 +70,14 @@ export interface ShipOptions {
   readonly backoffBase?: number;
   /** @default 30000 */
   readonly backoffMax?: number;
+  /**
+   * The longest `Retry-After` (ms) a run waits for. When Mapp asks to wait longer, the run
+   * stops cleanly instead of holding the folder's lock for hours: nothing is deleted, the
+   * batch's progress so far is kept, and the next run continues from there (`stoppedBy` says
+   * how long Mapp asked for). At most 2^31-1 (a longer timer fires at once in Node).
+   * @default 60000
+   */
+  readonly maxRetryAfter?: number;
   readonly onProgress?: (progress: ShipProgress) => void;
   /** Each retry, rejection or stop, as a human-readable line. */
   readonly onLog?: (message: string) => void;
@@ -88,7 +96,7 @@ export interface ShipReport {
   /** Units skipped because they could not be read safely (not a regular file, I/O error): kept. */
   readonly skippedUnits: number;
   readonly retries: number;
-  /** Why the run stopped early, if it did (retries exhausted, unknown track id). */
+  /** Why the run stopped early, if it did (retries exhausted, unknown track id, a `Retry-After` over `maxRetryAfter`). */
   readonly stoppedBy?: string;
   readonly complete: boolean;
 }
@@ -119,13 +127,34 @@ export function shipLineProblem(line: string): string | undefined {
 /** At most this many skipped lines are logged one by one per run; the rest are counted. */
 const MAX_LOGGED_INVALID = 10;
 
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Default of {@link ShipOptions.maxRetryAfter}: one minute. */
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
+/** `maxRetryAfter` checked and capped at the longest timer. */
+function resolveMaxRetryAfter(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_RETRY_AFTER_MS;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new TypeError(`mapp-s2s: invalid option \`maxRetryAfter\`: received ${String(value)}. Use a number of ms from 0 to ${MAX_TIMER_MS}.`);
+  }
+  return Math.min(value, MAX_TIMER_MS);
+}
+
+/** Seconds for a message, rounded up: a wait of 0.2 s is "1 s", never "0 s". */
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
+
 /**
  * Sends every unit of `source` in order, in batches, with the batch transport's retry
  * policy (network errors, timeouts, 5xx, 408, 429 retried with backoff + full jitter and
  * `Retry-After`). A unit is deleted only after all its lines were acknowledged; progress
  * is acknowledged after every accepted batch, so a crashed run resends at most one batch.
  * A 404 (unknown track id) stops the run and keeps everything, since every later batch
- * would fail the same way; other 4xx/3xx drop just that batch. Malformed lines
+ * would fail the same way; other 4xx/3xx drop just that batch. A `Retry-After` longer than
+ * `maxRetryAfter` stops the run too (kept, resumable), and no timer is ever set beyond 2^31-1 ms. Malformed lines
  * ({@link shipLineProblem}) are never sent: they are logged, counted and removed with their
  * unit, so they cannot block a file or spoil a batch. Never throws for HTTP
  * problems; `source.open()` errors (lock held, missing folder) are thrown.
@@ -138,6 +167,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   const maxAttempts = options.maxAttempts ?? 8;
   const backoffBase = options.backoffBase ?? 250;
   const backoffMax = options.backoffMax ?? 30_000;
+  const maxRetryAfter = resolveMaxRetryAfter(options.maxRetryAfter);
   const url = `${options.origin}/${options.trackId}/batch`;
   const hitUrl = `${options.origin}/${options.trackId}/wt?`;
   const log = options.onLog ?? (() => undefined);
@@ -171,7 +201,12 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
         return 'rejected';
       }
       if (attempt >= maxAttempts) return { stop: `gave up after ${attempt} attempts (${result.reason})` };
-      const delay = result.retryAfterMs ?? backoffDelay(attempt, backoffBase, backoffMax);
+      if (result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfter) {
+        return {
+          stop: `Mapp asked to wait ${seconds(result.retryAfterMs)} s before retrying (${result.reason}, Retry-After), longer than the ${seconds(maxRetryAfter)} s allowed by \`maxRetryAfter\`; nothing was deleted and the progress so far is kept: the next run continues from here`,
+        };
+      }
+      const delay = Math.min(MAX_TIMER_MS, result.retryAfterMs ?? backoffDelay(attempt, backoffBase, backoffMax));
       retries += 1;
       log(`retry ${attempt}/${maxAttempts - 1} in ${delay} ms (${result.reason})`);
       await new Promise((resolve) => setTimeout(resolve, delay));
