@@ -75,8 +75,8 @@ Faults (also settable at run time: PUT /_control/faults with
 Content-Type: application/json; cross-site requests are refused):
   --status <code>     Answer every tracking request with this status
   --error-rate <0..1> Fraction of tracking requests answered with --status (default 500)
-  --latency <ms>      Delay every tracking answer
-  --retry-after <s>   Retry-After header on error answers
+  --latency <ms>      Delay every tracking answer (at most 600000)
+  --retry-after <s>   Retry-After header on error answers (whole seconds)
   --drop-rate <0..1>  Fraction of tracking connections destroyed without answer
   --down-for <ms>     Refuse all tracking connections for this long after start
   --seed <n>          Seed for --error-rate/--drop-rate, to replay a pattern
