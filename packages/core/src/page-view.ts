@@ -52,8 +52,8 @@ export function requestSkipReason(ctx: RequestContext, facts: RequestFacts, conf
   if (facts.host === '') return 'no-host';
   if (config.include !== undefined || config.exclude !== undefined) {
     const pathAndQuery = facts.path + facts.search;
-    if (config.exclude?.(pathAndQuery, facts.pageUrl) === true) return 'excluded';
-    if (config.include !== undefined && !config.include(pathAndQuery, facts.pageUrl)) return 'not-included';
+    if (config.exclude?.(pathAndQuery, facts.pageUrl, facts.path) === true) return 'excluded';
+    if (config.include !== undefined && !config.include(pathAndQuery, facts.pageUrl, facts.path)) return 'not-included';
   }
   return undefined;
 }

@@ -1,15 +1,20 @@
 import { compileGlob, type GlobMatcher } from './glob.js';
 import type { UrlPattern } from './types.js';
 
-/** Tests a request: `path` is pathname + search, `url` the absolute URL. */
-export type UrlMatcher = (path: string, url: string) => boolean;
+/**
+ * Tests a request: `path` is pathname + search, `url` the absolute URL, `pathname` the path
+ * without the query (defaults to `path` up to its `?`).
+ */
+export type UrlMatcher = (path: string, url: string, pathname?: string) => boolean;
 
 /**
  * Compiles include/exclude patterns once. Strings are prefixes with `*` wildcards, matched
  * against the full URL when they contain `://`, else against the path (with query).
  * Wildcards use the linear-time matcher of `glob.ts`, never a regular expression, so no path
- * can make a pattern slow. Regular expressions are tested against both the path and the full
- * URL exactly as given: their cost on long input is the caller's responsibility.
+ * can make a pattern slow. Regular expressions are tested against the path without the query,
+ * the path with it and the full URL, exactly as given (a match on any counts), so an anchored
+ * `/^\/admin(\/|$)/` also matches `/admin?tab=1`: their cost on long input is the caller's
+ * responsibility.
  */
 export function compilePatterns(patterns: readonly UrlPattern[]): UrlMatcher {
   const onPath: RegExp[] = [];
@@ -30,12 +35,18 @@ export function compilePatterns(patterns: readonly UrlPattern[]): UrlMatcher {
       (pattern.includes('://') ? globsOnUrl : globsOnPath).push(compileGlob(pattern, { anchorEnd: false }));
     }
   }
-  return (path, url) => {
+  return (path, url, pathname) => {
     for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
     for (const prefix of urlPrefixes) if (url.startsWith(prefix)) return true;
     for (const glob of globsOnPath) if (glob(path)) return true;
     for (const glob of globsOnUrl) if (glob(url)) return true;
-    for (const regex of onPath) if (regex.test(path)) return true;
+    if (onPath.length === 0) return false;
+    let bare = pathname;
+    if (bare === undefined) {
+      const q = path.indexOf('?');
+      bare = q === -1 ? path : path.slice(0, q);
+    }
+    for (const regex of onPath) if (regex.test(bare) || (bare.length !== path.length && regex.test(path))) return true;
     for (const regex of onUrl) if (regex.test(url)) return true;
     return false;
   };
