@@ -166,6 +166,15 @@ export function defineAdapterSuite(options: AdapterSuiteOptions): void {
         expect(Number(hit.params['ov'])).toBeCloseTo(total, 2);
       });
 
+      it.each(['HEAD', 'POST'])('sends no order for a %s of the confirmation page (no page view: GET only)', async (method) => {
+        const orderId = `A-${method}-${nextMarker()}`;
+        const before = lastHitId(collector);
+        await request(shop.url, `/checkout/confirmation?order=${encodeURIComponent(orderId)}`, { method });
+        // Once a later page's hit is in, an order hit of the request would be too (direct transport, in order).
+        const marker = await openPage('/');
+        expect(hitsAfter(collector, before).map((hit) => hit.raw)).toEqual([marker.hit.raw]);
+      });
+
       it('keeps an order id that looks like parameters inside its own value', async () => {
         const orderId = `A&eid=1&ov=0&${nextMarker()}`;
         const { response, hit } = await openOrder(orderId);

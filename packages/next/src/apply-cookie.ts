@@ -28,3 +28,55 @@ export function applyCookie(response: Response, setCookie: string): Response {
     return write(new Response(response.body, response));
   }
 }
+
+/**
+ * The request header that tells a page rendering for this request (and `trackPageView`, which
+ * sees only `await headers()`) the request's method: Next renders pages for `HEAD` and for
+ * server-action `POST`s too, and a page cannot read the method itself. Set by the middleware
+ * through Next's request-header override; a client's own value never reaches the page.
+ * @internal
+ */
+export const METHOD_HEADER = 'x-mapp-s2s-method';
+
+const OVERRIDE = 'x-middleware-override-headers';
+const REQUEST_PREFIX = 'x-middleware-request-';
+
+/**
+ * Passes the request's method on to the render when it is not `GET`, and removes a
+ * client-sent {@link METHOD_HEADER} either way. Uses the request-header override of
+ * `NextResponse.next({ request: { headers } })` (`x-middleware-override-headers` with one
+ * `x-middleware-request-<name>` per header), merged with an override the user's middleware
+ * set. Only responses that continue to the app are touched.
+ */
+export function forwardMethod(response: Response, request: Request): Response {
+  const spoofed = request.headers.has(METHOD_HEADER);
+  if (request.method === 'GET' && !spoofed) return response;
+  if (!response.headers.has('x-middleware-next') && !response.headers.has('x-middleware-rewrite')) return response;
+  const write = (target: Response): Response => {
+    const headers = target.headers;
+    const listed = headers.get(OVERRIDE);
+    let names: string[];
+    if (listed === null) {
+      names = [];
+      request.headers.forEach((value, name) => {
+        if (name === METHOD_HEADER) return;
+        names.push(name);
+        headers.set(`${REQUEST_PREFIX}${name}`, value);
+      });
+    } else {
+      names = listed.split(',').filter((name) => name !== '' && name !== METHOD_HEADER);
+    }
+    headers.delete(`${REQUEST_PREFIX}${METHOD_HEADER}`);
+    if (request.method !== 'GET') {
+      names.push(METHOD_HEADER);
+      headers.set(`${REQUEST_PREFIX}${METHOD_HEADER}`, request.method);
+    }
+    headers.set(OVERRIDE, names.join(','));
+    return target;
+  };
+  try {
+    return write(response);
+  } catch {
+    return write(new Response(response.body, response));
+  }
+}

@@ -1,6 +1,6 @@
 import type { HitData, RequestContext, Visit } from '@mapp-s2s/core';
 import type { NextFetchEvent, NextRequest } from 'next/server.js';
-import { applyCookie } from './apply-cookie.js';
+import { applyCookie, forwardMethod } from './apply-cookie.js';
 import { createNextTracker } from './next-tracker.js';
 import type { MappMiddleware, NextMiddlewareLike, NextMiddlewareResult, NextTracker, NextTrackingOptions } from './types.js';
 
@@ -68,7 +68,7 @@ export function withMappTracking(middleware: NextMiddlewareLike | undefined, opt
       middleware ? (middleware(request, event as NextFetchEvent) as Promise<NextMiddlewareResult>) : undefined,
     ]);
     const response = result ?? undefined;
-    if (!started) return response ?? continueResponse();
+    if (!started) return forwardMethod(response ?? continueResponse(), request);
     try {
       const { context, visit, data } = started;
       const known = answeredStatus(response);
@@ -78,7 +78,7 @@ export function withMappTracking(middleware: NextMiddlewareLike | undefined, opt
         const sending = tracker.getTracker()!.end({ ...context, ...known, ...missing }, visit, data);
         if (event) event.waitUntil(sending);
       }
-      const outgoing = response ?? continueResponse();
+      const outgoing = forwardMethod(response ?? continueResponse(), request);
       return visit.setCookie ? applyCookie(outgoing, visit.setCookie) : outgoing;
     } catch (error) {
       (options.logger ?? console).warn('[mapp-s2s/next] tracking skipped for this request.', error);

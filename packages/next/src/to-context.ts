@@ -1,6 +1,7 @@
 import { fromWebRequest } from '@mapp-s2s/core';
 import type { RequestContext } from '@mapp-s2s/core';
 import type { RequestSource } from './types.js';
+import { METHOD_HEADER } from './apply-cookie.js';
 
 /**
  * Splits `X-Forwarded-For` into the peer (its right-most entry) and the hops before it.
@@ -60,16 +61,21 @@ export function toContext(source: RequestSource, connection: { remoteAddress?: s
         const name = key.toLowerCase();
         if (name === 'x-forwarded-for') {
           if (forwarded.rest !== undefined) callback(forwarded.rest, name);
-        } else if (name !== 'x-middleware-set-cookie') {
+        } else if (name !== 'x-middleware-set-cookie' && name !== METHOD_HEADER) {
           callback(value, name);
         }
       });
     },
-    get: (name: string): string | null =>
-      name.toLowerCase() === 'x-forwarded-for' ? forwarded.rest ?? null : source.headers.get(name),
+    get: (name: string): string | null => {
+      const lower = name.toLowerCase();
+      if (lower === METHOD_HEADER) return null;
+      return lower === 'x-forwarded-for' ? forwarded.rest ?? null : source.headers.get(name);
+    },
   };
+  // A page sees only `headers()`: the middleware told it the method when it is not GET.
+  const method = source.method ?? source.headers.get(METHOD_HEADER) ?? 'GET';
   const context = fromWebRequest(
-    { method: source.method ?? 'GET', url: pageUrl(source, connection.protocol), headers },
+    { method, url: pageUrl(source, connection.protocol), headers },
     { remoteAddress: connection.remoteAddress ?? forwarded.peer },
   );
   const minted = middlewareCookies(source);

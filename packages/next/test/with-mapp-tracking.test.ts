@@ -124,3 +124,48 @@ describe('withMappTracking', () => {
     expect(cookieValue(response, 'wtstp_eid')).toBe(params(memory.lines[0] ?? '').get('eid'));
   });
 });
+
+describe('the request method, passed on to the render', () => {
+  // A page sees only `await headers()`; Next renders pages for HEAD and server-action POSTs too.
+  it('tells a page rendering for a HEAD request its method, so its trackPageView sends nothing', async () => {
+    const memory = createMemoryTransport();
+    const mapp = createNextTracker(testOptions(memory));
+    const response = await withMappTracking(undefined, { tracker: mapp, pageTracksItself: () => true })(nextRequest('/checkout/confirmation', {}, 'HEAD'), fakeEvent().event);
+    expect(response.headers.get('x-middleware-override-headers')?.split(',')).toContain('x-mapp-s2s-method');
+    expect(response.headers.get('x-middleware-request-x-mapp-s2s-method')).toBe('HEAD');
+    // What Next hands the page: the request headers with the override applied.
+    const pageHeaders = new Headers();
+    for (const name of (response.headers.get('x-middleware-override-headers') ?? '').split(',')) {
+      pageHeaders.set(name, response.headers.get(`x-middleware-request-${name}`) ?? '');
+    }
+    expect(pageHeaders.get('user-agent')).toBe(nextRequest('/').headers.get('user-agent'));
+    const result = await mapp.trackPageView({ order: { id: 'A-1', value: 10 } }, { headers: pageHeaders, url: '/checkout/confirmation' });
+    expect(result).toMatchObject({ ok: false, status: 'skipped', reason: 'method' });
+    expect(memory.lines).toEqual([]);
+  });
+
+  it("merges with the user's own request-header override", async () => {
+    const middleware = withMappTracking(
+      (request: NextRequest) => {
+        const headers = new Headers(request.headers);
+        headers.set('x-tenant', 'blue');
+        return NextResponse.next({ request: { headers } });
+      },
+      testOptions(createMemoryTransport()),
+    );
+    const response = await middleware(nextRequest('/form', {}, 'POST'), fakeEvent().event);
+    const names = response.headers.get('x-middleware-override-headers')?.split(',') ?? [];
+    expect(names).toEqual(expect.arrayContaining(['x-tenant', 'x-mapp-s2s-method']));
+    expect(response.headers.get('x-middleware-request-x-tenant')).toBe('blue');
+    expect(response.headers.get('x-middleware-request-x-mapp-s2s-method')).toBe('POST');
+  });
+
+  it("never lets a client's own x-mapp-s2s-method reach the page, and leaves plain GETs untouched", async () => {
+    const tracking = withMappTracking(undefined, testOptions(createMemoryTransport()));
+    const spoofed = await tracking(nextRequest('/', { 'x-mapp-s2s-method': 'HEAD' }), fakeEvent().event);
+    expect(spoofed.headers.get('x-middleware-override-headers')?.split(',')).not.toContain('x-mapp-s2s-method');
+    expect(spoofed.headers.get('x-middleware-request-x-mapp-s2s-method')).toBeNull();
+    const plain = await tracking(nextRequest('/'), fakeEvent().event);
+    expect(plain.headers.get('x-middleware-override-headers')).toBeNull();
+  });
+});
