@@ -1,5 +1,4 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param, Post, Query, Redirect, Req, Res, StreamableFile } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { Controller, Get, Header, Inject, NotFoundException, Param, Post, Query, Redirect, Req, StreamableFile } from '@nestjs/common';
 import { MappTracker, NoTracking, TrackAs } from '@mapp-s2s/nestjs';
 import { Registry } from 'prom-client';
 import { CURRENCY, cartTotal, cents, demoCart, productFor } from '../../shop-kit/catalog.js';
@@ -74,13 +73,11 @@ export class ShopController {
 
   @Get('metrics')
   @NoTracking()
-  async scrape(@Res() res: ServerResponse): Promise<void> {
-    // Written to the Node response (on Express, `res` is one): Express's res.set() and
-    // res.send() would rewrite prom-client's content type (`charset` before `version`).
-    const text = await this.metrics.metrics();
-    res.setHeader('content-type', this.metrics.contentType);
-    res.setHeader('cache-control', 'no-store');
-    res.end(text);
+  @Header('cache-control', 'no-store')
+  async scrape(): Promise<StreamableFile> {
+    // A StreamableFile on both platforms: Express's res.send() would rewrite prom-client's
+    // content type (`charset` before `version`); a stream keeps it as given.
+    return new StreamableFile(Buffer.from(await this.metrics.metrics()), { type: this.metrics.contentType });
   }
 
   @Get('api/status')
