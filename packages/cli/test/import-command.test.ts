@@ -564,6 +564,19 @@ describe('mapp-s2s import: Retry-After and signals end a waiting run within the 
     expect(new Set(urls).size).toBe(urls.length);
   });
 
+  it("respects Mapp's wait on the way out: the batch answered 429 + a long Retry-After is not sent again at the stop", async () => {
+    // One page view: exactly one POST before the stop.
+    const log = writeLog('one.log', pages(generateEntries(24)).slice(0, 1));
+    collector.setFaults({ status: 429, retryAfter: 3600 });
+    const result = await runImport(['--host', 'www.example.com', '--timeout', '2000', log]);
+    expect(result.code).toBe(1);
+    expect(collector.requestCount()).toBe(1);
+    expect(result.stdout).toContain('0 page views delivered');
+    collector.setFaults({});
+    expect((await runImport(['--host', 'www.example.com', log])).code).toBe(0);
+    expect(collector.hits()).toHaveLength(1);
+  });
+
   it('never overflows a timer on a Retry-After beyond 2^31-1 ms', async () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => void warnings.push(warning.name);
@@ -687,6 +700,15 @@ describe('mapp-s2s import: a damaged state file', () => {
     expect(result.stderr).toContain(`the state file ${state} is damaged (${message})`);
     expect(result.stderr).not.toContain('Symbol(kState)');
     expect(collector.requestCount()).toBe(0);
+  });
+
+  it('takes device and inode numbers beyond 2^53 (64-bit Windows file ids), which are identities, not counts', async () => {
+    const log = writeLog('access.log', generateEntries(12));
+    const state = join(dir, 'state.json');
+    writeFileSync(state, JSON.stringify({ version: 1, files: [{ dev: 2 ** 60, ino: 2 ** 63, headLength: 10, head: 'a'.repeat(40), offset: 0, lines: 0, path: log, seen: Date.now() }] }));
+    const result = await runImport(['--host', 'www.example.com', '--state', state, log]);
+    expect(result.stderr).not.toContain('is damaged');
+    expect(result.code).toBe(0);
   });
 });
 

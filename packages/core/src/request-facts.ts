@@ -94,7 +94,8 @@ export function resolvePath(path: string): string {
 
 /** A host in ASCII: an internationalised name (`bücher.example`) in its punycode form, as `URL` writes it. */
 function asciiHost(host: string): string {
-  if (!/[^\x00-\x7f]/.test(host)) return host;
+  // Only a name with non-ASCII letters; never one `URL` would cut at a `\`, `/`, `?`, `#`, `@` or `%`.
+  if (!/[^\x00-\x7f]/.test(host) || /[\\/?#@%\s]/.test(host)) return host;
   try {
     return new URL(`http://${host}`).host;
   } catch {

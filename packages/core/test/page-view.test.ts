@@ -56,6 +56,7 @@ describe('which requests are page views', () => {
     ['exclude wildcard', { url: 'https://a.com/shop/secret/1' }, { exclude: ['/shop/*/1'] }, 'excluded'],
     ['exclude regex', { url: 'https://a.com/a?preview=1' }, { exclude: [/preview=1/] }, 'excluded'],
     ['exclude full URL', { url: 'https://staging.a.com/x' }, { exclude: ['https://staging.'] }, 'excluded'],
+    ['a non-ASCII host that URL would cut at a backslash', { url: 'https://evil.com\\ü/x' }, {}, 'no-host'],
     ['an anchored exclude regex, with a query', { url: 'https://a.com/admin?tab=orders' }, { exclude: [/^\/admin(\/|$)/] }, 'excluded'],
     ['an anchored exclude regex, on a longer path', { url: 'https://a.com/administrator?x=1' }, { exclude: [/^\/admin(\/|$)/] }, 'sent'],
     ['an anchored include regex, with a query', { url: 'https://a.com/products/12?ref=mail' }, { include: [/^\/products\/\d+$/] }, 'sent'],

@@ -150,6 +150,17 @@ describe('batch transport', () => {
     expect(collector.requestCount()).toBe(2);
   }, 20_000);
 
+  it('sends nothing more when closed with timeout 0 while a batch waits for its Retry-After: it is reported dropped (closed)', async () => {
+    collector.setFaults({ status: 429, retryAfter: 3600 });
+    const { transport, waitForEvent } = batch({ flushInterval: 5, maxRetryAge: Number.MAX_SAFE_INTEGER });
+    await transport.send(hit(1, 1));
+    await waitForEvent('retry');
+    collector.setFaults({});
+    await transport.close({ timeout: 0 });
+    expect(collector.requestCount()).toBe(1);
+    expect(transport.stats?.().dropped).toEqual({ closed: 1 });
+  }, 20_000);
+
   it('drops a 404 batch at once (no retry) and keeps sending the others', async () => {
     collector.setFaults({ status: 404 });
     const { transport, waitForEvent, count } = batch({ flushInterval: 5, maxBatchSize: 2 });

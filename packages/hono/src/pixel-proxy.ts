@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { createPixelFailure, createPixelProxy, createTracker, PIXEL_OPTION_KEYS, type PixelProxyOptions, type Tracker } from '@mapp-s2s/core';
-import { nodeIncoming, processEnv, rawTarget, waitUntilOf } from './runtime.js';
+import { nodeIncoming, processEnv, rawTarget, targetPath, waitUntilOf } from './runtime.js';
 
 /** Options of `mappPixelProxy()`: every core pass-through option plus `onError` and `remoteAddress`. */
 export interface HonoPixelProxyOptions extends PixelProxyOptions {
@@ -56,7 +56,8 @@ export function mappPixelProxy(options: HonoPixelProxyOptions = {}): MappPixelPr
   const middleware = async function mappPixelProxyMiddleware(c: Context, next: Next): Promise<Response | void> {
     // The raw target where the runtime keeps it: normalising first would hide traversal tricks.
     const target = rawTarget(c);
-    const path = target === undefined ? c.req.path : (target.split('?', 1)[0] ?? '');
+    // An absolute-form target is matched by its path and handed over as received: the core refuses it.
+    const path = target === undefined ? c.req.path : (targetPath(target).split('?', 1)[0] ?? '');
     if (path !== mountPath && !path.startsWith(`${mountPath}/`)) return next();
     return answer(c, target);
   } as MappPixelProxyMiddleware;

@@ -26,6 +26,11 @@ export function rawTarget(c: Context): string | undefined {
   return nodeIncoming(c)?.url;
 }
 
+/** The path and query of a request target: an absolute-form target without its scheme and host. @internal */
+export function targetPath(target: string): string {
+  return target.startsWith('/') ? target : target.replace(ABSOLUTE_FORM, '');
+}
+
 /**
  * The page URL on Node, built as the core's `fromNodeRequest` builds it: the scheme of the
  * connection (TLS or not), the host of the `Host` header (`:authority` on HTTP/2) and the target
@@ -39,7 +44,7 @@ export function nodePageUrl(c: Context): string | undefined {
   if (incoming === undefined || target === undefined) return undefined;
   const scheme = incoming.socket?.encrypted === true ? 'https' : 'http';
   const host = headerValue(incoming.headers?.['host']) ?? headerValue(incoming.headers?.[':authority']) ?? '';
-  const path = target.startsWith('/') ? target : target.replace(ABSOLUTE_FORM, '');
+  const path = targetPath(target);
   return `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
 }
 

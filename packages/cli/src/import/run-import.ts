@@ -220,6 +220,8 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
 
   // Hits not accepted since the last checkpoint.
   let undelivered = 0;
+  // Mapp asked to wait longer than --max-retry-after: closing sends nothing more (its wait is respected).
+  let waitAsked = false;
   const unsubscribe = tracker.on((event) => onEvent(event));
   function onEvent(event: TrackerEvent): void {
     if (event.type === 'sent') {
@@ -234,6 +236,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
       report.notDelivered[event.reason] = { count: (known?.count ?? 0) + event.lines, detail: event.detail ?? known?.detail };
       stop(describeDrop(event.reason, event.lines, event.detail));
     } else if (event.type === 'retry' && event.delayMs > maxRetryAfter) {
+      waitAsked = true;
       stop(`Mapp asked to wait ${waitSeconds(event.delayMs)} before the next attempt (${event.reason}), longer than --max-retry-after ${maxRetryAfter / 1000} s`);
     }
   }
@@ -494,7 +497,7 @@ export async function runImport(settings: ImportSettings): Promise<ImportReport>
    */
   async function finish(): Promise<void> {
     try {
-      await tracker.close({ timeout: closeTimeout });
+      await tracker.close({ timeout: waitAsked ? 0 : closeTimeout });
       await drained();
       if (report.interrupted && current !== undefined && undelivered === 0 && report.failed === 0) {
         commit(current.entry, current.offset, current.lines, current.progress);

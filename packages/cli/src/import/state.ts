@@ -83,7 +83,11 @@ function entryProblem(entry: unknown, at: string): string | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `${at} is not an object`;
   const e = entry as Record<string, unknown>;
   const show = (field: string): string => `${at}.${field} is ${JSON.stringify(e[field]) ?? 'missing'}`;
-  for (const field of ['dev', 'ino', 'offset', 'lines']) {
+  // dev and ino are identities, not counts: Windows' 64-bit file ids pass 2^53 as inexact numbers.
+  for (const field of ['dev', 'ino']) {
+    if (typeof e[field] !== 'number' || !Number.isFinite(e[field]) || (e[field] as number) < 0) return `${show(field)}, not a number >= 0`;
+  }
+  for (const field of ['offset', 'lines']) {
     if (!isCount(e[field])) return `${show(field)}, not a whole number >= 0`;
   }
   if (!isCount(e.headLength) || (e.headLength as number) > HEAD_BYTES) return `${show('headLength')}, not a whole number from 0 to ${HEAD_BYTES}`;

@@ -210,9 +210,11 @@ export class BatchEngine {
     this.deadline = Date.now() + timeout;
     this.forceUntil = Number.POSITIVE_INFINITY;
     // A batch waiting for its retry goes again now: the backoff may be longer than the time left.
+    // With no time at all (`timeout: 0`) nothing more is sent: a request cut at once would leave
+    // Mapp's side unknown, and a server's `Retry-After` is respected.
     for (const lane of this.lanes) {
       const batch = lane.batch;
-      if (batch?.timer !== undefined) {
+      if (batch?.timer !== undefined && timeout > 0) {
         clearTimeout(batch.timer);
         void this.attempt(lane, batch);
       }
