@@ -36,3 +36,15 @@ export function boundedInt(name: string, value: string | undefined, fallback: nu
   if (number > bound.max) throw new UsageError(`--${name} must be at most ${bound.max.toLocaleString('en-US')} (${bound.unit}), got "${value}"`);
   return number;
 }
+
+/**
+ * The `parseArgs` declarations of the delivery flags `ship` and `import` share (their bounds are
+ * {@link FLAG_BOUNDS}), plus `--quiet` and `--help`.
+ */
+export const DELIVERY_FLAG_OPTIONS = {
+  'max-attempts': { type: 'string' },
+  timeout: { type: 'string' },
+  'max-retry-after': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;

@@ -8,7 +8,7 @@ import { compileLogFormat, LogFormatError, type LineParser } from '../import/log
 import { isValidHost } from '../import/log-record.js';
 import { MALFORMED_LISTED, runImport, type ImportReport } from '../import/run-import.js';
 import { loadState, StateFileError, type ImportState } from '../import/state.js';
-import { boundedInt, FLAG_BOUNDS, UsageError } from './flags.js';
+import { boundedInt, DELIVERY_FLAG_OPTIONS, FLAG_BOUNDS, UsageError } from './flags.js';
 import { createProgressBar } from './progress.js';
 import { inFlagTerms } from './ship.js';
 
@@ -248,11 +248,7 @@ export async function runImportCommand(argv: string[], io: CommandIo = {}): Prom
       include: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
       'anonymize-ip': { type: 'boolean', default: false },
-      'max-attempts': { type: 'string' },
-      timeout: { type: 'string' },
-      'max-retry-after': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...DELIVERY_FLAG_OPTIONS,
     },
   }, { stdout, stderr });
   if (typeof parsed === 'number') return parsed;

@@ -1,7 +1,7 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { createFileShipSource, resolveOptions, shipSpool, type ShipReport } from '@mapp-s2s/core/node';
 import { parseCommandArgs, type CommandIo } from '../io.js';
-import { boundedInt, FLAG_BOUNDS, UsageError } from './flags.js';
+import { boundedInt, DELIVERY_FLAG_OPTIONS, FLAG_BOUNDS, UsageError } from './flags.js';
 import { createProgressBar } from './progress.js';
 import { runRedisShipCommand, type RedisShipCommandIo } from './ship-redis.js';
 
@@ -124,11 +124,7 @@ export async function runShipCommand(argv: string[], io: RedisShipCommandIo = {}
       prefix: { type: 'string' },
       'max-file-age': { type: 'string' },
       'batch-size': { type: 'string' },
-      'max-attempts': { type: 'string' },
-      timeout: { type: 'string' },
-      'max-retry-after': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...DELIVERY_FLAG_OPTIONS,
     },
   }, { stdout, stderr });
   if (typeof parsed === 'number') return parsed;
