@@ -12,20 +12,34 @@
  *   are copied first so the user's response is never broken.
  */
 export function applyCookie(response: Response, setCookie: string): Response {
-  const continues = response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite');
-  const write = (target: Response): Response => {
-    target.headers.append('set-cookie', setCookie);
+  const continues = continuesToApp(response);
+  return editHeaders(response, (headers) => {
+    headers.append('set-cookie', setCookie);
     if (continues) {
-      const earlier = target.headers.get('x-middleware-set-cookie');
-      target.headers.set('x-middleware-set-cookie', earlier ? `${earlier},${setCookie}` : setCookie);
+      const earlier = headers.get('x-middleware-set-cookie');
+      headers.set('x-middleware-set-cookie', earlier ? `${earlier},${setCookie}` : setCookie);
     }
-    return target;
-  };
+  });
+}
+
+/** `true` for `NextResponse.next()` and rewrites: the request goes on to a page or route. @internal */
+export function continuesToApp(response: Response): boolean {
+  return response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite');
+}
+
+/**
+ * Applies `edit` to the response's headers and returns the response to send. Some responses
+ * have immutable headers (`Response.redirect()`, a `fetch()` result): those are copied first
+ * (status, headers and body), so the user's response is never broken.
+ */
+function editHeaders(response: Response, edit: (headers: Headers) => void): Response {
   try {
-    return write(response);
+    edit(response.headers);
+    return response;
   } catch {
-    // Immutable headers: copy status, headers and body into a mutable response.
-    return write(new Response(response.body, response));
+    const copy = new Response(response.body, response);
+    edit(copy.headers);
+    return copy;
   }
 }
 
@@ -51,9 +65,8 @@ const REQUEST_PREFIX = 'x-middleware-request-';
 export function forwardMethod(response: Response, request: Request): Response {
   const spoofed = request.headers.has(METHOD_HEADER);
   if (request.method === 'GET' && !spoofed) return response;
-  if (!response.headers.has('x-middleware-next') && !response.headers.has('x-middleware-rewrite')) return response;
-  const write = (target: Response): Response => {
-    const headers = target.headers;
+  if (!continuesToApp(response)) return response;
+  return editHeaders(response, (headers) => {
     const listed = headers.get(OVERRIDE);
     let names: string[];
     if (listed === null) {
@@ -72,11 +85,5 @@ export function forwardMethod(response: Response, request: Request): Response {
       headers.set(`${REQUEST_PREFIX}${METHOD_HEADER}`, request.method);
     }
     headers.set(OVERRIDE, names.join(','));
-    return target;
-  };
-  try {
-    return write(response);
-  } catch {
-    return write(new Response(response.body, response));
-  }
+  });
 }

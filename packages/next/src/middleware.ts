@@ -1,6 +1,6 @@
 import type { HitData, RequestContext, Visit } from '@mapp-s2s/core';
 import type { NextFetchEvent, NextRequest } from 'next/server.js';
-import { applyCookie, forwardMethod } from './apply-cookie.js';
+import { applyCookie, continuesToApp, forwardMethod } from './apply-cookie.js';
 import { createNextTracker } from './next-tracker.js';
 import type { MappMiddleware, NextMiddlewareLike, NextMiddlewareResult, NextTracker, NextTrackingOptions } from './types.js';
 
@@ -15,7 +15,7 @@ function continueResponse(): Response {
  */
 function answeredStatus(response: Response | undefined): Pick<RequestContext, 'status' | 'contentType'> {
   if (!response) return {};
-  if (response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite')) return {};
+  if (continuesToApp(response)) return {};
   return { status: response.status, contentType: response.headers.get('content-type') ?? undefined };
 }
 
