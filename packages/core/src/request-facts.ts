@@ -21,6 +21,11 @@ export interface RequestFacts {
 /** A host header value we accept: host name, IPv4 or bracketed IPv6, optional port. */
 const VALID_HOST = /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
+/** `true` for a syntactically valid `Host` value: a name, IPv4 or bracketed IPv6, optional port. @internal */
+export function isValidHostHeader(host: string): boolean {
+  return VALID_HOST.test(host);
+}
+
 /** Splits an absolute URL without normalising it (the WHATWG parser would re-encode the path). */
 export function splitUrl(url: string): { scheme: string; host: string; path: string; search: string } {
   const schemeEnd = url.indexOf('://');

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { isValidHostHeader } from '../request-facts.js';
 
 /** A syntactically valid `Host` value, or a neutral one so a hostile header cannot break the URL. */
 function safeHost(value: string | undefined): string {
-  return value !== undefined && /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(value) ? value : 'localhost';
+  return value !== undefined && isValidHostHeader(value) ? value : 'localhost';
 }
 
 function toHeaders(source: IncomingHttpHeaders): Headers {
