@@ -1,7 +1,7 @@
 import { MAX_SEND_LINE_CHARS, travelsAlone } from '../encode.js';
 import { lineQuery, requestMapp, utf8Length } from '../transport/http.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
-import { backoffDelay } from '../transport/retry.js';
+import { backoffDelay, MAX_TIMER_MS } from '../transport/retry.js';
 
 /** One line a ship source holds, with the position it acknowledges by. */
 export interface ShipLine {
@@ -126,9 +126,6 @@ export function shipLineProblem(line: string): string | undefined {
 
 /** At most this many skipped lines are logged one by one per run; the rest are counted. */
 const MAX_LOGGED_INVALID = 10;
-
-/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Default of {@link ShipOptions.maxRetryAfter}: one minute. */
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;

@@ -3,7 +3,7 @@ import type { DropReason, OutgoingHit, TransportContext } from '../types.js';
 import type { ResolvedBatchOptions } from './batch-options.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type HttpRequester } from './http.js';
 import { compactConsumed } from './consumed-prefix.js';
-import { backoffDelay } from './retry.js';
+import { backoffDelay, MAX_TIMER_MS } from './retry.js';
 import type { StatsRecorder } from './stats.js';
 
 /** One queued hit. `ref` is opaque to the engine (the write-ahead log's position). @internal */
@@ -75,9 +75,6 @@ function joinLines(entries: readonly EngineEntry[]): string {
   for (let i = 1; i < entries.length; i++) body += `\n${(entries[i] as EngineEntry).hit.line}`;
   return body;
 }
-
-/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Shortest retry delay while closing: a dead endpoint must not become a busy loop. */
 const MIN_CLOSING_RETRY_MS = 50;

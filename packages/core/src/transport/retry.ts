@@ -3,6 +3,12 @@
  * network errors, timeouts, 5xx, 408 and 429 are retried; every other non-2xx is final.
  */
 
+/**
+ * The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days): Node fires a longer one
+ * after 1 ms (TimeoutOverflowWarning), so no retry wait may exceed it. @internal
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** `true` for statuses worth another attempt. @internal */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
