@@ -41,9 +41,16 @@ export function runRequest(handler, socket, url, headers) {
     const res = new ServerResponse(req);
     res.shouldKeepAlive = true;
     res.assignSocket(socket);
+    // As node:http's server does (resOnFinish): detach, then 'close' on the next tick. Express
+    // middleware (ours included) finishes its work on 'close', so it must be part of the request.
     res.on('finish', () => {
       res.detachSocket(socket);
-      resolve(res.statusCode);
+      process.nextTick(() => {
+        res.destroyed = true;
+        res._closed = true;
+        res.emit('close');
+        resolve(res.statusCode);
+      });
     });
     res.on('error', reject);
     handler(req, res);

@@ -29,6 +29,8 @@ const NODE_ONLY_EXPORTS = [
   'createNodePixelProxy', 'nodeResponseCookies', 'trackNodeRequest', 'writeNodeResponse',
   // For shippers of outboxes such as @mapp-s2s/redis: the batch POST, its retry policy and line check
   'createBatchPoster', 'MAX_BATCH_BYTES', 'MAX_BATCH_LINES', 'retryDelay', 'shipLineProblem',
+  // For the Redis transport: batches of lines encoded into one reused byte array (@internal)
+  'LinesEncoder',
 ];
 
 describe('exports', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import { createBatchTransport } from '../src/transport/batch.js';
 import type { Transport } from '../src/types.js';
-import { eidOf, hit, recordingContext, TRACK_ID } from './fixtures/transport-context.js';
+import { eidOf, hit, hitLine, recordingContext, TRACK_ID } from './fixtures/transport-context.js';
 
 let collector: Collector;
 let open: Transport[] = [];
@@ -45,6 +45,21 @@ function orderByVisitor(): Map<string, number[]> {
 }
 
 describe('batch transport', () => {
+  it('sends lines that are not ASCII (raw UTF-8 passed through) intact, in a batch beside ASCII lines, batch after batch', async () => {
+    const { transport, events } = batch({ maxBatchSize: 3, flushInterval: 60_000, concurrency: 1 });
+    const raw = (n: number, value: string) => ({ ...hit(1, n), line: `${hitLine(1, n)}&cp2=${value}` });
+    // One lane, so each batch is encoded into the same reused array as the one before.
+    await transport.send(raw(0, 'plain'));
+    await transport.send(raw(1, 'café'));
+    await transport.send(raw(2, 'plain'));
+    await waitForSent(events, 1);
+    await transport.send(raw(3, 'x'));
+    await transport.send(raw(4, 'y'));
+    await transport.send(raw(5, '€\u{1F600}'));
+    await transport.flush();
+    expect(collector.hits().map((stored) => stored.params.cp2)).toEqual(['plain', 'café', 'plain', 'x', 'y', '€\u{1F600}']);
+  });
+
   it('POSTs newline-separated lines to /<trackId>/batch, maxBatchSize lines at a time', async () => {
     const { transport, events } = batch({ maxBatchSize: 50, flushInterval: 60_000, concurrency: 1 });
     for (let n = 0; n < 49; n += 1) await transport.send(hit(n % 7, n));

@@ -1,4 +1,5 @@
 import type { DropReason, OutgoingHit, SendOutcome, TrackerStats, Transport, TransportContext, TransportFactory } from '@mapp-s2s/core';
+import { LinesEncoder } from '@mapp-s2s/core/node';
 import { createClient, type RedisClientOptions } from '@redis/client';
 import { checkStreamOptions, DEFAULT_REDIS_URL, type RedisClientSettings, DEFAULT_SHARDS, DEFAULT_STREAM, FIELD_COUNT, FIELD_LINES, shardKey, shardOf } from './keys.js';
 import { describeRedisError, redisTarget } from './redis-errors.js';
@@ -50,6 +51,8 @@ interface Shard {
   head: number;
   /** Lines of the XADD in flight, counted from `head`. */
   taking: number;
+  /** Encodes the shard's entries; one XADD per shard is in flight at a time. */
+  readonly encoder: LinesEncoder;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -124,7 +127,7 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
     client.unref();
     client.on('connect', () => client.unref());
 
-    const shards: Shard[] = Array.from({ length: shardCount }, (_, index) => ({ key: shardKey(stream, index), lines: [], head: 0, taking: 0 }));
+    const shards: Shard[] = Array.from({ length: shardCount }, (_, index) => ({ key: shardKey(stream, index), lines: [], head: 0, taking: 0, encoder: new LinesEncoder() }));
     const dropped: Partial<Record<DropReason, number>> = {};
     const latencies: number[] = [];
     let latencyNext = 0;
@@ -174,14 +177,16 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
         if (available === 0) continue;
         let count = 0;
         let bytes = 0;
-        let body = '';
         while (count < available && count < maxEntryLines) {
           const line = shard.lines[shard.head + count] as string;
           if (count > 0 && bytes + line.length + 1 > maxEntryBytes) break;
-          body = count === 0 ? line : `${body}\n${line}`;
           bytes += line.length + 1;
           count += 1;
         }
+        // Bytes, not a joined string: the client would flatten and encode a string of up to maxEntryBytes.
+        const head = shard.head;
+        const encoded = shard.encoder.encode(count, (i) => shard.lines[head + i] as string);
+        const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
         shard.taking = count;
         inFlightLines += count;
         used.push(shard);

@@ -1,6 +1,7 @@
 import { travelsAlone } from '../encode.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
-import { lineQuery, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
+import { encodeLines } from '../transport/encode-lines.js';
+import { lineQuery, requestMapp, type HttpClient, type HttpResult, type MappRequestInit } from '../transport/http.js';
 import { backoffDelay } from '../transport/retry.js';
 import { createNodeRequester } from './node-requester.js';
 
@@ -53,7 +54,7 @@ export function createBatchPoster(options: BatchPosterOptions): BatchPoster {
     async post(lines, abort) {
       const single = lines.length === 1 && travelsAlone(lines[0] as string);
       const url = single ? `${hitUrl}${lineQuery(lines[0] as string)}` : batchUrl;
-      const init = single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: lines.join('\n') } as const);
+      const init: MappRequestInit = single ? { method: 'GET' } : { method: 'POST', body: encodeLines(lines.length, (i) => lines[i] as string) };
       const result: HttpResult = client ? await client.request(url, init, timeout, abort) : await requestMapp(custom as typeof fetch, url, init, timeout, abort);
       if (result.kind !== 'retry') return result;
       // No Error object leaves: callers log the reason, a stack per failed POST helps nobody.

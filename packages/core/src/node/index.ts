@@ -23,4 +23,6 @@ export { shipLineProblem, shipSpool } from './ship.js';
 export { trackNodeRequest } from './track-node-request.js';
 export type { ShipLine, ShipOptions, ShipProgress, ShipReport, ShipSource, ShipUnit } from './ship.js';
 export { createSpoolTransport } from './spool.js';
+/** @internal For the Redis transport: lines encoded straight into bytes. */
+export { LinesEncoder } from '../transport/encode-lines.js';
 export { DEFAULT_SPOOL_PREFIX } from './spool-files.js';

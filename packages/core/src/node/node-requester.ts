@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
+import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult, type MappRequestInit } from '../transport/http.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 
 /** Node's own fetch, as it was when this module loaded: anything else is a user's or a test's double. */
@@ -20,7 +20,7 @@ const CONTENT_TYPE = 'text/plain; charset=utf-8';
  * web streams, an `AbortController` per request), which costs several times the CPU per POST.
  * @internal
  */
-export function nodeRequest(agents: NodeAgents, url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
+export function nodeRequest(agents: NodeAgents, url: string, init: MappRequestInit, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve) => {
     const started = Date.now();
     let settled = false;

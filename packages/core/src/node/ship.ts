@@ -1,5 +1,6 @@
 import { MAX_SEND_LINE_CHARS, travelsAlone } from '../encode.js';
-import { lineQuery, requestMapp, utf8Length } from '../transport/http.js';
+import { encodeLines } from '../transport/encode-lines.js';
+import { lineQuery, requestMapp, utf8Length, type MappRequestInit } from '../transport/http.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_LINES } from '../transport/batch-options.js';
 import { backoffDelay, MAX_TIMER_MS } from '../transport/retry.js';
 
@@ -188,7 +189,7 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
   async function deliver(batch: ShipLine[]): Promise<'ok' | 'rejected' | { stop: string }> {
     const single = batch.length === 1 && travelsAlone((batch[0] as ShipLine).line);
     const target = single ? `${hitUrl}${lineQuery((batch[0] as ShipLine).line)}` : url;
-    const init = single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: batch.map((item) => item.line).join('\n') } as const);
+    const init: MappRequestInit = single ? { method: 'GET' } : { method: 'POST', body: encodeLines(batch.length, (i) => (batch[i] as ShipLine).line) };
     for (let attempt = 1; ; attempt += 1) {
       const result = await requestMapp(fetchFn, target, init, timeout);
       if (result.kind === 'ok') return 'ok';

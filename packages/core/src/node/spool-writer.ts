@@ -2,6 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { ResolvedSpoolOptions } from './spool-options.js';
 import { asError } from '../transport/http.js';
+import { LinesEncoder } from '../transport/encode-lines.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './safe-fs.js';
 import { listSpoolFiles, spoolBase } from './spool-files.js';
 
@@ -128,6 +129,8 @@ export class SpoolWriter<T> {
   private pending: Pending<T>[] = [];
   private current: { meta: WriterSegment; handle: FileHandle; ageTimer: ReturnType<typeof setTimeout> } | undefined;
   private loop: Promise<void> | undefined;
+  /** Encodes each group commit; one group is written at a time. */
+  private readonly encoder = new LinesEncoder();
   private rotateWanted = false;
   private dirty = false;
   private closed = false;
@@ -248,11 +251,12 @@ export class SpoolWriter<T> {
         await this.finish();
         continue;
       }
-      let text = '';
-      for (const item of group) text += `${item.line}\n`;
-      const buffer = Buffer.from(text, 'utf8');
+      let chars = group.length;
+      for (const item of group) chars += item.line.length;
+      // The writes of a group commit finish before the next group is encoded into the same array.
+      const buffer = this.encoder.encode(group.length, (i) => (group[i] as Pending<T>).line, true);
       // Wire lines are ASCII: then every line's size is its length (no per-line byte count).
-      const ascii = buffer.length === text.length;
+      const ascii = buffer.length === chars;
       try {
         let offset = 0;
         while (offset < buffer.length) {

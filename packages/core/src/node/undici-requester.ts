@@ -1,5 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
-import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult } from '../transport/http.js';
+import { ABORTED_BY_CLOSE, asError, describeNetworkError, requestMapp, type HttpClient, type HttpResult, type MappRequestInit } from '../transport/http.js';
 import { compactConsumed } from '../transport/consumed-prefix.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 import { fetchReplaced } from './node-requester.js';
@@ -117,7 +117,7 @@ function headerText(value: string | string[] | undefined): string | undefined {
  * `direct`, where every page view is one GET (bench/analysis.md).
  * @internal
  */
-export function undiciRequest(pools: NodePools, url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
+export function undiciRequest(pools: NodePools, url: string, init: MappRequestInit, timeoutMs: number, abort?: AbortSignal): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve) => {
     const started = Date.now();
     let settled = false;

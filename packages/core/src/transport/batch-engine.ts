@@ -1,7 +1,8 @@
 import { MAX_LINE_BYTES } from '../encode.js';
 import type { DropReason, OutgoingHit, TransportContext } from '../types.js';
 import type { ResolvedBatchOptions } from './batch-options.js';
-import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type HttpRequester } from './http.js';
+import { LinesEncoder } from './encode-lines.js';
+import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type HttpRequester, type MappRequestInit } from './http.js';
 import { compactConsumed } from './consumed-prefix.js';
 import { backoffDelay, MAX_TIMER_MS } from './retry.js';
 import type { StatsRecorder } from './stats.js';
@@ -35,8 +36,8 @@ export interface BatchEngineHooks {
 
 interface Batch {
   readonly entries: EngineEntry[];
-  /** The POST body, or the query of a single over-long line sent as its own GET. */
-  readonly body: string;
+  /** The POST body (lines encoded), or the query of a single over-long line sent as its own GET. */
+  readonly body: Uint8Array<ArrayBuffer> | string;
   /** One line over the 7 KB batch-line limit: sent as `GET /<trackId>/wt?…` (docs/protocol.md §4). */
   readonly single: boolean;
   attempts: number;
@@ -50,6 +51,8 @@ interface Lane {
   bytes: number;
   lastSeq: number;
   batch: Batch | null;
+  /** Encodes the lane's POST bodies; a body stays untouched until its batch is settled (one batch per lane). */
+  readonly encoder: LinesEncoder;
 }
 
 interface Waiter {
@@ -64,16 +67,6 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 /** A line too long for a batch or file (7 KB, docs/protocol.md §4); `bytes` counts its '\n'. */
 function isOverLong(entry: EngineEntry): boolean {
   return entry.bytes - 1 > MAX_LINE_BYTES;
-}
-
-/**
- * The POST body: lines joined by '\n' (lines never contain CR/LF, the encoder guarantees it,
- * so it is an unambiguous separator), without an intermediate array of lines.
- */
-function joinLines(entries: readonly EngineEntry[]): string {
-  let body = (entries[0] as EngineEntry).hit.line;
-  for (let i = 1; i < entries.length; i++) body += `\n${(entries[i] as EngineEntry).hit.line}`;
-  return body;
 }
 
 /** Shortest retry delay while closing: a dead endpoint must not become a busy loop. */
@@ -139,7 +132,7 @@ export class BatchEngine {
   ) {
     this.url = `${context.origin}/${context.trackId}/batch`;
     this.hitUrl = `${context.origin}/${context.trackId}/wt?`;
-    this.lanes = Array.from({ length: options.concurrency }, () => ({ queue: [], head: 0, bytes: 0, lastSeq: -1, batch: null }));
+    this.lanes = Array.from({ length: options.concurrency }, () => ({ queue: [], head: 0, bytes: 0, lastSeq: -1, batch: null, encoder: new LinesEncoder() }));
   }
 
   /** Hits waiting in lanes (not in flight). */
@@ -298,7 +291,7 @@ export class BatchEngine {
     } else {
       // A backlog larger than one batch goes out in larger batches, within the protocol's caps.
       const entries = this.take(lane, backlog > maxBatchSize ? Math.max(maxBatchSize, Math.min(backlog, maxBacklogBatchSize)) : maxBatchSize, maxBatchBytes);
-      batch = { entries, body: joinLines(entries), single: false, attempts: 0, abandoned: false };
+      batch = { entries, body: lane.encoder.encode(entries.length, (i) => (entries[i] as EngineEntry).hit.line), single: false, attempts: 0, abandoned: false };
     }
     lane.batch = batch;
     this.inFlightLines += batch.entries.length;
@@ -310,8 +303,8 @@ export class BatchEngine {
     batch.timer = undefined;
     batch.attempts += 1;
     const lines = batch.entries.length;
-    const url = batch.single ? `${this.hitUrl}${batch.body}` : this.url;
-    const init = batch.single ? ({ method: 'GET' } as const) : ({ method: 'POST', body: batch.body } as const);
+    const url = typeof batch.body === 'string' ? `${this.hitUrl}${batch.body}` : this.url;
+    const init: MappRequestInit = typeof batch.body === 'string' ? { method: 'GET' } : { method: 'POST', body: batch.body };
     const result = this.hooks.request
       ? await this.hooks.request(url, init, this.options.timeout, this.closer.signal)
       : await requestMapp(this.context.fetch, url, init, this.options.timeout, this.closer.signal);

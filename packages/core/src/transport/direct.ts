@@ -1,7 +1,7 @@
 import type { OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
 import type { BatchTransportInternals } from './batch.js';
 import { travelsAlone } from '../encode.js';
-import { ABORTED_BY_CLOSE, lineQuery, requestMapp } from './http.js';
+import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type MappRequestInit } from './http.js';
 import { createStatsRecorder } from './stats.js';
 
 const MAX_CACHED_ERRORS = 64;
@@ -74,7 +74,7 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
     let closed = false;
     let cutting = false;
 
-    async function request(url: string, init: { method: 'GET' | 'POST'; body?: string }) {
+    async function request(url: string, init: MappRequestInit) {
       const abort = new AbortController();
       aborts.add(abort);
       try {

@@ -6,12 +6,18 @@ export type HttpResult =
   | { kind: 'retry'; status?: number; reason: string; retryAfterMs?: number; error?: Error }
   | { kind: 'reject'; status: number; reason: string };
 
+/** A request to Mapp: a GET, or a POST of lines (bytes, or a string sent as UTF-8). @internal */
+export interface MappRequestInit {
+  readonly method: 'GET' | 'POST';
+  readonly body?: string | Uint8Array<ArrayBuffer>;
+}
+
 /**
  * One request to Mapp, as the transports make it: `requestMapp` over a fetch, or the Node
  * entry's undici client. Never rejects.
  * @internal
  */
-export type HttpRequester = (url: string, init: { method: 'GET' | 'POST'; body?: string }, timeoutMs: number, abort?: AbortSignal) => Promise<HttpResult>;
+export type HttpRequester = (url: string, init: MappRequestInit, timeoutMs: number, abort?: AbortSignal) => Promise<HttpResult>;
 
 /** An HTTP client for one transport: `close()` frees its idle connections. @internal */
 export interface HttpClient {
@@ -38,7 +44,7 @@ export const ABORTED_BY_CLOSE = 'mapp-s2s: transport closed';
 export async function requestMapp(
   fetchFn: typeof fetch,
   url: string,
-  init: { method: 'GET' | 'POST'; body?: string },
+  init: MappRequestInit,
   timeoutMs: number,
   abort?: AbortSignal,
 ): Promise<HttpResult> {
