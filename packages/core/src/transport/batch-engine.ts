@@ -36,10 +36,11 @@ export interface BatchEngineHooks {
 
 interface Batch {
   readonly entries: EngineEntry[];
-  /** The POST body (lines encoded), or the query of a single over-long line sent as its own GET. */
+  /**
+   * The POST body (the lines, encoded), or, as a string, the query of one line over the 7 KB
+   * batch-line limit, sent alone as `GET /<trackId>/wt?…` (docs/protocol.md §4).
+   */
   readonly body: Uint8Array<ArrayBuffer> | string;
-  /** One line over the 7 KB batch-line limit: sent as `GET /<trackId>/wt?…` (docs/protocol.md §4). */
-  readonly single: boolean;
   attempts: number;
   timer?: ReturnType<typeof setTimeout>;
   abandoned: boolean;
@@ -287,11 +288,11 @@ export class BatchEngine {
     if (isOverLong(head)) {
       // Too long for a batch line: on its own, as the GET the Smart Pixel itself would send.
       const entries = this.take(lane, 1);
-      batch = { entries, body: lineQuery(head.hit.line), single: true, attempts: 0, abandoned: false };
+      batch = { entries, body: lineQuery(head.hit.line), attempts: 0, abandoned: false };
     } else {
       // A backlog larger than one batch goes out in larger batches, within the protocol's caps.
       const entries = this.take(lane, backlog > maxBatchSize ? Math.max(maxBatchSize, Math.min(backlog, maxBacklogBatchSize)) : maxBatchSize, maxBatchBytes);
-      batch = { entries, body: lane.encoder.encode(entries.length, (i) => (entries[i] as EngineEntry).hit.line), single: false, attempts: 0, abandoned: false };
+      batch = { entries, body: lane.encoder.encode(entries.length, (i) => (entries[i] as EngineEntry).hit.line), attempts: 0, abandoned: false };
     }
     lane.batch = batch;
     this.inFlightLines += batch.entries.length;
