@@ -384,6 +384,9 @@ export function createTrackerWith(
     }
   }
 
+  /** The last promise `endQuietly` got from the transport, already given a rejection handler. */
+  let quietlySent: Promise<SendOutcome> | undefined;
+
   /** `end()` without its promises: the line goes out the same way, the result is not kept. */
   function endQuietly(ctx: RequestContext, visit: Visit, data: HitData | undefined, memo?: FactsMemo): void {
     try {
@@ -406,7 +409,13 @@ export function createTrackerWith(
       own.enqueued++;
       try {
         // `end()` turns a failed send into a failed result the adapter never reads; so does this.
-        transport.send({ line: built.line, key: orderingKey(input), time: input.time }).then(undefined, ignore);
+        const sent = transport.send({ line: built.line, key: orderingKey(input), time: input.time });
+        // One handler per promise is enough: the batch transport answers every queued hit with
+        // the same settled promise, so this costs no promise and no microtask per hit there.
+        if (sent !== quietlySent) {
+          quietlySent = sent;
+          sent.then(undefined, ignore);
+        }
       } catch {
         // Same as above: a transport that throws instead of rejecting.
       }

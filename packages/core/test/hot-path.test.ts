@@ -12,6 +12,7 @@ const TRACK_ID = '123451234512345';
 const EID = '2138210064900146323';
 const silent: Logger = { debug: () => undefined, warn: () => undefined, error: () => undefined };
 const FIXED_TIME = 1_730_181_123_123;
+const QUEUED = Promise.resolve({ status: 'queued' as const });
 
 function setup(options: TrackerOptions = {}) {
   const memory = createMemoryTransport();
@@ -85,6 +86,42 @@ describe('tracker fast path (beginNow / endQuietly)', () => {
     fast.internals.endQuietly(ctx, fastVisit, data, memo);
     expect(fast.memory.lines).toEqual(slow.memory.lines);
     expect(fast.memory.lines.length).toBe(result.ok ? 1 : 0);
+  });
+
+  it('hands every page view to the transport and leaves no rejection unhandled, whether send() answers with one shared promise or a new one per hit', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const shared = Promise.reject(new Error('shared refusal'));
+      shared.catch(() => undefined); // (so that only the tracker's own handling is under test below)
+      for (const answer of ['shared', 'fresh', 'queued'] as const) {
+        const lines: string[] = [];
+        const transport = () => ({
+          name: answer,
+          send(hit: { line: string }) {
+            lines.push(hit.line);
+            if (answer === 'shared') return shared as Promise<never>;
+            if (answer === 'fresh') return Promise.reject(new Error('fresh refusal'));
+            return QUEUED;
+          },
+          flush: async () => undefined,
+          close: async () => undefined,
+        });
+        const { internals } = setup({ transport });
+        for (let i = 0; i < 3; i++) {
+          const ctx = context({ cookies: { wtstp_eid: EID } });
+          internals.endQuietly(ctx, internals.beginNow(ctx) as Visit, undefined);
+        }
+        expect(lines).toHaveLength(3);
+      }
+      // Rejections are reported after a macrotask at the latest.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('returns a promise only when consent or skip answer asynchronously', async () => {
