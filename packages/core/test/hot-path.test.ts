@@ -5,14 +5,14 @@ import { collectHeaderRecord, collectHeaders } from '../src/headers.js';
 import { trackerInternals, type FactsMemo } from '../src/tracker-internals.js';
 import { createTracker } from '../src/tracker.js';
 import { createMemoryTransport } from '../src/transport/memory.js';
-import type { Logger, RequestContext, TrackerOptions, Visit } from '../src/types.js';
+import type { Logger, RequestContext, SendOutcome, TrackerOptions, Transport, Visit } from '../src/types.js';
 import { context } from './helpers.js';
 
 const TRACK_ID = '123451234512345';
 const EID = '2138210064900146323';
 const silent: Logger = { debug: () => undefined, warn: () => undefined, error: () => undefined };
 const FIXED_TIME = 1_730_181_123_123;
-const QUEUED = Promise.resolve({ status: 'queued' as const });
+const QUEUED: Promise<SendOutcome> = Promise.resolve({ ok: true, status: 'queued' });
 
 function setup(options: TrackerOptions = {}) {
   const memory = createMemoryTransport();
@@ -93,15 +93,15 @@ describe('tracker fast path (beginNow / endQuietly)', () => {
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const shared = Promise.reject(new Error('shared refusal'));
+      const shared: Promise<SendOutcome> = Promise.reject(new Error('shared refusal'));
       shared.catch(() => undefined); // (so that only the tracker's own handling is under test below)
       for (const answer of ['shared', 'fresh', 'queued'] as const) {
         const lines: string[] = [];
-        const transport = () => ({
+        const transport = (): Transport => ({
           name: answer,
-          send(hit: { line: string }) {
+          send(hit) {
             lines.push(hit.line);
-            if (answer === 'shared') return shared as Promise<never>;
+            if (answer === 'shared') return shared;
             if (answer === 'fresh') return Promise.reject(new Error('fresh refusal'));
             return QUEUED;
           },

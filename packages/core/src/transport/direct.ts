@@ -1,6 +1,7 @@
 import type { OutgoingHit, SendOutcome, Transport, TransportContext, TransportFactory } from '../types.js';
 import type { BatchTransportInternals } from './batch.js';
 import { travelsAlone } from '../encode.js';
+import { encodeLines } from './encode-lines.js';
 import { ABORTED_BY_CLOSE, lineQuery, requestMapp, type MappRequestInit } from './http.js';
 import { createStatsRecorder } from './stats.js';
 
@@ -87,7 +88,7 @@ export function createDirectTransport(options: DirectTransportOptions = {}, inte
     /** Sends `lines` (one GET, or one POST of several) and says how each hit fared. */
     async function deliver(lines: readonly string[]): Promise<SendOutcome> {
       const count = lines.length;
-      const result = count === 1 ? await request(hitUrl + lineQuery(lines[0]!), { method: 'GET' }) : await request(batchUrl, { method: 'POST', body: lines.join('\n') });
+      const result = count === 1 ? await request(hitUrl + lineQuery(lines[0]!), { method: 'GET' }) : await request(batchUrl, { method: 'POST', body: encodeLines(count, (i) => lines[i]!) });
       if (result.kind === 'ok') {
         stats.sent += count;
         stats.latency(result.latencyMs);
