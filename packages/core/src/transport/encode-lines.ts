@@ -28,7 +28,8 @@ export class LinesEncoder {
 
   /**
    * `count` lines, `lineAt(0)` … `lineAt(count - 1)`, as UTF-8: separated by '\n', or each
-   * followed by one when `terminated` (a spool file).
+   * followed by one when `terminated` (a spool file). Lines never contain CR or LF (the encoder
+   * guarantees it), so '\n' separates them unambiguously.
    *
    * Wire lines as the encoder writes them are ASCII (percent-encoded, docs/protocol.md §4), one
    * byte per character: then the result has exactly as many bytes as the lines have characters
