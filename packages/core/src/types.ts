@@ -518,9 +518,10 @@ export interface TrackerOptions {
   /**
    * HTTP client. @default globalThis.fetch
    * Without it, `@mapp-s2s/core/node`'s `batch` transport (and its write-ahead log) POSTs
-   * over undici keep-alive pools while `globalThis.fetch` is Node's own:
-   * the same requests for a fraction of the CPU. Passing `fetch` (or replacing
-   * `globalThis.fetch`) routes every request through it.
+   * over `node:http` keep-alive agents, and `direct` GETs over an undici pool, while
+   * `globalThis.fetch` is Node's own: the same requests for a fraction of the CPU. Passing
+   * `fetch` (or replacing `globalThis.fetch`) routes every request through it. A batch POST's
+   * body is a `Uint8Array` (the lines in UTF-8, joined by `\n`), a copy the fetch may keep.
    */
   fetch?: typeof fetch;
   /**

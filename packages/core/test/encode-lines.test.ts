@@ -40,6 +40,19 @@ describe('encodeLines / LinesEncoder', () => {
     );
   });
 
+  it('encodes exactly as TextEncoder does with lone surrogates, and with large batches past the kept size mixing ASCII and not (property)', () => {
+    const encoder = new LinesEncoder();
+    const odd = fc.string({ unit: fc.constantFrom('a', 'Z', '\ud800', '\udfff', 'é', '€', '\u{1F600}'), maxLength: 40 });
+    const big = fc.string({ unit: 'grapheme-ascii', minLength: 2000, maxLength: 9000 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(odd, big), { maxLength: 40 }), fc.boolean(), (lines, terminated) => {
+        const expected = utf8.encode(terminated ? lines.map((line) => `${line}\n`).join('') : lines.join('\n'));
+        expect(Buffer.from(encoder.encode(lines.length, at(lines), terminated)).equals(Buffer.from(expected))).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('reuses its array for the next batch, grows for a bigger one, and lets a far too big one go after a run of small batches', () => {
     const encoder = new LinesEncoder();
     const small = Array.from({ length: 10 }, (_, i) => `wt?p=600,page${i},0`);

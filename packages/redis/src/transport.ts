@@ -105,6 +105,10 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
       url,
       // Our own bounded buffer holds hits while Redis is away; node-redis's offline queue would be a second, unbounded one.
       disableOfflineQueue: true,
+      // A command already written is never rejected before its reply: it may have been stored (a
+      // retry would duplicate it), and its bytes (a view into the shard's reused array) may still
+      // be in the socket's buffer.
+      commandOptions: { ...(options.clientOptions as RedisClientOptions | undefined)?.commandOptions, rejectInFlight: false },
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), backoffMax), ...options.clientOptions?.socket } as NonNullable<RedisClientOptions['socket']>,
     });
     let lastError = 'not connected yet';
@@ -211,6 +215,8 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
             if (shard.head === shard.lines.length) {
               shard.lines.length = 0;
               shard.head = 0;
+              // Nothing left to append: an array grown for a burst is not kept.
+              shard.encoder.idle();
             } else if (shard.head > 4096 && shard.head * 2 > shard.lines.length) {
               shard.lines.splice(0, shard.head);
               shard.head = 0;

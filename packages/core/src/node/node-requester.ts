@@ -60,6 +60,10 @@ export function nodeRequest(agents: NodeAgents, url: string, init: MappRequestIn
           if (!response.complete) fail('response closed before its end', new Error('response closed before its end'));
         });
         response.on('end', () => {
+          // Answered before all of the body was written (a server that does not read it): destroy
+          // the request, which cancels the writes still pending. The transport may reuse the body's
+          // array for its next batch once this settles, and those bytes must never go out.
+          if (!request.writableFinished) request.destroy();
           if (status >= 200 && status < 300) finish({ kind: 'ok', status, latencyMs: Date.now() - started });
           else if (isRetryableStatus(status)) {
             const header = response.headers['retry-after'];

@@ -217,6 +217,8 @@ export class SpoolWriter<T> {
       await this.drainQueue();
     } finally {
       this.loop = undefined;
+      // Every group is written: an array grown for a burst is not kept.
+      this.encoder.idle();
     }
     // Appends that arrived between drainQueue's last check and the line above: go again.
     if (this.pending.length > 0 || this.rotateWanted) await this.kick();

@@ -369,6 +369,8 @@ export class BatchEngine {
     this.inFlightLines -= batch.entries.length;
     this.resolveWaiters();
     this.pumpLane(lane);
+    // Nothing in flight and nothing queued: a body array grown for a burst is not kept.
+    if (lane.batch === null && lane.head === lane.queue.length) lane.encoder.idle();
     this.armTimer();
   }
 

@@ -44,6 +44,17 @@ export class LinesEncoder {
   }
 
   /**
+   * The owner has nothing more to encode for now (its queue ran dry, nothing in flight): an
+   * array bigger than `KEEP_BYTES`, grown for a burst or a backlog, is let go, so a quiet owner
+   * holds at most `KEEP_BYTES`. Only call it when no view of the array is in use any more.
+   */
+  idle(): void {
+    if (this.scratch.length <= KEEP_BYTES) return;
+    this.scratch = EMPTY;
+    this.oversized = 0;
+  }
+
+  /**
    * At least `size` bytes: the kept array, or a new one with headroom. A kept array far bigger
    * than the batches (after a backlog) is let go once that lasted `SHRINK_AFTER` batches in a
    * row, so a burst does not pin its memory, and mixed batch sizes do not reallocate each time.

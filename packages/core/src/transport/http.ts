@@ -57,7 +57,9 @@ export async function requestMapp(
   try {
     const response = await fetchFn(url, {
       method: init.method,
-      ...(init.body === undefined ? {} : { body: init.body, headers: { 'content-type': 'text/plain; charset=utf-8' } }),
+      // Bytes are copied: a transport reuses its body's array once this settles, and a user's
+      // fetch (or a test double) may still look at the body after that.
+      ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : init.body.slice(), headers: { 'content-type': 'text/plain; charset=utf-8' } }),
       redirect: 'manual',
       signal: controller.signal,
     });
