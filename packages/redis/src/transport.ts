@@ -99,17 +99,19 @@ export function redisStreamTransport(options: RedisStreamTransportOptions = {}):
   const backoffMax = positive('backoffMax', options.backoffMax, 2000);
   const target = redisTarget(url);
 
+  const clientOptions = options.clientOptions as RedisClientOptions | undefined;
+
   return function redisTransport(context: TransportContext): Transport {
     const client = createClient({
-      ...(options.clientOptions as RedisClientOptions | undefined),
+      ...clientOptions,
       url,
       // Our own bounded buffer holds hits while Redis is away; node-redis's offline queue would be a second, unbounded one.
       disableOfflineQueue: true,
       // A command already written is never rejected before its reply: it may have been stored (a
       // retry would duplicate it), and its bytes (a view into the shard's reused array) may still
       // be in the socket's buffer.
-      commandOptions: { ...(options.clientOptions as RedisClientOptions | undefined)?.commandOptions, rejectInFlight: false },
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), backoffMax), ...options.clientOptions?.socket } as NonNullable<RedisClientOptions['socket']>,
+      commandOptions: { ...clientOptions?.commandOptions, rejectInFlight: false },
+      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), backoffMax), ...clientOptions?.socket } as NonNullable<RedisClientOptions['socket']>,
     });
     let lastError = 'not connected yet';
     client.on('error', (error: unknown) => {

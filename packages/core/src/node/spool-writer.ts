@@ -245,7 +245,7 @@ export class SpoolWriter<T> {
         continue;
       }
       const before = this.pending.length;
-      const group = this.takeGroup(current.meta);
+      const { group, chars } = this.takeGroup(current.meta);
       if (group.length === 0) {
         // Every line looked at was refused (spool full): nothing to write this round.
         if (this.pending.length < before) continue;
@@ -253,12 +253,12 @@ export class SpoolWriter<T> {
         await this.finish();
         continue;
       }
-      let chars = group.length;
-      for (const item of group) chars += item.line.length;
       // The writes of a group commit finish before the next group is encoded into the same array.
       const buffer = this.encoder.encode(group.length, (i) => (group[i] as Pending<T>).line, true);
       // Wire lines are ASCII: then every line's size is its length (no per-line byte count).
       const ascii = buffer.length === chars;
+      // The budget took the group's characters; a non-ASCII line has more bytes than that.
+      if (!ascii) this.budget.add(buffer.length - chars);
       try {
         let offset = 0;
         while (offset < buffer.length) {
@@ -296,7 +296,8 @@ export class SpoolWriter<T> {
     }
   }
 
-  private takeGroup(meta: WriterSegment): Pending<T>[] {
+  /** The lines of the next group commit, and their size as the budget counted it (characters, each '\n' included). */
+  private takeGroup(meta: WriterSegment): { group: Pending<T>[]; chars: number } {
     const roomLines = Math.max(1, this.options.maxFileLines - meta.lines);
     let bytes = meta.bytes;
     const group: Pending<T>[] = [];
@@ -319,7 +320,7 @@ export class SpoolWriter<T> {
     }
     this.pending.splice(0, taken);
     this.budget.add(bytes - meta.bytes);
-    return group;
+    return { group, chars: bytes - meta.bytes };
   }
 
   private async openSegment(): Promise<{ meta: WriterSegment; handle: FileHandle; ageTimer: ReturnType<typeof setTimeout> }> {
