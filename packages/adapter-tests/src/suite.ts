@@ -269,6 +269,20 @@ export function defineAdapterSuite(options: AdapterSuiteOptions): void {
       });
     });
 
+    describe('a forged or missing Host never becomes the page', () => {
+      // Pasted into the URL, `a.example/%2e%2e/admin?x=` would make `/cart` the page `a.example/admin`.
+      it.each([['a path and query', 'a.example/%2e%2e/admin?x='], ['a fragment', 'b.example#'], ['userinfo', 'user@evil.example']])(
+        'a Host holding %s: no page view (the framework may also refuse the request)',
+        async (_label, forged) => {
+          const before = lastHitId(collector);
+          const answer = await rawRequest(shop.url, 'GET', '/cart', { ...PAGE_HEADERS, host: forged });
+          expect(answer.status).toBeLessThan(500);
+          const page = await openPage('/');
+          expect(hitsAfter(collector, before).map((hit) => hit.raw)).toEqual([page.hit.raw]);
+        },
+      );
+    });
+
     describe('requests that are no page view send nothing', () => {
       it.each<[string, string, RequestOptions, number]>([
         ['a bot', '/', { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } }, 200],

@@ -431,6 +431,20 @@ describe('mapp-s2s import: bad times and hosts are malformed lines, never a stop
   });
 });
 
+describe('mapp-s2s import: a logged client that is no IP address', () => {
+  it('is malformed (ip), listed and counted, never sent without X-WT-IP', async () => {
+    const entries = pages(generateEntries(12));
+    const bad = ['crawl-66-249-66-1.googlebot.com', 'unix:', 'not-an-ip'].map((ip, n) => ({ ...entries[n]!, uri: `/no-ip-${n}`, ip }));
+    const log = writeLog('access.log', [...entries, ...bad]);
+    const result = await runImport(['--host', 'www.example.com', log]);
+    expect(result.code).toBe(0);
+    expect(collector.hits()).toHaveLength(entries.length);
+    expect(collector.hits().every((hit) => typeof hit.params['X-WT-IP'] === 'string' && hit.params['X-WT-IP'] !== '')).toBe(true);
+    expect(result.stdout).toContain('malformed: 3 (ip 3)');
+    expect(result.stderr).toContain(`${log}:${entries.length + 1}: the logged client is no IP address (a host name, unix:)`);
+  });
+});
+
 describe('mapp-s2s import: a last line without newline', () => {
   const twoLines = (): { entries: LogEntry[]; text: string } => {
     const entries = pages(generateEntries(4));
@@ -678,6 +692,35 @@ describe('mapp-s2s import: Retry-After and signals end a waiting run within the 
     expect(stderr).toContain('interrupted; run again to go on');
     expect(committedLines(log)).toBe(0);
   }, 30_000);
+});
+
+describe('mapp-s2s import: a reader that stops reading', () => {
+  it('--dry-run into `| head -1`: ends quietly with exit code 0, no stack trace', async () => {
+    const log = writeLog('access.log', generateEntries(20_000));
+    const root = join(__dirname, '..', '..', '..');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/cli/src/bin.ts'), 'import', '--track-id', TRACK_ID, '--host', 'www.example.com', '--dry-run', '--no-state', log], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // What `head -1` does: read the first line, then close the pipe.
+    let first = '';
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer): void => {
+        first += chunk.toString();
+        if (!first.includes('\n')) return;
+        child.stdout.off('data', onData);
+        child.stdout.destroy();
+        resolve();
+      };
+      child.stdout.on('data', onData);
+    });
+    expect(first.split('\n', 1)[0]).toMatch(/^wt\?p=600,/);
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/);
+  }, 60_000);
 });
 
 describe('mapp-s2s import: a damaged state file', () => {

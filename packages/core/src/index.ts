@@ -49,7 +49,8 @@ export type {
   PixelRequestExtras,
   PixelSkipReason,
 } from './pixel/index.js';
-export { requestFacts } from './request-facts.js';
+export { isIpAddress } from './ip.js';
+export { receivedUrl, requestFacts } from './request-facts.js';
 export type { RequestFacts } from './request-facts.js';
 export { createTracker, createTrackerWith, resolveWebTransport } from './tracker.js';
 export type { CreateTrackerSettings, TransportResolver } from './tracker.js';

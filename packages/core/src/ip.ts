@@ -34,6 +34,16 @@ export function parseIp(input: string): Address | undefined {
   return address;
 }
 
+/**
+ * `true` when `text` is an IPv4 or IPv6 address the tracker can send as `X-WT-IP` (what a
+ * logged client must be: a host name or `unix:` would leave the hit without one, and Mapp
+ * would take the sender's address for the visitor's).
+ * @internal
+ */
+export function isIpAddress(text: string): boolean {
+  return parseIp(text) !== undefined;
+}
+
 /** Parsed addresses by their text; `null` = not an address. Clearing beats LRU bookkeeping. */
 const IP_CACHE_SIZE = 1024;
 const parsedIps = new Map<string, Address | null>();

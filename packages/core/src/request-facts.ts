@@ -26,10 +26,32 @@ export function isValidHostHeader(host: string): boolean {
   return VALID_HOST.test(host);
 }
 
+/**
+ * A character that cannot be in a `Host` value without changing what a URL built from it
+ * says: it would end the host and start the path, query or fragment (`/ ? # \\`), turn the
+ * host into userinfo (`@`), or is a space or control character.
+ */
+const HOST_BREAKER = /[\x00-\x20\x7f\\/?#@]/;
+
+/**
+ * The URL of a request as received: `scheme://host` and the target's path and query. A
+ * request without a usable `Host` (HTTP/1.0 without one, an empty one, or one carrying a
+ * path, query, fragment or userinfo such as `a.example/admin?x=`) gives the path and query
+ * alone: the core then has no host, and such a request is never a page view (`no-host`).
+ * Pasting a forged `Host` into the URL would let its `/…?…` become the page's path.
+ * @internal
+ */
+export function receivedUrl(scheme: string, host: string | undefined, path: string): string {
+  const target = path.charCodeAt(0) === 47 /* / */ ? path : `/${path}`;
+  if (host === undefined || host === '' || HOST_BREAKER.test(host)) return target;
+  return `${scheme}://${host}${target}`;
+}
+
 /** Splits an absolute URL without normalising it (the WHATWG parser would re-encode the path). */
 export function splitUrl(url: string): { scheme: string; host: string; path: string; search: string } {
   const schemeEnd = url.indexOf('://');
-  if (schemeEnd <= 0) {
+  // `/x://y` is a path (a request without a usable Host), never a scheme and a host.
+  if (schemeEnd <= 0 || url.charCodeAt(0) === 47 /* / */) {
     // A bare path: the adapter could not tell the host.
     const hash = url.indexOf('#');
     const clean = hash === -1 ? url : url.slice(0, hash);

@@ -21,7 +21,8 @@ export interface RequestContext {
    * `Host` header (or `:authority`), path and query verbatim (not decoded).
    * `X-Forwarded-Proto`/`-Host` are NOT applied here; the core applies them only when the
    * peer is a trusted proxy. An absolute-form request target does not change this either
-   * (see `absoluteTarget`).
+   * (see `absoluteTarget`). Without a usable `Host` (none, empty, or one holding `/ ? # @ \\`
+   * or spaces) it is the path and query alone, and the request is not tracked (`no-host`).
    */
   url: string;
   /**

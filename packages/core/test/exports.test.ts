@@ -18,6 +18,8 @@ const MAIN_EXPORTS = [
   'createPixelFailure',
   // The adapters' shared, framework-neutral half (src/adapter; @internal)
   'createAdapterKit', 'createRequestTracking',
+  // The URL of a received request (Hono, Next) and the importer's client check (@internal)
+  'receivedUrl', 'isIpAddress',
 ];
 
 const NODE_ONLY_EXPORTS = [

@@ -4,6 +4,9 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { fromWebRequest } from '../src/from-web-request.js';
 import { fromNodeRequest } from '../src/node/from-node-request.js';
+import { connect } from 'node:net';
+import { createMemoryTransport } from '../src/transport/memory.js';
+import { createTracker } from '../src/tracker.js';
 import type { RequestContext } from '../src/types.js';
 
 describe('fromWebRequest', () => {
@@ -76,9 +79,44 @@ describe('fromNodeRequest (structural)', () => {
       { url: 'http://shop.example.com/http://evil.example/x', absoluteTarget: undefined },
     ],
     [
-      'no Host header',
-      { url: '/x', headers: {} },
-      { method: 'GET', url: 'http://localhost/x' },
+      'no Host header (HTTP/1.0): the path and query alone, no invented host',
+      { url: '/x?a=1', headers: {} },
+      { method: 'GET', url: '/x?a=1' },
+    ],
+    [
+      'an empty Host header',
+      { url: '/x', headers: { host: '' } },
+      { url: '/x' },
+    ],
+    [
+      'a Host carrying a path and query: never pasted into the URL',
+      { url: '/cart', headers: { host: 'a.example/%2e%2e/admin?x=' } },
+      { url: '/cart' },
+    ],
+    [
+      'a Host carrying a fragment',
+      { url: '/products/sku-1', headers: { host: 'b.example#' } },
+      { url: '/products/sku-1' },
+    ],
+    [
+      'a Host carrying userinfo, a backslash or a space',
+      { url: '/a', headers: { host: 'user@evil.example' } },
+      { url: '/a' },
+    ],
+    [
+      'a Host with a backslash',
+      { url: '/a', headers: { host: 'evil.example\\x' } },
+      { url: '/a' },
+    ],
+    [
+      'a forged :authority on HTTP/2',
+      { url: '/a', headers: { ':authority': 'evil.example/x?' } },
+      { url: '/a' },
+    ],
+    [
+      'a Host that is a name with a port, or non-ASCII: kept for the core to check',
+      { url: '/a', headers: { host: 'bücher.example:8080' } },
+      { url: 'http://bücher.example:8080/a' },
     ],
     [
       'a record whose keys meet once lower-cased, lower case first',
@@ -156,5 +194,47 @@ describe('fromNodeRequest with a real http.IncomingMessage', () => {
       headers: expect.objectContaining({ 'user-agent': 'UA', 'x-forwarded-for': '1.2.3.4' }),
     });
     expect(seen[0]?.headers.cookie).toBeUndefined();
+  });
+
+  it('tracks no page view whose Host is forged, empty or missing, and never pastes a Host into the page name', async () => {
+    const memory = createMemoryTransport();
+    const tracker = createTracker({ trackId: '123451234512345', trackDomain: 'http://127.0.0.1:9', transport: memory, flushOnExit: false });
+    const skipped: string[] = [];
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const ctx = fromNodeRequest(req);
+      // The hit is decided before the page is answered, so an answer means its result is in.
+      void Promise.resolve(tracker.begin(ctx)).then(async (visit) => {
+        const result = await tracker.end({ ...ctx, status: 200, contentType: 'text/html' }, visit);
+        if (result.status === 'skipped') skipped.push(result.reason);
+        res.setHeader('Content-Type', 'text/html');
+        res.end('<p>ok</p>');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    /** One raw request (the request line and headers exactly as written); resolves with the status line. */
+    const send = (head: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(`${head}\r\nUser-Agent: Mozilla/5.0 Chrome/126.0\r\nAccept: text/html\r\nConnection: close\r\n\r\n`));
+        let answer = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer.split('\r\n', 1)[0] ?? ''));
+        socket.on('error', reject);
+      });
+    try {
+      const forged = ['GET /cart HTTP/1.1\r\nHost: a.example/%2e%2e/admin?x=', 'GET /products/sku-1 HTTP/1.1\r\nHost: b.example#', 'GET /cart HTTP/1.1\r\nHost: user@evil.example', 'GET /cart HTTP/1.0', 'GET /cart HTTP/1.1\r\nHost: '];
+      for (const head of forged) expect(await send(head)).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(await send('GET /cart HTTP/1.1\r\nHost: shop.example')).toMatch(/ 200/);
+      await tracker.flush();
+      expect(memory.lines).toHaveLength(1);
+      expect(memory.lines[0]).toMatch(/^wt\?p=600,shop\.example%2Fcart,,,,,\d+,0,,&/);
+      expect(memory.lines[0]).toContain('&pu=http%3A%2F%2Fshop.example%2Fcart&');
+      expect(skipped).toEqual(['no-host', 'no-host', 'no-host', 'no-host', 'no-host']);
+    } finally {
+      server.close();
+      await tracker.close();
+    }
   });
 });

@@ -67,6 +67,7 @@ describe('which requests are page views', () => {
     ['a relative URL and no Host header', { url: '/page', headers: {} }, {}, 'no-host'],
     ['a Host header that is no host name', { url: 'http://a"b/page' }, {}, 'no-host'],
     ['a relative URL (RequestContext.url must be absolute)', { url: '/page', headers: { host: 'shop.example.com' } }, {}, 'no-host'],
+    ['a bare path that holds a scheme and host (a request without a usable Host)', { url: '/http://evil.example/x', headers: {} }, {}, 'no-host'],
     ['a host with a port', { url: 'http://shop.example.com:8080/page' }, {}, 'sent'],
     ['skip() true', {}, { skip: () => true }, 'skip'],
     ['skip() async true', {}, { skip: async () => true }, 'skip'],

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -187,6 +187,34 @@ describe('batch + spool (write-ahead log)', () => {
     expect(count('error')).toBe(0);
     expectExactlyOnce(1);
     expect(readFileSync(join(dir, 'MappIntelligenceRequests.lock'), 'utf8').split('\n')[0]).toBe(String(process.pid));
+  });
+
+  it.each([
+    ['the time written in it', (lock: string, before: Date) => writeFileSync(lock, `${process.pid}\n${hostname()}\n${before.toISOString()}\n`)],
+    ['its file time, when it holds none', (lock: string, before: Date) => {
+      writeFileSync(lock, `${process.pid}\n${hostname()}\n`);
+      utimesSync(lock, before, before);
+    }],
+  ] as const)('takes over a lock naming its own process id that an earlier process wrote (a restarted container), by %s, and sends what that one left', async (_label, writeLock) => {
+    // What a crashed earlier process 1 leaves: its lock and an unfinished log.
+    writeFileSync(join(dir, 'MappIntelligenceRequests-1700000000000.tmp'), `${hitLine(1, 0)}\n${hitLine(1, 1)}\n`);
+    writeLock(join(dir, 'MappIntelligenceRequests.lock'), new Date(Date.now() - process.uptime() * 1000 - 60_000));
+    const { transport, count } = durable();
+    await transport.send(hit(1, 2));
+    await until(() => deliveries().size === 3, 10_000, 'the left lines and the new one');
+    expect(count('error')).toBe(0);
+    expectExactlyOnce(3);
+    expect(readFileSync(join(dir, 'MappIntelligenceRequests.lock'), 'utf8').split('\n')[2]).not.toBe('');
+    await transport.close();
+  });
+
+  it('still refuses a lock its own process wrote (a second log on the same folder)', async () => {
+    writeFileSync(join(dir, 'MappIntelligenceRequests.lock'), `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n`);
+    const second = durable();
+    const error = await second.waitForEvent('error');
+    expect(error.error.message).toMatch(new RegExp(`in use by process ${process.pid}`));
+    await second.transport.close({ timeout: 20 });
+    rmSync(join(dir, 'MappIntelligenceRequests.lock'));
   });
 
   it('leaves its unsent lines in a form `ship` sends once the process is gone', async () => {

@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import { createBatchTransport, createFileShipSource, createSpoolTransport, createTracker, shipSpool } from '../src/node/index.js';
-import { hit, recordingContext, TRACK_ID } from './fixtures/transport-context.js';
+import { hit, hitLine, recordingContext, TRACK_ID } from './fixtures/transport-context.js';
+import { readLines } from '../src/node/read-lines.js';
+import { MAX_SEND_LINE_CHARS } from '../src/encode.js';
 
 const silent = { debug() {}, warn() {}, error() {} };
 let dir: string;
@@ -70,5 +73,51 @@ describe('createTracker from @mapp-s2s/core/node', () => {
     const report = await shipSpool({ source: createFileShipSource({ dir }), origin: collector.url, trackId: TRACK_ID });
     expect(report).toMatchObject({ sent: 20, complete: true });
     expect(new Set(collector.hits().map((stored) => stored.params.cp1)).size).toBe(20);
+  });
+});
+
+describe('ship and an over-long line', () => {
+  /** Writes `<good line>\n`, `bytes` of zeros (no newline), then `tail`. */
+  function writeSpool(bytes: number, tail: string): string {
+    const path = join(dir, 'MappIntelligenceRequests-1700000000000.log');
+    const fd = openSync(path, 'w');
+    writeSync(fd, `${hitLine(1, 0)}\n`);
+    const zeros = Buffer.alloc(1024 * 1024);
+    for (let left = bytes; left > 0; left -= zeros.length) writeSync(fd, zeros, 0, Math.min(left, zeros.length));
+    writeSync(fd, tail);
+    closeSync(fd);
+    return path;
+  }
+
+  it('never holds such a line whole: it comes back cut to the limit + 1 byte, ending at its newline or at the end of the file', async () => {
+    const path = writeSpool(16 * 1024 * 1024, `\n${hitLine(1, 1)}\n`);
+    const handle = await open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      const first = await readLines(handle, 0, size, 256 * 1024, true, MAX_SEND_LINE_CHARS);
+      expect(first.lines).toEqual([hitLine(1, 0)]);
+      const long = await readLines(handle, first.next, size, 256 * 1024, true, MAX_SEND_LINE_CHARS);
+      expect(long.lines.map((line) => line.length)).toEqual([MAX_SEND_LINE_CHARS + 1]);
+      expect(long.next).toBe(first.next + 16 * 1024 * 1024 + 1);
+      const last = await readLines(handle, long.next, size, 256 * 1024, true, MAX_SEND_LINE_CHARS);
+      expect(last.lines).toEqual([hitLine(1, 1)]);
+      // Without a newline before the end: the rest of the file, once the file is finished.
+      const open_ = await readLines(handle, first.next, first.next + 1024 * 1024, 256 * 1024, false, MAX_SEND_LINE_CHARS);
+      expect(open_).toEqual({ lines: [], ends: [], next: first.next });
+      const finished = await readLines(handle, first.next, first.next + 1024 * 1024, 256 * 1024, true, MAX_SEND_LINE_CHARS);
+      expect(finished.ends).toEqual([first.next + 1024 * 1024]);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('ships the lines around it and skips it as too long, logged and counted; the file is done with', async () => {
+    writeSpool(8 * 1024 * 1024, `\n${hitLine(1, 1)}`);
+    const logged: string[] = [];
+    const report = await shipSpool({ source: createFileShipSource({ dir }), origin: collector.url, trackId: TRACK_ID, onLog: (message: string) => logged.push(message) });
+    expect(report).toMatchObject({ sent: 2, invalid: 1, complete: true });
+    expect(collector.hits().map((stored) => stored.params.cp1)).toEqual(['0', '1']);
+    expect(logged.join('\n')).toContain(`longer than ${MAX_SEND_LINE_CHARS} bytes; skipped`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

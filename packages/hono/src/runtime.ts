@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { receivedUrl } from '@mapp-s2s/core';
 
 /** What `@hono/node-server` puts at `c.env.incoming`: the Node request, read structurally. */
 interface NodeIncoming {
@@ -43,9 +44,8 @@ export function nodePageUrl(c: Context): string | undefined {
   const target = incoming?.url;
   if (incoming === undefined || target === undefined) return undefined;
   const scheme = incoming.socket?.encrypted === true ? 'https' : 'http';
-  const host = headerValue(incoming.headers?.['host']) ?? headerValue(incoming.headers?.[':authority']) ?? '';
-  const path = targetPath(target);
-  return `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
+  const host = headerValue(incoming.headers?.['host']) ?? headerValue(incoming.headers?.[':authority']);
+  return receivedUrl(scheme, host, targetPath(target));
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

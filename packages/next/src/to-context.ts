@@ -1,4 +1,4 @@
-import { fromWebRequest } from '@mapp-s2s/core';
+import { fromWebRequest, receivedUrl } from '@mapp-s2s/core';
 import type { RequestContext } from '@mapp-s2s/core';
 import type { RequestSource } from './types.js';
 import { METHOD_HEADER } from './apply-cookie.js';
@@ -27,11 +27,11 @@ function pageUrl(source: RequestSource, scheme: string | undefined): string {
   } catch {
     base = undefined; // a relative `url` from a page: resolved against the Host below
   }
-  const protocol = scheme !== undefined ? `${scheme}:` : base?.protocol ?? 'http:';
-  const origin = host ? `${protocol}//${host}` : base?.origin ?? 'http://localhost';
-  if (base) return `${origin}${base.pathname}${base.search}`;
-  const path = source.url && source.url.startsWith('/') ? source.url : '/';
-  return `${origin}${path}`;
+  const path = base ? `${base.pathname}${base.search}` : source.url && source.url.startsWith('/') ? source.url : '/';
+  // A Host header that is empty or forged (`a.example/admin?x=`) leaves the URL without a host: no page view.
+  if (host !== null) return receivedUrl(scheme ?? base?.protocol.slice(0, -1) ?? 'http', host, path);
+  // No Host header at all (a `Request` built in code, `headers()` of a test): the URL's own origin.
+  return `${base?.origin ?? 'http://localhost'}${path}`;
 }
 
 /** Cookies set by middleware for this request (`x-middleware-set-cookie`), as name to value. */

@@ -217,6 +217,7 @@ const REASONS: Record<string, string> = {
   'too-long': 'longer than 1 MiB',
   encoding: 'unreadable text',
   host: 'the logged host is no host name (host or host:port)',
+  ip: 'the logged client is no IP address (a host name, unix:)',
   record: 'refused by the tracker',
 };
 

@@ -3,7 +3,7 @@
  * (nginx `log_format`, `combined`/`common`, JSON lines), and its conversion to the core's
  * `RecordedRequest`. Parsers fill a record; they never decide what is a page view (the core does).
  */
-import type { RecordedRequest } from '@mapp-s2s/core';
+import { isIpAddress, type RecordedRequest } from '@mapp-s2s/core';
 import { MAX_TIME_MS, MIN_TIME_MS } from './log-time.js';
 
 /** The facts of one logged request; `undefined` where the log does not hold them (or holds `-`). */
@@ -38,10 +38,10 @@ export interface LogRecord {
 
 /**
  * Why a line did not parse (counted and listed as malformed): `host` for a logged host that
- * is no host name, `record` for a record the tracker refused all the same (a safety net: the
+ * is no host name, `ip` for a logged client that is no IP address, `record` for a record the tracker refused all the same (a safety net: the
  * parsers check every field the tracker checks).
  */
-export type MalformedReason = 'format' | 'time' | 'status' | 'json' | 'too-long' | 'encoding' | 'host' | 'record';
+export type MalformedReason = 'format' | 'time' | 'status' | 'json' | 'too-long' | 'encoding' | 'host' | 'ip' | 'record';
 
 /** A host as `--host` and the core take it: a name, IPv4 or bracketed IPv6, optional port. */
 const HOST = /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
@@ -62,6 +62,7 @@ export interface MalformedRecord {
 
 const MALFORMED_HOST: MalformedRecord = Object.freeze({ malformed: 'host' });
 const MALFORMED_TIME: MalformedRecord = Object.freeze({ malformed: 'time' });
+const MALFORMED_IP: MalformedRecord = Object.freeze({ malformed: 'ip' });
 
 /** A fresh, empty record. */
 export function emptyRecord(): LogRecord {
@@ -162,6 +163,9 @@ export function toRecordedRequest(record: LogRecord, site: SiteSettings): Record
   const host = site.host ?? record.host ?? record.httpHost ?? record.serverName;
   if (host === undefined || host === '') return 'no-host';
   if (site.host === undefined && !isValidHost(host)) return MALFORMED_HOST;
+  // A logged client that is no address (a host name with HostnameLookups, nginx's `unix:`)
+  // would send the hit without X-WT-IP, and Mapp would count the importing machine as the visitor.
+  if (record.ip !== undefined && !isIpAddress(record.ip)) return MALFORMED_IP;
   const scheme = site.scheme ?? (record.scheme === 'http' || record.scheme === 'https' ? record.scheme : 'https');
   const cookies = record.cookies;
   if (record.cookieHeader !== undefined) addCookieHeader(cookies, record.cookieHeader);

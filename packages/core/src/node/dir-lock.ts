@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** A held lock on a spool folder. */
@@ -21,19 +21,48 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function readOwner(path: string): { pid: number; host: string } | undefined {
+/** Who wrote a lock file: process id, host name, and when (ms since the epoch; NaN if unreadable). */
+interface LockOwner {
+  pid: number;
+  host: string;
+  writtenAt: number;
+}
+
+function readOwner(path: string): LockOwner | undefined {
   try {
-    const [pid, host] = readFileSync(path, 'utf8').split('\n');
+    const [pid, host, time] = readFileSync(path, 'utf8').split('\n');
     const value = Number(pid);
-    return Number.isInteger(value) && value > 0 ? { pid: value, host: host ?? '' } : { pid: 0, host: host ?? '' };
+    return { pid: Number.isInteger(value) && value > 0 ? value : 0, host: host ?? '', writtenAt: Date.parse(time ?? '') };
   } catch {
     return undefined;
   }
 }
 
 /**
+ * Whether a lock that names this very process id was written before this process started:
+ * then an earlier process with the same id wrote it, and it is stale. That is the usual case in
+ * a container, where the app is process 1 again after every restart. A lock this process wrote
+ * itself (a second spool on the same folder) is younger than the process and stays held. The
+ * time written in the lock (ms precision) decides; the file's own time if that is unreadable.
+ */
+function writtenBeforeThisProcess(path: string, owner: LockOwner): boolean {
+  let writtenAt = owner.writtenAt;
+  if (Number.isNaN(writtenAt)) {
+    try {
+      writtenAt = statSync(path).mtimeMs;
+    } catch {
+      return false;
+    }
+  }
+  const started = Date.now() - process.uptime() * 1000;
+  // A few ms of slack for rounding: Node starts well over that before any lock is written.
+  return writtenAt < started - 5;
+}
+
+/**
  * Takes `path` as an exclusive lock file holding `<pid>\n<host>\n<time>`. A lock whose
- * process is gone (same host, `kill(pid, 0)` fails with ESRCH) is stale and taken over.
+ * process is gone (same host, `kill(pid, 0)` fails with ESRCH) is stale and taken over; so is
+ * one naming this process's own id but written before it started (a restarted container).
  * A lock from another host can't be checked and counts as held. The stale lock is
  * first renamed to a unique name, so of two processes racing for it only one removes it.
  * Synchronous on purpose: it runs once at start-up and must be decided before any write.
@@ -71,7 +100,7 @@ export function acquireDirLock(path: string): LockAttempt {
     }
     const owner = readOwner(path);
     if (!owner) continue; // removed between our open and read: try again
-    const stale = owner.pid === 0 || (owner.host === me && owner.pid !== process.pid && !isAlive(owner.pid));
+    const stale = owner.pid === 0 || (owner.host === me && (owner.pid === process.pid ? writtenBeforeThisProcess(path, owner) : !isAlive(owner.pid)));
     if (!stale) return { ok: false, pid: owner.pid, host: owner.host, path };
     const aside = `${path}.stale-${process.pid}-${Date.now()}`;
     try {

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
+import { MAX_SEND_LINE_CHARS } from '../encode.js';
 import { readLines } from './read-lines.js';
 import { openRegular, unlinkIfSpecial } from './safe-fs.js';
 import type { ShipLine, ShipSource, ShipUnit } from './ship.js';
@@ -102,7 +103,7 @@ export function createFileShipSource(options: FileShipSourceOptions): ShipSource
               let offset = 0;
               let index = 0;
               for (;;) {
-                const chunk = await readLines(handle, offset, size, 256 * 1024, true);
+                const chunk = await readLines(handle, offset, size, 256 * 1024, true, MAX_SEND_LINE_CHARS);
                 if (chunk.lines.length === 0) break;
                 offset = chunk.next;
                 for (const line of chunk.lines) {

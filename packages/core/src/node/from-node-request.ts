@@ -1,5 +1,5 @@
 import { collectHeaderRecord, parseCookies, type RawHeaderValue } from '../headers.js';
-import { splitUrl } from '../request-facts.js';
+import { receivedUrl, splitUrl } from '../request-facts.js';
 import type { RequestContext } from '../types.js';
 
 /**
@@ -30,7 +30,8 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
  * `RequestContext`. The URL is rebuilt from the connection (TLS or not) and the `Host`
  * header; proxy headers are left for the core to apply only for trusted peers. An
  * absolute-form target (`GET https://evil.example/x HTTP/1.1`) contributes only its path;
- * it is kept as `absoluteTarget`, whose scheme and host the core never uses.
+ * it is kept as `absoluteTarget`, whose scheme and host the core never uses. Without a usable
+ * `Host` the URL is the path and query alone (see `receivedUrl`): no page view.
  */
 export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): RequestContext {
   const { headers, cookie } = collectHeaderRecord(req.headers);
@@ -43,8 +44,7 @@ export function fromNodeRequest(req: NodeRequestLike, res?: NodeResponseLike): R
     path = `${target.path}${target.search}`;
   }
   const authority = req.headers[':authority'];
-  const host = headers.host ?? (typeof authority === 'string' ? authority : 'localhost');
-  const url = `${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`;
+  const url = receivedUrl(scheme, headers.host ?? (typeof authority === 'string' ? authority : undefined), path);
   let contentType: string | undefined;
   const header = res?.getHeader?.('content-type');
   if (typeof header === 'string') contentType = header;
