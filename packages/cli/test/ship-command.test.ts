@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import { CLI_VERSION, main } from '../src/index.js';
@@ -156,6 +159,29 @@ describe('mapp-s2s ship', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/HTTP 404: Mapp does not know track id 999999999999999; nothing was deleted/);
     expect(readdirSync(dir)).toContain('MappIntelligenceRequests-1700000000001.log');
+  });
+
+  it('stops on a redirect from the track domain (http:// that moved to https://) and deletes nothing', async () => {
+    spoolFile(1700000000001, 0, 3);
+    const moved = createServer((req, res) => {
+      res.writeHead(301, { location: `https://${req.headers.host ?? 'x'}${req.url ?? '/'}`, 'content-length': 0 });
+      res.end();
+    });
+    moved.listen(0, '127.0.0.1');
+    await once(moved, 'listening');
+    try {
+      const result = await ship([], { env: { MAPP_TRACK_DOMAIN: `http://127.0.0.1:${(moved.address() as AddressInfo).port}` } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('HTTP 301: the track domain answers with a redirect, which is never followed; check --track-domain');
+      expect(result.stderr).toContain('nothing was deleted');
+      expect(readdirSync(dir)).toContain('MappIntelligenceRequests-1700000000001.log');
+      // Pointed at Mapp (here: the collector), the next run ships every line.
+      const again = await ship();
+      expect(again.code).toBe(0);
+      expect(received()).toHaveLength(3);
+    } finally {
+      moved.close();
+    }
   });
 
   it('drops batches rejected with another 4xx, ships the rest, and exits 1', async () => {

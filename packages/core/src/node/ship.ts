@@ -90,7 +90,7 @@ export interface ShipReport {
   readonly unitsDone: number;
   /** Lines accepted (2xx). */
   readonly sent: number;
-  /** Lines Mapp rejected for good (non-retryable 4xx/3xx): removed, not resent. */
+  /** Lines Mapp rejected for good (non-retryable 4xx; a 404 or a 3xx stops the run instead): removed, not resent. */
   readonly rejected: number;
   /** Malformed lines (not a `wt?…` hit line, see {@link shipLineProblem}): never sent, removed. */
   readonly invalid: number;
@@ -195,6 +195,11 @@ export async function shipSpool(options: ShipOptions): Promise<ShipReport> {
       if (result.kind === 'ok') return 'ok';
       if (result.kind === 'reject') {
         if (result.status === 404) return { stop: `${result.reason}: Mapp does not know track id ${options.trackId}; nothing was deleted` };
+        // A redirect answers every batch alike (a track domain given as http:// that moved to
+        // https://, a wrong host): dropping batch after batch would empty the spool for nothing.
+        if (result.status === 0 || (result.status >= 300 && result.status <= 399)) {
+          return { stop: `${result.reason}: the track domain answers with a redirect, which is never followed; check --track-domain (https://, the host Mapp gave you); nothing was deleted` };
+        }
         log(`batch of ${batch.length} lines rejected (${result.reason}); dropped`);
         return 'rejected';
       }
