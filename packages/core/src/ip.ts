@@ -50,6 +50,9 @@ const parsedIps = new Map<string, Address | null>();
 /** Formatted addresses: parsed addresses are cached, so their text is computed once. */
 const formattedIps = new WeakMap<Address, string>();
 
+/** An IPv6 zone id as systems name interfaces (`eth0`, `en0`, `25`, `wlp2s0.1`). */
+const ZONE_ID = /^[\w.-]{1,32}$/;
+
 function parseIpUncached(input: string): Address | undefined {
   // Hot path: a plain dotted quad, parsed by hand (ipaddr.js's regexes cost microseconds),
   // also as the IPv4-mapped form a dual-stack server sees (`::ffff:203.0.113.9`).
@@ -57,9 +60,14 @@ function parseIpUncached(input: string): Address | undefined {
   if (octets !== undefined) return new ipaddr.IPv4(octets);
   let text = input.trim();
   if (text === '' || text.length > 64) return undefined;
-  const zone = text.indexOf('%');
-  if (zone !== -1) text = text.slice(0, zone);
   if (text.includes(':')) {
+    // An IPv6 zone (`fe80::1%eth0`) is dropped; one that is no interface name makes the
+    // text junk, never an address (`::1%0d%0aX-Evil`).
+    const zone = text.indexOf('%');
+    if (zone !== -1) {
+      if (!ZONE_ID.test(text.slice(zone + 1))) return undefined;
+      text = text.slice(0, zone);
+    }
     if (!ipaddr.IPv6.isValid(text)) return undefined;
     const v6 = ipaddr.IPv6.parse(text);
     return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;

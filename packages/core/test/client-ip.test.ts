@@ -27,6 +27,7 @@ describe('client IP with trustProxy', () => {
     ['IPv4-mapped peer matches an IPv4 CIDR', { trustProxy: ['10.0.0.0/8'] }, '::ffff:10.1.1.1', { 'x-forwarded-for': '1.2.3.4' }, '1.2.3.4'],
     ['IPv6 compressed', {}, '2001:0db8:0000:0000:0000:0000:0000:0001', {}, '2001:db8::1'],
     ['IPv6 with zone', {}, 'fe80::1%eth0', {}, 'fe80::1'],
+    ['X-Forwarded-For junk after a percent sign stops the walk at the proxy', { trustProxy: 1 }, '10.0.0.1', { 'x-forwarded-for': '1.2.3.4%0d%0aX-Evil: 1' }, '10.0.0.1'],
     ['X-Forwarded-For with a port', { trustProxy: 1 }, '10.0.0.1', { 'x-forwarded-for': '1.2.3.4:5678' }, '1.2.3.4'],
     ['X-Forwarded-For with bracketed IPv6', { trustProxy: 1 }, '10.0.0.1', { 'x-forwarded-for': '[2001:db8::7]:443' }, '2001:db8::7'],
     ['RFC 7239 Forwarded', { trustProxy: 1 }, '10.0.0.1', { forwarded: 'for=6.6.6.6, for=1.2.3.4;proto=https' }, '1.2.3.4'],
@@ -93,7 +94,7 @@ describe('scheme and host behind proxies', () => {
 });
 
 describe('parseIp', () => {
-  it.each(['', ' ', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4x', 'fe80::1::2', 'a'.repeat(100)])('rejects %j', (input) => {
+  it.each(['', ' ', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4x', 'fe80::1::2', 'a'.repeat(100), '1.2.3.4%eth0', '1.2.3.4%0d%0aX-Evil', '::1%0d%0aX-Evil', 'fe80::1%', 'fe80::1%eth 0'])('rejects %j', (input) => {
     expect(parseIp(input)).toBeUndefined();
   });
 });
