@@ -14,14 +14,23 @@ const ASSET_EXTENSIONS: ReadonlySet<string> = new Set([
 /** Folders used for static files by the usual frameworks and bundlers. */
 const ASSET_FOLDERS: readonly string[] = ['/static/', '/assets/', '/_next/', '/_nuxt/', '/_astro/', '/@vite/', '/@fs/', '/__vite', '/.well-known/', '/build/static/'];
 
+/** The second character of every folder in `ASSET_FOLDERS`, lower case: a path without one skips them. */
+const FOLDER_STARTS: ReadonlySet<number> = new Set(ASSET_FOLDERS.map((folder) => folder.charCodeAt(1)));
+
 /** `true` for static assets: the usual folders or a file extension that is not a page. */
 export function isStaticAsset(path: string): boolean {
-  const lower = path.toLowerCase();
-  for (const folder of ASSET_FOLDERS) if (lower.startsWith(folder)) return true;
-  const slash = lower.lastIndexOf('/');
-  const dot = lower.lastIndexOf('.');
+  if (path.charCodeAt(0) === 47 /* / */ && path.length > 1) {
+    let second = path.charCodeAt(1);
+    if (second >= 65 && second <= 90) second += 32; // A-Z as a-z
+    if (FOLDER_STARTS.has(second)) {
+      const lower = path.toLowerCase();
+      for (const folder of ASSET_FOLDERS) if (lower.startsWith(folder)) return true;
+    }
+  }
+  const slash = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
   if (dot <= slash) return false;
-  return ASSET_EXTENSIONS.has(lower.slice(dot + 1));
+  return ASSET_EXTENSIONS.has(path.slice(dot + 1).toLowerCase());
 }
 
 /** Prefetch/prerender/RSC requests: the user has not (yet) seen this page. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { isStaticAsset } from '../src/page-view.js';
 import { createTracker } from '../src/tracker.js';
 import { createMemoryTransport } from '../src/transport/memory.js';
@@ -106,7 +107,29 @@ describe('isStaticAsset', () => {
   it.each([
     ['/robots.txt', true], ['/sitemap.xml', true], ['/img/logo.svg', true], ['/.well-known/security.txt', true],
     ['/', false], ['/products/42', false], ['/index.php', false], ['/blog.post/x', false],
+    ['/STATIC/app', true], ['/Assets/x', true], ['/_next/data', true], ['/@vite/client', true], ['/Build/static/a', true], ['/build/x', false],
+    ['/app.JS', true], ['/a/b.Css', true], ['static/x', false],
   ] as const)('%s → %s', (path, expected) => {
     expect(isStaticAsset(path)).toBe(expected);
+  });
+
+  it('decides as lower-casing the whole path and testing every folder would (property)', () => {
+    const folders = ['/static/', '/assets/', '/_next/', '/_nuxt/', '/_astro/', '/@vite/', '/@fs/', '/__vite', '/.well-known/', '/build/static/'];
+    const extensions = ['js', 'JS', 'css', 'png', 'html', 'php', 'WOFF2', 'map', 'x'];
+    const reference = (path: string): boolean => {
+      const lower = path.toLowerCase();
+      if (folders.some((folder) => lower.startsWith(folder))) return true;
+      const slash = lower.lastIndexOf('/');
+      const dot = lower.lastIndexOf('.');
+      return dot > slash && isStaticAsset(`/x.${lower.slice(dot + 1)}`);
+    };
+    const piece = fc.oneof(fc.constantFrom(...folders, ...folders.map((f) => f.toUpperCase()), '/', '.', 'a', 'B', 'İ', '%2e'), fc.string({ maxLength: 4 }), fc.constantFrom(...extensions).map((e) => `.${e}`));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
+        const path = pieces.join('');
+        expect(isStaticAsset(path)).toBe(reference(path));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
