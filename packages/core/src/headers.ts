@@ -50,9 +50,17 @@ export function collectHeaderRecord(record: Readonly<Record<string, RawHeaderVal
   return { headers: collector.headers, cookie: collector.cookie };
 }
 
+/**
+ * Makes the empty header records. Objects made by a constructor get room for their first
+ * properties inside the object (V8's slack tracking), so adding a browser's ~15 headers
+ * reallocates no separate property store as often as `Object.create` would.
+ */
+const HeaderRecord = function HeaderRecord(this: object) {} as unknown as new () => Record<string, string>;
+HeaderRecord.prototype = NOTHING_INHERITED as Record<string, string>;
+
 /** The rules of `collectHeaders` for one header. */
 class HeaderCollector {
-  readonly headers: Record<string, string> = Object.create(NOTHING_INHERITED) as Record<string, string>;
+  readonly headers: Record<string, string> = new HeaderRecord();
   cookie = '';
   /**
    * Whether a name added so far may come again: always for entries (raw header lines repeat),

@@ -18,15 +18,19 @@ function mayHold(search: string, wanted: readonly string[]): boolean {
   return false;
 }
 
+/** What {@link queryValues} finds in a query that holds none of the names it wants. */
+const NO_VALUES: ReadonlyMap<string, string> = new Map();
+
 /**
  * The values of the `wanted` query parameters, names and values URL-decoded (`+` as a space).
  * A name is matched exactly (case-sensitive). With `lastWins`, a repeated parameter keeps its
  * last value (what a server's query map holds); otherwise its first. A pair without `=` has an
  * empty value.
  */
-function queryValues(search: string, wanted: readonly string[], lastWins: boolean): Map<string, string> {
+function queryValues(search: string, wanted: readonly string[], lastWins: boolean): ReadonlyMap<string, string> {
+  // Most queries hold none of the wanted names: no Map for them.
+  if (search.length < 2 || !mayHold(search, wanted)) return NO_VALUES;
   const values = new Map<string, string>();
-  if (search.length < 2 || !mayHold(search, wanted)) return values;
   for (const pair of search.slice(1).split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
