@@ -25,11 +25,14 @@ function errorStatus(error: unknown): number {
 
 /** What the response says once the chain has run; `failure` is an error escaping it. */
 function responseFacts(ctx: Context, failure: { error: unknown } | undefined): ResponseFacts | undefined {
+  const res = ctx.res;
   // The client went away before Koa could answer: there is no page to count.
-  if (ctx.res.destroyed && !ctx.res.headersSent) return undefined;
+  if (res.destroyed && !res.headersSent) return undefined;
   if (failure !== undefined) return { status: errorStatus(failure.error), contentType: undefined };
-  const contentType = ctx.response.get('Content-Type');
-  return { status: ctx.status, contentType: contentType === '' ? undefined : contentType };
+  // Read from the Node response, where `ctx.status` and `ctx.type` keep them (Koa's own
+  // getters reach the same values through two delegating getters each).
+  const contentType = res.getHeader('content-type');
+  return { status: res.statusCode, contentType: contentType === undefined || contentType === '' ? undefined : String(contentType) };
 }
 
 /** The response of a chain that completed. */
