@@ -38,8 +38,8 @@ export interface LogRecord {
 
 /**
  * Why a line did not parse (counted and listed as malformed): `host` for a logged host that
- * is no host name, `ip` for a logged client that is no IP address, `record` for a record the tracker refused all the same (a safety net: the
- * parsers check every field the tracker checks).
+ * is no host name, `ip` for a logged client that is no IP address, `record` for a record the
+ * tracker refused all the same (a safety net: the parsers check every field the tracker checks).
  */
 export type MalformedReason = 'format' | 'time' | 'status' | 'json' | 'too-long' | 'encoding' | 'host' | 'ip' | 'record';
 
