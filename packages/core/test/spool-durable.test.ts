@@ -208,6 +208,19 @@ describe('batch + spool (write-ahead log)', () => {
     await transport.close();
   });
 
+  it('drops a line no hit can be (a damaged or foreign file) with an event and a count, and sends the lines around it', async () => {
+    const path = join(dir, 'MappIntelligenceRequests-1700000000000.log');
+    writeFileSync(path, `${hitLine(1, 0)}\n${'x'.repeat(2 * 1024 * 1024)}\n${hitLine(1, 1)}\n`);
+    const { transport, waitForEvent } = durable();
+    const dropped = await waitForEvent('dropped');
+    expect(dropped).toMatchObject({ lines: 1, reason: 'invalid' });
+    expect(dropped.detail).toContain(`line 2 of ${path} is over`);
+    await until(() => deliveries().size === 2, 10_000, 'the two hits around it');
+    expectExactlyOnce(2);
+    await until(() => !existsSync(path), 10_000, 'the settled file to be removed');
+    expect(transport.stats?.().dropped).toEqual({ invalid: 1 });
+  });
+
   it('still refuses a lock its own process wrote (a second log on the same folder)', async () => {
     writeFileSync(join(dir, 'MappIntelligenceRequests.lock'), `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n`);
     const second = durable();

@@ -9,6 +9,7 @@ import { asError } from '../transport/http.js';
 import { keyFromLine } from '../transport/line-key.js';
 import { createStatsRecorder } from '../transport/stats.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
+import { MAX_SEND_LINE_CHARS } from '../encode.js';
 import { readLines } from './read-lines.js';
 import { RangeSet } from './range-set.js';
 import { openRegular, PRIVATE_DIR_MODE } from './safe-fs.js';
@@ -271,18 +272,24 @@ export function createDurableBatchTransport(options: DurableBatchTransportOption
           const limit = segment.writer ? segment.writer.bytes : await sizeOf(segment);
           if (live && segment.loadByte >= limit) break; // caught up with the writer
           segment.handle ??= await openForReading(segment);
-          const chunk = await readLines(segment.handle, segment.loadByte, limit, READ_CHUNK, segment.finished && !segment.writer);
+          // A line longer than any hit is never held whole (a damaged or foreign file).
+          const chunk = await readLines(segment.handle, segment.loadByte, limit, READ_CHUNK, segment.finished && !segment.writer, MAX_SEND_LINE_CHARS);
           let consumed = 0;
           for (const [i, line] of chunk.lines.entries()) {
             if (closing) break;
             const index = segment.loadLine;
             const skip = line === '' || segment.acked.has(index);
+            const junk = !skip && line.length > MAX_SEND_LINE_CHARS;
             // A full window leaves the line on disk for the next load.
-            if (!skip && !engine.push({ line, key: keyFromLine(line), time: Date.now() }, { segment, index } satisfies Ref)) break;
+            if (!skip && !junk && !engine.push({ line, key: keyFromLine(line), time: Date.now() }, { segment, index } satisfies Ref)) break;
             segment.loadLine += 1;
             segment.loadByte = chunk.ends[i] as number;
             consumed += 1;
-            if (skip) segment.acked.add(index);
+            if (junk) {
+              stats.drop('invalid');
+              context.emit({ type: 'dropped', lines: 1, reason: 'invalid', detail: `line ${index + 1} of ${segment.path} is over ${MAX_SEND_LINE_CHARS} bytes: no hit is that long (a damaged or foreign file)` });
+            }
+            if (skip || junk) segment.acked.add(index);
             else if (!segment.writer) replayed += 1;
           }
           if (segment.finished && segment.loadByte >= limit) {
