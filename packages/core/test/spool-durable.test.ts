@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { startCollector, type Collector } from '@mapp-s2s/collector';
 import { createDurableBatchTransport, type DurableBatchTransportOptions } from '../src/node/durable-batch.js';
@@ -206,6 +207,60 @@ describe('batch + spool (write-ahead log)', () => {
     expectExactlyOnce(3);
     expect(readFileSync(join(dir, 'MappIntelligenceRequests.lock'), 'utf8').split('\n')[2]).not.toBe('');
     await transport.close();
+  });
+
+  describe('a lock whose process id was handed out again (Linux: the start recorded in the lock decides)', () => {
+    /** A process's start in clock ticks since boot, as the lock records it. */
+    const startOf = (pid: number | 'self'): string => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] as string;
+    };
+    const lockFile = (): string => join(dir, 'MappIntelligenceRequests.lock');
+    const writeLock = (pid: number, start: string): void => writeFileSync(lockFile(), `${pid}\n${hostname()}\n${new Date().toISOString()}\n${start}\n`);
+    let alive: ChildProcess | undefined;
+    afterEach(() => {
+      alive?.kill();
+      alive = undefined;
+    });
+    const spawnAlive = async (): Promise<number> => {
+      alive = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await once(alive.stdout as NodeJS.ReadableStream, 'data');
+      return alive.pid as number;
+    };
+
+    it('takes over a lock naming a live process that started at another time, and writes its own start into it', async () => {
+      const pid = await spawnAlive();
+      writeLock(pid, String(Number(startOf(pid)) - 100));
+      const { transport, count } = durable();
+      await transport.send(hit(1, 0));
+      await transport.flush();
+      expect(count('error')).toBe(0);
+      expectExactlyOnce(1);
+      expect(readFileSync(lockFile(), 'utf8').split('\n')).toEqual([String(process.pid), hostname(), expect.any(String), startOf('self'), '']);
+    });
+
+    it('still refuses a lock of a live process whose start matches', async () => {
+      const pid = await spawnAlive();
+      writeLock(pid, startOf(pid));
+      const second = durable();
+      expect((await second.waitForEvent('error')).error.message).toMatch(new RegExp(`in use by process ${pid}`));
+      await second.transport.close({ timeout: 20 });
+      rmSync(lockFile());
+    });
+
+    it('takes over a lock naming its own id with another start, and refuses one with its own start', async () => {
+      writeLock(process.pid, String(Number(startOf('self')) + 1));
+      const first = durable();
+      await first.transport.send(hit(1, 0));
+      await first.transport.flush();
+      expect(first.count('error')).toBe(0);
+      await first.transport.close();
+      writeLock(process.pid, startOf('self'));
+      const second = durable();
+      expect((await second.waitForEvent('error')).error.message).toMatch(new RegExp(`in use by process ${process.pid}`));
+      await second.transport.close({ timeout: 20 });
+      rmSync(lockFile());
+    });
   });
 
   it('drops a line no hit can be (a damaged or foreign file) with an event and a count, and sends the lines around it', async () => {

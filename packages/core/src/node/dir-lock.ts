@@ -26,13 +26,15 @@ interface LockOwner {
   pid: number;
   host: string;
   writtenAt: number;
+  /** The writer's start in clock ticks since boot (Linux), if the lock records it. */
+  startTicks: string | undefined;
 }
 
 function readOwner(path: string): LockOwner | undefined {
   try {
-    const [pid, host, time] = readFileSync(path, 'utf8').split('\n');
+    const [pid, host, time, ticks] = readFileSync(path, 'utf8').split('\n');
     const value = Number(pid);
-    return { pid: Number.isInteger(value) && value > 0 ? value : 0, host: host ?? '', writtenAt: Date.parse(time ?? '') };
+    return { pid: Number.isInteger(value) && value > 0 ? value : 0, host: host ?? '', writtenAt: Date.parse(time ?? ''), startTicks: ticks !== undefined && /^\d+$/.test(ticks) ? ticks : undefined };
   } catch {
     return undefined;
   }
@@ -60,9 +62,47 @@ function writtenBeforeThisProcess(path: string, owner: LockOwner): boolean {
 }
 
 /**
- * Takes `path` as an exclusive lock file holding `<pid>\n<host>\n<time>`. A lock whose
- * process is gone (same host, `kill(pid, 0)` fails with ESRCH) is stale and taken over; so is
- * one naming this process's own id but written before it started (a restarted container).
+ * When process `pid` started, in clock ticks since boot (Linux `/proc/<pid>/stat`, field 22), as
+ * text; undefined where there is no `/proc`. A process id is handed out again once its process
+ * is gone, but never with the same start: id and start name one process for the life of the
+ * system, whatever the wall clock does.
+ */
+function startTicks(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which may itself hold spaces and parentheses.
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's {@link startTicks}, read once. */
+let ownStartTicks: string | null | undefined;
+
+function ownStart(): string | undefined {
+  ownStartTicks ??= startTicks('self') ?? null;
+  return ownStartTicks ?? undefined;
+}
+
+/**
+ * Whether the process now holding the lock's id is another than the one that wrote it: its start
+ * differs from the one the lock recorded (Linux; a lock without one, or no `/proc`: unknown).
+ */
+function idReused(pid: number, owner: LockOwner): boolean {
+  if (owner.startTicks === undefined) return false;
+  const now = pid === process.pid ? ownStart() : startTicks(pid);
+  return now !== undefined && now !== owner.startTicks;
+}
+
+/**
+ * Takes `path` as an exclusive lock file holding `<pid>\n<host>\n<time>\n<start>` (`<start>`:
+ * the process's start in clock ticks since boot, on Linux). A lock whose process is gone (same
+ * host, `kill(pid, 0)` fails with ESRCH) is stale and taken over; so is one whose id now belongs
+ * to another process (its start differs: after a crash and a container restart, ids are handed
+ * out again from the start), and one naming this process's own id without a start but written
+ * before this process started.
  * A lock from another host can't be checked and counts as held. The stale lock is
  * first renamed to a unique name, so of two processes racing for it only one removes it.
  * Synchronous on purpose: it runs once at start-up and must be decided before any write.
@@ -73,7 +113,7 @@ export function acquireDirLock(path: string): LockAttempt {
     try {
       const fd = openSync(path, 'wx', 0o600);
       try {
-        writeSync(fd, `${process.pid}\n${me}\n${new Date().toISOString()}\n`);
+        writeSync(fd, `${process.pid}\n${me}\n${new Date().toISOString()}\n${ownStart() ?? ''}\n`);
       } finally {
         closeSync(fd);
       }
@@ -100,7 +140,9 @@ export function acquireDirLock(path: string): LockAttempt {
     }
     const owner = readOwner(path);
     if (!owner) continue; // removed between our open and read: try again
-    const stale = owner.pid === 0 || (owner.host === me && (owner.pid === process.pid ? writtenBeforeThisProcess(path, owner) : !isAlive(owner.pid)));
+    const stale =
+      owner.pid === 0 ||
+      (owner.host === me && (idReused(owner.pid, owner) || (owner.pid === process.pid ? owner.startTicks === undefined && writtenBeforeThisProcess(path, owner) : !isAlive(owner.pid))));
     if (!stale) return { ok: false, pid: owner.pid, host: owner.host, path };
     const aside = `${path}.stale-${process.pid}-${Date.now()}`;
     try {
