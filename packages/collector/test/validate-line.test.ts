@@ -123,6 +123,12 @@ describe('validateLine', () => {
     expect(validateLine(`wt?${P}&pu=${emoji(600)}`).problems).toEqual([expect.stringContaining('over the 7 KB (7168) limit')]);
   });
 
+  it('counts a double-encoded mc after its second decoding, as the tracker cuts it before encoding twice', () => {
+    const twice = (text: string): string => encodeURIComponent(encodeURIComponent(text));
+    expect(validateLine(`wt?${P}&mc=${twice(`wt_mc=${'a b'.repeat(83)}`)}&mca=c`).problems).toEqual([]);
+    expect(validateLine(`wt?${P}&mc=${twice(`wt_mc=${'a'.repeat(250)}`)}&mca=c`).problems).toEqual(['mc: value is 256 chars, over 255']);
+  });
+
   it('keeps parameters named like Object.prototype properties', () => {
     const result = validateLine(`wt?${P}&constructor=c1&toString=t1&__proto__=p1&hasOwnProperty=h1&valueOf=v1`);
     expect(result.problems).toEqual([]);

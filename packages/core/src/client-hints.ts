@@ -14,13 +14,17 @@ const HINTS: ReadonlyArray<readonly [string, string]> = [
  */
 export const ACCEPT_CH = 'Sec-CH-UA, Sec-CH-UA-Full-Version-List, Sec-CH-UA-Model, Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Platform-Version';
 
-/** The request's `Sec-CH-UA*` headers as `[X-WT-SEC-CH-UA*, value]` pairs, or undefined when none. */
+/**
+ * The request's `Sec-CH-UA*` headers as `[X-WT-SEC-CH-UA*, value]` pairs, or undefined when none.
+ * Each hint the request carries is sent on its own, as the official libraries add each one that
+ * has a value (a request may carry `Sec-CH-UA-Model` without `Sec-CH-UA`).
+ */
 export function clientHintParams(headers: Readonly<Record<string, string>>): Array<[string, string]> | undefined {
-  if (headers['sec-ch-ua'] === undefined && headers['sec-ch-ua-mobile'] === undefined && headers['sec-ch-ua-platform'] === undefined) return undefined;
-  const out: Array<[string, string]> = [];
-  for (const [header, param] of HINTS) {
+  let out: Array<[string, string]> | undefined;
+  for (let i = 0; i < HINTS.length; i++) {
+    const [header, param] = HINTS[i] as readonly [string, string];
     const value = headers[header];
-    if (value !== undefined && value !== '') out.push([param, value]);
+    if (value !== undefined && value !== '') (out ??= []).push([param, value]);
   }
-  return out.length === 0 ? undefined : out;
+  return out;
 }

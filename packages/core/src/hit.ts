@@ -336,8 +336,9 @@ function addHitData(params: Params, data: HitData): void {
     if (campaign.mediaCode !== undefined && campaign.mediaCode !== '') {
       // Mapp expects `mc` double-encoded (docs/protocol.md §3, Campaign).
       params.addEncoded('mc', encodeValue(encodeValue(cutText(campaign.mediaCode))));
-      params.add('mca', campaign.action ?? 'c');
     }
+    // The official libraries send the action with every campaign, with or without a media code.
+    params.add('mca', campaign.action ?? 'c');
     params.section('cc');
     params.numbered('cc', campaign.parameters);
   }

@@ -180,6 +180,15 @@ describe('client information (docs/protocol.md §5)', () => {
     expect(params.get(name)).toBe(value);
   });
 
+  it.each([
+    ['Sec-CH-UA-Model alone', { 'sec-ch-ua-model': '"Pixel 8"' }, { 'X-WT-SEC-CH-UA-MODEL': '"Pixel 8"' }],
+    ['the full version list and platform version without the low-entropy hints', { 'sec-ch-ua-full-version-list': hints['sec-ch-ua-full-version-list'], 'sec-ch-ua-platform-version': '"6.5.0"' }, { 'X-WT-SEC-CH-UA-FULL-VERSION-LIST': hints['sec-ch-ua-full-version-list'], 'X-WT-SEC-CH-UA-PLATFORM-VERSION': '"6.5.0"' }],
+  ] as const)('forwards each hint the request carries on its own, as the official libraries do: %s', async (_label, headers, expected) => {
+    const { params, names } = parseLine(await pageLine(context({ headers })));
+    expect(names.filter((name) => name.startsWith('X-WT-SEC'))).toEqual(Object.keys(expected));
+    for (const [name, value] of Object.entries(expected)) expect(params.get(name)).toBe(value);
+  });
+
   it('sends no client hints with clientHints: false', async () => {
     const { names } = parseLine(await pageLine(context({ headers: hints }), { clientHints: false }));
     expect(names.filter((name) => name.startsWith('X-WT-SEC'))).toEqual([]);
@@ -225,6 +234,7 @@ describe('hit data (docs/protocol.md §3)', () => {
     ['an action', { action: { name: 'click', parameters: { 1: 'a' }, goals: { 2: 'b' } } }, { ct: 'click', ck1: 'a', cb2: 'b' }],
     ['a campaign (mca defaults to c)', { campaign: { mediaCode: 'wt_mc=foo.bar', parameters: { 1: 'x' } } }, { mc: 'wt_mc%3Dfoo.bar', mca: 'c', cc1: 'x' }],
     ['a view campaign', { campaign: { mediaCode: 'mc=x', action: 'v' } }, { mca: 'v' }],
+    ['campaign parameters without a media code: mca all the same, as the official libraries send it', { campaign: { parameters: { 1: 'p' } } }, { mca: 'c', cc1: 'p' }],
     [
       'a customer',
       {
