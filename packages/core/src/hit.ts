@@ -1,4 +1,4 @@
-import { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH } from './encode.js';
+import { cutText, encodeValue, MAX_LINE_BYTES, MAX_PRODUCT_ID_LENGTH, MAX_TEXT_LENGTH, safeDecode } from './encode.js';
 import type { HitData, NumberedParams, ProductData } from './types.js';
 import { PROTOCOL_VERSION, SENDER_VERSION, senderPlatform } from './version.js';
 
@@ -198,6 +198,15 @@ class PieceParams extends Params {
 }
 
 /**
+ * A media code as text: ours is `wt_mc=foo`; Mapp's docs and official libraries take it with the
+ * separator already encoded (`wt_mc%3Dfoo`, which they encode once more). Such a code (no `=`, a
+ * `%3D`) is decoded once, so both give the same `mc` on the wire.
+ */
+function mediaCodeText(code: string): string {
+  return code.includes('=') || !/%3d/i.test(code) ? code : safeDecode(code);
+}
+
+/**
  * Money figures are `decimal(12,2)` at Mapp (docs/protocol.md §4): a number is rounded to cents,
  * so float noise such as `0.1 + 0.2` or `price * qty` is never sent as `0.30000000000000004`.
  * Strings pass through unchanged (the caller formatted them).
@@ -335,7 +344,7 @@ function addHitData(params: Params, data: HitData): void {
     params.section('mc');
     if (campaign.mediaCode !== undefined && campaign.mediaCode !== '') {
       // Mapp expects `mc` double-encoded (docs/protocol.md §3, Campaign).
-      params.addEncoded('mc', encodeValue(encodeValue(cutText(campaign.mediaCode))));
+      params.addEncoded('mc', encodeValue(encodeValue(cutText(mediaCodeText(campaign.mediaCode)))));
     }
     // The official libraries send the action with every campaign, with or without a media code.
     params.add('mca', campaign.action ?? 'c');

@@ -161,7 +161,11 @@ export interface ActionData {
 }
 
 export interface CampaignData {
-  /** Media code, `<param>=<value>` (e.g. `wt_mc=newsletter.nov`); sent double-encoded as `mc`. */
+  /**
+   * Media code, `<param>=<value>` (e.g. `wt_mc=newsletter.nov`); sent double-encoded as `mc`. The
+   * form of Mapp's docs and official libraries, `wt_mc%3Dnewsletter.nov` (no `=`, the separator
+   * encoded), is taken too and gives the same `mc`.
+   */
   mediaCode?: string;
   /** `c` click (default) or `v` view (`mca`). */
   action?: 'c' | 'v';

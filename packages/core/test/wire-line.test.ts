@@ -234,6 +234,7 @@ describe('hit data (docs/protocol.md §3)', () => {
     ['an action', { action: { name: 'click', parameters: { 1: 'a' }, goals: { 2: 'b' } } }, { ct: 'click', ck1: 'a', cb2: 'b' }],
     ['a campaign (mca defaults to c)', { campaign: { mediaCode: 'wt_mc=foo.bar', parameters: { 1: 'x' } } }, { mc: 'wt_mc%3Dfoo.bar', mca: 'c', cc1: 'x' }],
     ['a view campaign', { campaign: { mediaCode: 'mc=x', action: 'v' } }, { mca: 'v' }],
+    ["a media code in the form of Mapp's docs (separator encoded) gives the same mc", { campaign: { mediaCode: 'wt_mc%3Dfoo.bar' } }, { mc: 'wt_mc%3Dfoo.bar', mca: 'c' }],
     ['campaign parameters without a media code: mca all the same, as the official libraries send it', { campaign: { parameters: { 1: 'p' } } }, { mca: 'c', cc1: 'p' }],
     [
       'a customer',
