@@ -205,7 +205,7 @@ function checkTextLimits(params: Record<string, string>, problems: string[]): vo
     if (NOT_TEXT.test(key)) continue;
     const limit = key === 'ba' ? MAX_PRODUCT_ID_CHARS : MAX_TEXT_CHARS;
     // `mc` is encoded twice on the wire (docs/protocol.md §3): its text is what a second decoding gives.
-    const items = (key === 'mc' ? decodeOnceMore(value) : value).split(';');
+    const items = (key === 'mc' ? decodeComponent(value).value : value).split(';');
     const long = items.findIndex((item) => codePointLength(item) > limit);
     if (long >= 0) {
       const where = items.length > 1 ? ` (item ${long + 1})` : '';
@@ -273,15 +273,6 @@ function checkCampaign(params: Record<string, string>, raw: Record<string, strin
  */
 function isStrictIp(value: string): boolean {
   return !value.includes('%') && isIP(value) !== 0;
-}
-
-/** `value` decoded once more (a double-encoded `mc`); as it is when that is no valid encoding. */
-function decodeOnceMore(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 /** The first 40 characters, never cutting a surrogate pair in two. */

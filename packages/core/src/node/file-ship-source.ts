@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { MAX_SEND_LINE_CHARS } from '../encode.js';
+import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { readLines } from './read-lines.js';
 import { openRegular, unlinkIfSpecial } from './safe-fs.js';
 import type { ShipLine, ShipSource, ShipUnit } from './ship.js';
